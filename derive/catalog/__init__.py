@@ -12,9 +12,44 @@ import importlib
 
 # (id, module under derive.catalog, builder function). Catalogue order: topic by topic.
 INDEX: tuple[tuple[str, str, str], ...] = (
+    # matrix calculus
+    ("scalar-transpose", "calculus", "scalar_transpose"),
+    ("linear-form-gradient", "calculus", "linear_form_gradient"),
     ("quadratic-form-gradient", "calculus", "quadratic_form_gradient"),
+    ("quadratic-form-hessian", "calculus", "quadratic_form_hessian"),
+    # least squares
+    ("mse-expansion", "least_squares", "mse_expansion"),
+    ("mse-gradient", "least_squares", "mse_gradient"),
     ("normal-equations", "least_squares", "normal_equations"),
+    ("mse-hessian", "least_squares", "mse_hessian"),
+    ("ridge-solution", "least_squares", "ridge_solution"),
+    ("newton-step", "least_squares", "newton_step"),
+    # likelihood to loss
+    ("log-likelihood-iid", "likelihood", "log_likelihood_iid"),
     ("gaussian-nll-mse", "likelihood", "gaussian_nll_mse"),
+    ("laplace-nll-mae", "likelihood", "laplace_nll_mae"),
+    ("mle-cross-entropy", "likelihood", "mle_cross_entropy"),
+    ("bernoulli-nll-bce", "likelihood", "bernoulli_nll_bce"),
+    # maximum-likelihood estimators
+    ("gaussian-mle-mean", "estimators", "gaussian_mle_mean"),
+    ("gaussian-mle-variance", "estimators", "gaussian_mle_variance"),
+    ("mvn-mle-mean", "estimators", "mvn_mle_mean"),
+    ("mvn-mle-covariance", "estimators", "mvn_mle_covariance"),
+    ("bernoulli-mle", "estimators", "bernoulli_mle"),
+    ("laplace-mle", "estimators", "laplace_mle"),
+    ("poisson-mle", "estimators", "poisson_mle"),
+    ("exponential-mle", "estimators", "exponential_mle"),
+    # MAP and priors
+    ("bayes-rule", "priors", "bayes_rule"),
+    ("map-uniform-prior-mle", "priors", "map_uniform_prior_mle"),
+    ("map-gaussian-prior-ridge", "priors", "map_gaussian_prior_ridge"),
+    ("map-precision-prior-weight-decay", "priors", "map_precision_prior_weight_decay"),
+    ("map-laplace-prior-lasso", "priors", "map_laplace_prior_lasso"),
+    # gradient descent
+    ("gd-update-mse", "descent", "gd_update_mse"),
+    ("gd-taylor", "descent", "gd_taylor"),
+    ("gd-x-squared", "descent", "gd_x_squared"),
+    ("gd-quadratic-regression", "descent", "gd_quadratic_regression"),
 )
 
 TOPICS = {
