@@ -1,0 +1,1 @@
+"""The subcommands of `derive` that belong to the engine: list, show, check."""
