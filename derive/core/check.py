@@ -291,32 +291,38 @@ def _check_same_minimiser(before, after, step: Step, ctx, seed, sign=1) -> Verdi
     )
 
 
+def _symbolic_unknowns(world: Instance, wrt, sizes) -> list:
+    """Make the decision variables symbolic in this world; return their scalar unknowns."""
+    unknowns = []
+    for var in wrt:
+        if isinstance(var, sp.MatrixSymbol):
+            concrete = var.xreplace(sizes)
+            rows, cols = (int(x) for x in concrete.shape)
+            entries = sp.Matrix(rows, cols, lambda r, c: sp.Dummy(f"{var.name}{r}{c}"))
+            world.values[(var.name, (rows, cols))] = sp.ImmutableMatrix(entries)
+            unknowns += list(entries)
+        else:
+            world.keep.add(var)
+    return unknowns
+
+
 def _find_alpha_beta(before, after, wrt, ctx, seed, sign) -> Verdict:
     """Find alpha, beta with after = sign*alpha*before + beta in concrete worlds."""
     found = []
     try:
-        for world in _worlds(ctx, seed, keep=wrt):
+        for world in _worlds(ctx, seed):
             sizes = world.size_map(before, after)
-            a_expr, b_expr = world.evaluate(before, sizes=sizes), world.evaluate(after, sizes=sizes)
-            variables = sorted(
-                (s for s in (sp.sympify(a_expr).free_symbols | sp.sympify(b_expr).free_symbols)),
-                key=str,
-            )
-            indexed = sorted(
-                {x for e in (a_expr, b_expr) for x in sp.sympify(e).atoms(sp.Indexed)}, key=str
-            )
-            variables += indexed
+            unknowns = _symbolic_unknowns(world, wrt, sizes)
+            a_expr = sp.sympify(world.evaluate(before, sizes=sizes))
+            b_expr = sp.sympify(world.evaluate(after, sizes=sizes))
+            kept = [s for s in (a_expr.free_symbols | b_expr.free_symbols) if s in world.keep]
+            indexed = {x for e in (a_expr, b_expr) for x in e.atoms(sp.Indexed)}
+            variables = sorted(set(unknowns) | set(kept) | indexed, key=str)
             if not variables:
                 return Verdict(UNDECIDED, None, "neither side depends on the decision variables")
-            points = []
-            for _ in range(3):
-                points.append({v: world._rational() for v in variables})
-            va = [sp.sympify(a_expr).xreplace(p) for p in points]
-            vb = [sp.sympify(b_expr).xreplace(p) for p in points]
-            if va[0] == va[1]:
-                points[1] = {v: world._rational() + 1 for v in variables}
-                va[1] = sp.sympify(a_expr).xreplace(points[1])
-                vb[1] = sp.sympify(b_expr).xreplace(points[1])
+            points = [{v: world._rational() for v in variables} for _ in range(3)]
+            va = [a_expr.xreplace(p) for p in points]
+            vb = [b_expr.xreplace(p) for p in points]
             if va[0] == va[1]:
                 return Verdict(UNDECIDED, None, "the objective did not vary at the sampled points")
             alpha = sp.nsimplify(sp.simplify((vb[0] - vb[1]) / (va[0] - va[1]) * sign))
@@ -326,12 +332,13 @@ def _find_alpha_beta(before, after, wrt, ctx, seed, sign) -> Verdict:
                     FAILED, INSTANTIATED,
                     "the new objective is not an increasing affine function of the old one "
                     "(no alpha, beta fit three points)",
-                    {**world.describe(), "points": str(points)},
+                    world.describe(),
                 )
             if not (alpha > 0):
                 return Verdict(
                     FAILED, INSTANTIATED,
-                    f"after = {sign}*alpha*before + beta needs alpha = {alpha} > 0",
+                    f"after = {'-' if sign < 0 else ''}alpha*before + beta needs alpha > 0, "
+                    f"found alpha = {alpha}",
                     world.describe(),
                 )
             found.append((alpha, beta))
