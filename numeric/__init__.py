@@ -1,0 +1,81 @@
+"""numeric: the machine-learning results of `derive`, computed independently by hand with NumPy.
+
+Least squares (ols, ridge, lasso, lad), losses and negative log-likelihoods, closed-form
+maximum-likelihood estimators, and gradient descent with its full history. Inputs are
+checked; bad input raises an error (a ValueError or TypeError subclass) that says what was
+expected, what came in, and how to fix it. This package never imports `derive`.
+"""
+
+from numeric._validate import (
+    ConvergenceWarning,
+    DivergenceError,
+    DTypeError,
+    EmptyInputError,
+    NonFiniteError,
+    NumericInputError,
+    ParameterError,
+    RankDeficientError,
+    ShapeError,
+    SupportError,
+    TooFewRowsError,
+)
+from numeric.descent import DescentHistory, gd_least_squares, gradient_descent
+from numeric.estimators import (
+    MVNMLE,
+    GaussianMLE,
+    LaplaceMLE,
+    bernoulli_mle,
+    exponential_mle,
+    gaussian_mle,
+    laplace_mle,
+    mvn_mle,
+    poisson_mle,
+)
+from numeric.least_squares import OLS_RCOND, LADSolverError, LassoResult, lad, lasso, ols, ridge
+from numeric.losses import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    gaussian_nll,
+    laplace_nll,
+    mae,
+    mse,
+)
+
+__all__ = [
+    "MVNMLE",
+    "OLS_RCOND",
+    "ConvergenceWarning",
+    "DTypeError",
+    "DescentHistory",
+    "DivergenceError",
+    "EmptyInputError",
+    "GaussianMLE",
+    "LADSolverError",
+    "LaplaceMLE",
+    "LassoResult",
+    "NonFiniteError",
+    "NumericInputError",
+    "ParameterError",
+    "RankDeficientError",
+    "ShapeError",
+    "SupportError",
+    "TooFewRowsError",
+    "bernoulli_mle",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "exponential_mle",
+    "gaussian_mle",
+    "gaussian_nll",
+    "gd_least_squares",
+    "gradient_descent",
+    "lad",
+    "laplace_mle",
+    "laplace_nll",
+    "lasso",
+    "mae",
+    "mse",
+    "mvn_mle",
+    "ols",
+    "poisson_mle",
+    "ridge",
+]
