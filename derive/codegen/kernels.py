@@ -1,0 +1,427 @@
+"""Runtime kernels called by generated solvers: numpy and scipy only, never SymPy.
+
+The generated source (see `derive.codegen.printer`) is straight-line numpy that calls into this
+module for the few things worth writing once:
+
+- `gram_xy(X, y)`: X^T X and X^T y in ONE pass over X (row blocks that stay in cache, the
+  blocks shared between the cores with single-threaded BLAS inside each worker); dask arrays
+  are reduced chunk by chunk.
+- `solve_pd(M, b, lsq=...)`: a Cholesky solve (LAPACK potrf/potrs) with a condition estimate
+  (pocon); when the normal equations are too ill-conditioned for the requested accuracy the
+  solve falls back to QR least squares on the original data and warns with
+  `IllConditionedWarning`, which carries the estimated condition number.
+- `solve(M, b)`: a generic LU solve for matrices that are not positive definite by construction.
+
+Nothing here forms an explicit inverse.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import scipy.linalg as sla
+from scipy.linalg import lapack
+
+__all__ = [
+    "IllConditionedWarning",
+    "as_array",
+    "is_dask",
+    "gram",
+    "gram_xy",
+    "weighted_gram_xy",
+    "add_diag",
+    "solve_pd",
+    "solve",
+    "solve_right",
+    "lstsq",
+    "DEFAULT_COND_LIMIT",
+]
+
+#: Above this estimated condition number of the (shifted) Gram matrix the normal equations
+#: are abandoned for QR least squares. Forward error of the normal equations is about
+#: eps * cond(X^T X), so 1e6 keeps it near 2e-10, inside the promised 1e-9.
+DEFAULT_COND_LIMIT = 1e6
+
+
+class IllConditionedWarning(UserWarning):
+    """The normal equations were too ill-conditioned; the solver used QR least squares.
+
+    `cond` is the estimated condition number (1-norm, LAPACK pocon) of the matrix that the
+    normal equations would have factorised (X^T X, or X^T X + lam I); `math.inf` when the
+    Cholesky factorisation failed outright (X rank deficient).
+    """
+
+    def __init__(self, message: str, cond: float = math.nan):
+        super().__init__(message)
+        self.cond = cond
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def is_dask(a) -> bool:
+    """True for dask arrays (checked without importing dask)."""
+    return hasattr(a, "__dask_graph__") and hasattr(a, "chunks")
+
+
+def as_array(a, name: str = "argument"):
+    """A float64 numpy array (dask arrays pass through untouched)."""
+    if is_dask(a):
+        return a
+    return np.asarray(a, dtype=float)
+
+
+def as_matrix(a, name: str = "argument"):
+    """A 2-D float64 array (an n x d matrix input); dask arrays pass through."""
+    if is_dask(a):
+        if a.ndim != 2:
+            raise ValueError(f"{name} must be a 2-D array; got a dask array of shape {a.shape}")
+        return a
+    out = np.asarray(a, dtype=float)
+    if out.ndim != 2:
+        raise ValueError(
+            f"{name} must be a 2-D array (a matrix); got shape {out.shape}. "
+            f"Use {name}.reshape(-1, 1) for a single column."
+        )
+    return out
+
+
+def as_vector(a, name: str = "argument"):
+    """A column vector as a 1-D float64 array: accepts shape (k,) or (k, 1); returns (k,).
+
+    Scalars are accepted for 1 x 1 "vectors" (e.g. the parameter of a one-feature model).
+    """
+    if is_dask(a):
+        if a.ndim == 2 and a.shape[1] == 1:
+            return a[:, 0]
+        if a.ndim != 1:
+            raise ValueError(f"{name} must be a vector; got a dask array of shape {a.shape}")
+        return a
+    out = np.asarray(a, dtype=float)
+    if out.ndim == 2 and out.shape[1] == 1:
+        return out[:, 0]
+    if out.ndim > 1:
+        raise ValueError(
+            f"{name} must be a vector of shape (k,) or (k, 1); got shape {out.shape}"
+        )
+    return out
+
+
+def shape_message(name, arr, axis, dim, expected) -> str:
+    return (
+        f"{name} has {arr.shape[axis]} along axis {axis} but the expression needs {dim} = "
+        f"{expected} there (from an earlier argument); got {name}.shape = {arr.shape}"
+    )
+
+
+def length_message(name, arr, other, expected) -> str:
+    return (
+        f"{name} has length {arr.shape[0]} but {other} has length {expected}; the sum runs "
+        "over both, so they must have the same length"
+    )
+
+
+def sign(x: float) -> float:
+    """sign for Python floats: -1.0, 0.0 or 1.0 (sympy.sign; NaN stays NaN)."""
+    return (x > 0) - (x < 0) + 0.0 if x == x else x
+
+
+def loggamma(x):
+    from scipy.special import gammaln
+
+    return gammaln(x)
+
+
+def gamma(x):
+    from scipy.special import gamma as g
+
+    return g(x)
+
+
+def factorial(x):
+    from scipy.special import factorial as f
+
+    return f(x, exact=False)
+
+
+def erf(x):
+    from scipy.special import erf as f
+
+    return f(x)
+
+
+# --------------------------------------------------------------------------- threads
+
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+_CONTROLLER = None  # threadpoolctl.ThreadpoolController, False when unavailable
+
+#: Work (n * d * d multiply-adds) below which one plain BLAS call beats the threaded kernel.
+THREAD_MIN_WORK = 4_000_000
+#: Rows per block: about 256 KiB of X, clamped, so a block read by SYRK is still in L2 for GEMV.
+BLOCK_BYTES = 1 << 18
+
+
+def _ncpu() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        return os.cpu_count() or 1
+
+
+def _controller():
+    """threadpoolctl's controller when installed (it is optional), else False."""
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+
+            _CONTROLLER = ThreadpoolController()
+        except Exception:  # pragma: no cover - threadpoolctl absent or broken
+            _CONTROLLER = False
+    return _CONTROLLER
+
+
+def _pool(workers: int) -> ThreadPoolExecutor:
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max(1, workers), thread_name_prefix="derive-gram")
+        return _POOL
+
+
+def _block_rows(d: int) -> int:
+    return int(min(8192, max(256, BLOCK_BYTES // (8 * max(d, 1)))))
+
+
+def _gram_part(X, Y, lo: int, hi: int, rows: int, weights=None):
+    """Sum over row blocks of X[lo:hi] of Xb^T Xb and Xb^T Yb (np.dot releases the GIL)."""
+    d = X.shape[1]
+    G = np.zeros((d, d))
+    B = None if Y is None else np.zeros((d,) + Y.shape[1:])
+    dot = np.dot
+    for i in range(lo, hi, rows):
+        j = min(i + rows, hi)
+        Xb = X[i:j]
+        if weights is not None:
+            s = weights[i:j]
+            Wb = Xb * s[:, None]  # sqrt-weighted rows: Wb^T Wb = Xb^T diag(s^2) Xb
+            G += dot(Wb.T, Wb)
+            if B is not None:
+                B += dot(Wb.T, Y[i:j] * (s if Y.ndim == 1 else s[:, None]))
+        else:
+            XbT = Xb.T
+            G += dot(XbT, Xb)
+            if B is not None:
+                B += dot(XbT, Y[i:j])
+    return G, B
+
+
+def _threaded_gram(X, Y, weights=None):
+    n, d = X.shape
+    workers = min(_ncpu(), max(1, n // 2048))
+    ctl = _controller()
+    rows = _block_rows(d)
+    if workers <= 1 or not ctl or n * d * d < THREAD_MIN_WORK:
+        if weights is None:
+            # One BLAS call each: SYRK for X^T X, GEMV for X^T y.
+            return X.T @ X, (None if Y is None else X.T @ Y)
+        return _gram_part(X, Y, 0, n, max(rows, n), weights)
+    cuts = [n * k // workers for k in range(workers + 1)]
+    pool = _pool(workers)
+    # One BLAS thread per worker: the cores are shared out by rows, not inside each call.
+    with ctl.limit(limits=1, user_api="blas"):
+        futures = [
+            pool.submit(_gram_part, X, Y, cuts[k], cuts[k + 1], rows, weights)
+            for k in range(1, workers)
+        ]
+        G, B = _gram_part(X, Y, cuts[0], cuts[1], rows, weights)
+        for f in futures:
+            g, b = f.result()
+            G += g
+            if B is not None:
+                B += b
+    return G, B
+
+
+def _dask_gram(X, Y):
+    """X^T X and X^T y reduced chunk by chunk: one small d x d (and d x k) sum per row chunk."""
+    import dask
+    import dask.array as da
+
+    X = X.rechunk({1: -1})
+    if Y is not None:
+        Y = da.asarray(Y)
+        Y = Y.rechunk({0: X.chunks[0]} if Y.ndim == 1 else {0: X.chunks[0], 1: -1})
+    xb = X.to_delayed().ravel()
+    yb = [None] * len(xb) if Y is None else Y.to_delayed().ravel()
+    part = dask.delayed(_chunk_gram, pure=True)
+    parts = [part(a, b) for a, b in zip(xb, yb)]
+    while len(parts) > 1:  # a binary tree of sums
+        parts = [
+            dask.delayed(_add_pairs, pure=True)(parts[k], parts[k + 1])
+            if k + 1 < len(parts)
+            else parts[k]
+            for k in range(0, len(parts), 2)
+        ]
+    return dask.compute(parts[0])[0]
+
+
+def _chunk_gram(Xc, Yc):
+    Xc = np.asarray(Xc, dtype=float)
+    return Xc.T @ Xc, (None if Yc is None else Xc.T @ np.asarray(Yc, dtype=float))
+
+
+def _add_pairs(a, b):
+    return a[0] + b[0], (None if a[1] is None else a[1] + b[1])
+
+
+def gram(X):
+    """X^T X (SYRK), threaded over row blocks for large inputs; dask arrays reduced by chunk."""
+    if is_dask(X):
+        return _dask_gram(X, None)[0]
+    return _threaded_gram(X, None)[0]
+
+
+def gram_xy(X, y):
+    """(X^T X, X^T y) in one pass over X; y may be a vector (n,) or a matrix (n, k)."""
+    if is_dask(X) or is_dask(y):
+        return _dask_gram(X, y)
+    if X.ndim != 2:
+        raise ValueError(f"X must be a 2-D array (n x d); got shape {X.shape}")
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(
+            f"X and y must have the same number of rows; got X {X.shape} and y {y.shape}"
+        )
+    return _threaded_gram(X, y)
+
+
+def weighted_gram_xy(X, y, sqrt_weights):
+    """(X^T W X, X^T W y) with W = diag(sqrt_weights**2), in one pass over X."""
+    return _threaded_gram(X, y, weights=sqrt_weights)
+
+
+def add_diag(M, c):
+    """M + c I as a new array (c a scalar)."""
+    out = np.array(M, dtype=float, copy=True)
+    out.flat[:: out.shape[0] + 1] += c
+    return out
+
+
+# --------------------------------------------------------------------------- solves
+
+
+def _as_col(b):
+    return b[:, None] if b.ndim == 1 else b
+
+
+def lstsq(X, y, shift=0.0):
+    """QR least squares (LAPACK gelsy), optionally for ridge: min ||y - Xw||^2 + shift ||w||^2.
+
+    The ridge case solves the stacked problem [X; sqrt(shift) I] w = [y; 0], which has the
+    same minimiser and the condition number of X, not of X^T X.
+    """
+    if is_dask(X):
+        import dask.array as da
+
+        if shift:
+            d = X.shape[1]
+            X = da.concatenate([X, da.from_array(math.sqrt(shift) * np.eye(d))], axis=0)
+            pad = np.zeros((d,) + tuple(y.shape[1:]))
+            y = da.concatenate([da.asarray(y), da.from_array(pad)], axis=0)
+        X = X.rechunk({1: -1})
+        y = da.asarray(y).rechunk({0: X.chunks[0]})
+        yc = y if y.ndim == 2 else y[:, None]
+        w = da.linalg.lstsq(X, yc)[0].compute()
+        return w if y.ndim == 2 else w[:, 0]
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if shift:
+        d = X.shape[1]
+        X = np.vstack([X, math.sqrt(shift) * np.eye(d)])
+        y = np.concatenate([y, np.zeros((d,) + y.shape[1:])])
+    return sla.lstsq(X, y, lapack_driver="gelsy", check_finite=False)[0]
+
+
+def _warn_fallback(what: str, cond: float, limit: float) -> None:
+    if math.isinf(cond):
+        detail = f"{what} is not positive definite (X is rank deficient or nearly so; cond = inf)"
+    else:
+        detail = (
+            f"{what} is ill-conditioned: estimated cond = {cond:.3g} "
+            f"(cond(X) ~ {math.sqrt(cond):.3g}) exceeds cond_limit = {limit:.3g}"
+        )
+    warnings.warn(
+        IllConditionedWarning(
+            f"{detail}; solved by QR least squares instead of the normal equations "
+            f"(pass cond_limit=... to the solver to change the threshold)",
+            cond,
+        ),
+        stacklevel=3,
+    )
+
+
+def solve_pd(M, b, lsq=None, cond_limit: float = DEFAULT_COND_LIMIT, what: str = "X^T X"):
+    """Solve M w = b for M symmetric positive definite by construction (Cholesky).
+
+    `lsq = (X, y, shift)` names the least-squares problem M, b came from (M = X^T X + shift I,
+    b = X^T y); with it, an ill-conditioned or indefinite M falls back to QR on X with an
+    `IllConditionedWarning`. Without it, an indefinite M raises `numpy.linalg.LinAlgError` and
+    an ill-conditioned one only warns.
+    """
+    M = np.asarray(M, dtype=float)
+    b = np.asarray(b, dtype=float)
+    if M.ndim == 0:  # a 1 x 1 "matrix" printed as a scalar
+        M = M.reshape(1, 1)
+    c, info = lapack.dpotrf(M, lower=0, clean=0)
+    cond = math.inf
+    if info == 0:
+        anorm = float(np.abs(M).sum(axis=0).max())
+        rcond, info2 = lapack.dpocon(c, anorm)
+        cond = 1.0 / rcond if rcond > 0 else math.inf
+        if cond <= cond_limit:
+            x, info3 = lapack.dpotrs(c, _as_col(b), lower=0)
+            if info3 == 0:
+                return x if b.ndim == 2 else x[:, 0]
+    if lsq is not None:
+        X, y, shift = lsq
+        _warn_fallback(what, cond, cond_limit)
+        return lstsq(X, y, shift)
+    if math.isinf(cond):
+        raise np.linalg.LinAlgError(
+            f"{what} is not positive definite (Cholesky failed at column {info}); "
+            "check that the design has full column rank"
+        )
+    warnings.warn(
+        IllConditionedWarning(
+            f"{what} is ill-conditioned: estimated cond = {cond:.3g}; the solution may be "
+            "inaccurate",
+            cond,
+        ),
+        stacklevel=2,
+    )
+    x, _ = lapack.dpotrs(c, _as_col(b), lower=0)
+    return x if b.ndim == 2 else x[:, 0]
+
+
+def solve(M, b):
+    """Solve M x = b for a general square M (LU with partial pivoting); never forms inv(M)."""
+    M = np.asarray(M, dtype=float)
+    b = np.asarray(b, dtype=float)
+    if M.ndim == 0:
+        return b / M
+    return sla.solve(M, b, check_finite=False)
+
+
+def solve_right(A, M):
+    """A M^{-1} computed as (M^T \\ A^T)^T."""
+    A = np.asarray(A, dtype=float)
+    M = np.asarray(M, dtype=float)
+    if M.ndim == 0:
+        return A / M
+    return sla.solve(M.T, A.T, check_finite=False).T
