@@ -118,12 +118,21 @@ class Instance:
             self.values[key] = self._rational(positive=positive)
         return self.values[key]
 
-    def _function(self, f):
-        if f not in self.functions:
-            t = sp.Dummy("t")
-            coeffs = [self._rational() for _ in range(5)]
-            self.functions[f] = sp.Lambda(t, sum(c * t**p for p, c in enumerate(coeffs)))
-        return self.functions[f]
+    def _function(self, f, nargs: int = 1):
+        """A random polynomial standing for the undefined function f: degree 4 in one
+        argument; with several arguments, every monomial of total degree <= 3."""
+        key = f if nargs == 1 else (f, nargs)
+        if key not in self.functions:
+            if nargs == 1:
+                t = sp.Dummy("t")
+                coeffs = [self._rational() for _ in range(5)]
+                self.functions[key] = sp.Lambda(t, sum(c * t**p for p, c in enumerate(coeffs)))
+            else:
+                ts = sp.symbols(f"t0:{nargs}", cls=sp.Dummy)
+                monomials = sorted(sp.itermonomials(ts, 3), key=sp.default_sort_key)
+                body = sum(self._rational() * m for m in monomials)
+                self.functions[key] = sp.Lambda(ts, body)
+        return self.functions[key]
 
     # --- evaluating -----------------------------------------------------------------------
     def size_map(self, *exprs) -> dict:
@@ -141,7 +150,7 @@ class Instance:
         for app in e.atoms(AppliedUndef):
             f = app.func
             if f not in self.keep:
-                e = e.replace(f, self._function(f))
+                e = e.replace(f, self._function(f, len(app.args)))
         e = e.doit() if e.has(sp.Sum, sp.Product, sp.Derivative, sp.Lambda, sp.Subs) else e
         mapping = {}
         for m in e.atoms(sp.MatrixSymbol):
