@@ -1,24 +1,225 @@
-"""Least squares: the MSE, its gradient and the normal equations, derived from the definition."""
+"""Least squares: the MSE, its expansion, gradient and Hessian, the normal equations, ridge
+regression and Newton's step, derived from the definitions.
+
+The loss is the 1x1 matrix expression L(t) = (1/n) (X t - y)^T (X t - y), never an entry of it.
+"""
 
 from __future__ import annotations
 
+import functools
+
 import sympy as sp
 
-from derive.catalog.symbols import X, d, n, w, y
+from derive.catalog.calculus import (
+    COOKBOOK,
+    gradient_by_rules,
+    reverse_transpose,
+    scale_and_matrices,
+)
+from derive.catalog.symbols import I_d, X, d, h, lam, n, t, v, w, y
 from derive.core.algebra import (
+    _split_scale,
     expand_matrix,
     linear_coefficients,
+    matrix_terms,
+    orient_towards,
     scalar_transpose,
     solve_stationary,
-    _split_scale,
+    use_symmetry,
 )
-from derive.core.derivation import Assumption, Derivation, definition, equal, gradient, iff
+from derive.core.derivation import (
+    Assumption,
+    Derivation,
+    definition,
+    equal,
+    gradient,
+    iff,
+    implies,
+)
+
+#: Newton's method: the Hessian and the gradient at the current point.
+H = sp.MatrixSymbol("H", d, d)
+g = sp.MatrixSymbol("g", d, 1)
+#: a scalar step along a direction
+s = sp.Symbol("s", real=True)
+
+SIZES = (
+    Assumption.positive_integer(n, "n is a positive integer (samples)"),
+    Assumption.positive_integer(d, "d is a positive integer (features)"),
+)
 
 
 def mse(weights=w):
     """L(w) = (1/n) (X w - y)^T (X w - y), the mean squared error as a 1x1 matrix expression."""
     residual = X * weights - y
     return (residual.T * residual) / n
+
+
+# --- small rewrites ---------------------------------------------------------------------------
+
+
+def _sum(parts):
+    return sp.MatAdd(*parts) if len(parts) > 1 else parts[0]
+
+
+def common_scalar(expr):
+    """The greatest common scalar factor of the terms of a matrix sum (1 if none)."""
+    scales = [scale_and_matrices(term)[0] for term in matrix_terms(expr)]
+    return functools.reduce(sp.gcd, scales)
+
+
+def divide_terms(expr, c):
+    """Each term of a matrix sum divided by the scalar c (evaluated term by term)."""
+    return _sum([(term / c).doit() for term in matrix_terms(expr)])
+
+
+def factor_scalar(expr):
+    """sum_k c a_k M_k -> c * (sum_k a_k M_k) with c the common scalar factor, unevaluated."""
+    c = common_scalar(expr)
+    return sp.MatMul(c, divide_terms(expr, c))
+
+
+def factor_left(expr, left):
+    """sum_k c a_k left M_k -> c * left * (sum_k a_k M_k): pull a common scalar and a common
+    leftmost factor out of a matrix sum."""
+    c = common_scalar(expr)
+    inner = []
+    for term in matrix_terms(expr):
+        scale, mats = scale_and_matrices(term)
+        if not mats or mats[0] != left:
+            raise ValueError(f"term {term} does not start with {left}")
+        rest = mats[1:]
+        core = sp.MatMul(*rest) if len(rest) > 1 else rest[0]
+        inner.append(core if scale == c else (scale / c) * core)
+    return sp.MatMul(c, left, _sum(inner))
+
+
+def squared_norms(expr, vec):
+    """c v^T Z^T Z v -> c (Z v)^T (Z v) for each term of a sum of quadratic forms in vec:
+    exhibits a quadratic form as a weighted sum of squared norms (terms c v^T v stay)."""
+    out = []
+    for term in matrix_terms(expand_matrix(expr)):
+        c, mats = scale_and_matrices(term)
+        if len(mats) < 2 or mats[0] != vec.T or mats[-1] != vec:
+            raise ValueError(f"term {term} is not a quadratic form in {vec}")
+        middle = mats[1:-1]
+        half = len(middle) // 2
+        if not middle:
+            core = sp.MatMul(vec.T, vec)
+        elif len(middle) % 2 == 0 and sp.MatMul(*middle[:half]).T.doit() == sp.MatMul(*middle[half:]).doit():
+            Zv = sp.MatMul(*middle[half:], vec)
+            core = sp.MatMul(sp.Transpose(Zv), Zv)
+        else:
+            raise ValueError(f"the middle of {term} is not of the form Z^T Z")
+        out.append(core if c == 1 else sp.MatMul(c, core))
+    return _sum(out)
+
+
+def drop_zero_terms(expr):
+    """Remove the terms of a matrix sum that evaluated to explicit zero matrices."""
+    kept = [term for term in matrix_terms(expr)
+            if not (isinstance(term, sp.MatrixBase) and term.is_zero_matrix)]
+    return _sum(kept) if kept else sp.ZeroMatrix(*expr.shape)
+
+
+def pull_scalar_from_inverse(expr):
+    """(c M)^{-1} -> (1/c) M^{-1} for every inverse of a scaled matrix (c != 0)."""
+
+    def scaled(node):
+        return isinstance(node, sp.Inverse) and _split_scale(node.arg)[0] != 1
+
+    def rule(node):
+        c, core = _split_scale(node.arg)
+        return sp.MatMul(1 / c, sp.Inverse(core))
+
+    return expr.replace(scaled, rule)
+
+
+def mse_expansion_steps(weights=t):
+    """L, its expansion, the cross terms oriented and combined (shared by several results)."""
+    loss = mse(weights)
+    expanded = expand_matrix(loss)
+    oriented = orient_towards(expanded, weights)
+    combined = oriented.doit()
+    return loss, expanded, oriented, combined
+
+
+def _mse_definition(loss, var):
+    return definition(loss, f"the mean squared error of the linear model X {var}, "
+                      f"(1/n)||X {var} - y||^2", lhs=f"L({var})")
+
+
+# --- derivations ------------------------------------------------------------------------------
+
+
+def mse_expansion() -> Derivation:
+    """(1/n)||X t - y||^2 = (1/n)(t^T X^T X t - 2 y^T X t + y^T y): the 1/n multiplies every term."""
+    loss, expanded, oriented, combined = mse_expansion_steps(t)
+    factored = factor_scalar(combined)
+    steps = (
+        _mse_definition(loss, t),
+        equal(expanded, "distribute the product: four terms, each with the factor 1/n"),
+        equal(oriented, "t^T X^T y = y^T X t: a 1x1 matrix equals its transpose",
+              source="scalar-transpose"),
+        equal(combined, "collect the two equal cross terms"),
+        equal(factored, "take the common factor 1/n out of every term"),
+    )
+    return Derivation(
+        id="mse-expansion",
+        title="Expanding the mean squared error",
+        statement="(1/n)||X t - y||^2 = (1/n)(t^T X^T X t - 2 y^T X t + y^T y), "
+        "with the factor 1/n on every term.",
+        topic="least_squares",
+        assumptions=SIZES,
+        steps=steps,
+        result=factored,
+        claim=(t.T * X.T * X * t - 2 * y.T * X * t + y.T * y) / n,
+        variables=(t,),
+        extras={"terms": combined},
+    )
+
+
+def mse_gradient() -> Derivation:
+    """grad L(t) = (2/n) X^T (X t - y), by the linear- and quadratic-form rules."""
+    gram = X.T * X
+    gram_T = sp.Transpose(gram)
+    gram_T_reversed = reverse_transpose(gram)
+    gram_T_value = gram_T_reversed.doit()
+    loss, expanded, oriented, combined = mse_expansion_steps(t)
+    by_rules = gradient_by_rules(combined, t)
+    symmetric = use_symmetry(by_rules, [gram])
+    factored = factor_left(symmetric, X.T)
+    steps = (
+        definition(gram_T, "the transpose of the Gram matrix X^T X", lhs=r"(X^\top X)^\top"),
+        equal(gram_T_reversed, "the transpose of a product reverses the factors",
+              source="(AB)^T = B^T A^T"),
+        equal(gram_T_value, "(X^T)^T = X: X^T X is symmetric"),
+        _mse_definition(loss, t),
+        equal(expanded, "distribute the product"),
+        equal(oriented, "t^T X^T y = y^T X t: a 1x1 matrix equals its transpose",
+              source="scalar-transpose"),
+        equal(combined, "collect the two equal cross terms"),
+        gradient(by_rules, "term by term: grad (t^T A t) = (A + A^T) t with A = X^T X "
+                 "(quadratic-form-gradient); grad (b^T t) = b with b = X^T y "
+                 "(linear-form-gradient); y^T y does not depend on t", wrt=t,
+                 lhs=r"\nabla_t L(t)", source="Matrix Cookbook eqs. 69, 81"),
+        equal(symmetric, "X^T X is symmetric (shown above): (X^T X)^T + X^T X = 2 X^T X",
+              uses=("(X^T X)^T = X^T X",)),
+        equal(factored, "take out the common factor (2/n) X^T"),
+    )
+    return Derivation(
+        id="mse-gradient",
+        title="Gradient of the mean squared error",
+        statement="The gradient of L(t) = (1/n)||X t - y||^2 is (2/n) X^T (X t - y).",
+        topic="least_squares",
+        assumptions=SIZES,
+        steps=steps,
+        result=factored,
+        claim=sp.Rational(2) / n * X.T * (X * t - y),
+        variables=(t,),
+        extras={"expanded": symmetric, "gram_symmetric": sp.Eq(gram_T, gram_T_value, evaluate=False)},
+        references=(f"{COOKBOOK}, eqs. 69, 81",),
+    )
 
 
 def normal_equations() -> Derivation:
@@ -60,4 +261,226 @@ def normal_equations() -> Derivation:
         claim=(X.T * X).I * X.T * y,
         variables=(w,),
         extras={"gradient": grad, "normal_equation": normal},
+    )
+
+
+#: A 3x2 design whose second column is twice the first: rank 1, so X^T X is singular.
+COLLINEAR_X = sp.ImmutableMatrix([[1, 2], [2, 4], [3, 6]])
+#: X v0 = 0 for this direction.
+COLLINEAR_NULL = sp.ImmutableMatrix([2, -1])
+
+
+def _collinear_example():
+    """H for the collinear design, its exact eigenvalues, and a loss invariant along v0."""
+    rows, cols = COLLINEAR_X.shape
+    gram_hessian = mse_hessian_expr()
+    Hc = sp.ImmutableMatrix(
+        gram_hessian.xreplace({n: rows, d: cols}).xreplace(
+            {sp.MatrixSymbol("X", rows, cols): COLLINEAR_X}
+        ).doit()
+    )
+    yc = sp.MatrixSymbol("y", rows, 1)
+    tc = sp.MatrixSymbol("t", cols, 1)
+
+    def loss(point):
+        r = COLLINEAR_X * point - yc
+        return r.T * r / rows
+
+    moved = loss(tc + s * COLLINEAR_NULL)
+    residual = drop_zero_terms(expand_matrix(COLLINEAR_X * (tc + s * COLLINEAR_NULL) - yc))
+    unmoved = residual.T * residual / rows
+    return Hc, moved, unmoved
+
+
+@functools.cache
+def mse_hessian_expr():
+    """(2/n) X^T X, computed: the derivative of the MSE gradient."""
+    return mse(t).diff(t).diff(t)
+
+
+def mse_hessian() -> Derivation:
+    """H = (2/n) X^T X is positive semidefinite; definite iff X has full column rank."""
+    from derive.catalog import get
+
+    loss = mse(t)
+    grad = get("mse-gradient").result
+    hessian = grad.diff(t)
+    form = sp.MatMul(v.T, hessian, v)
+    norms = squared_norms(form, v)
+    nonnegative = sp.GreaterThan(norms, 0, evaluate=False)
+    positive = sp.StrictGreaterThan(norms, 0, evaluate=False)
+    Hc, moved, unmoved = _collinear_example()
+    steps = (
+        _mse_definition(loss, t),
+        gradient(grad, "the gradient of the MSE (mse-gradient)", wrt=t, lhs=r"\nabla_t L(t)"),
+        gradient(hessian, "differentiate the gradient: grad_t (M t) = M^T and X^T X is symmetric",
+                 wrt=t, lhs=r"H = \nabla^2_t L(t)", source="Matrix Cookbook eq. 69"),
+        definition(form, "the quadratic form of H in a direction v", lhs=r"v^\top H v"),
+        equal(norms, "v^T X^T X v = (X v)^T (X v) = ||X v||^2"),
+        implies(nonnegative, "a squared norm is >= 0 and 2/n > 0: H is positive semidefinite "
+                "for every X, so L is convex"),
+        implies(positive, "with full column rank X v != 0 for v != 0, so ||X v||^2 > 0: "
+                "H is positive definite (conversely, X v = 0 with v != 0 gives v^T H v = 0)",
+                uses=("X has full column rank", "v != 0")),
+        definition(moved, "collinear columns: X = [[1, 2], [2, 4], [3, 6]] (n = 3) and "
+                   "v0 = (2, -1) with X v0 = 0; the loss at t + s v0", lhs=r"L(t + s v_0)"),
+        equal(unmoved, "X (t + s v0) = X t + s X v0 = X t, so L(t + s v0) = L(t) for every s: "
+              "if t minimises L, so does every t + s v0 and the minimiser is not unique "
+              "(H v0 = 0: H has the eigenvalue 0)"),
+    )
+    eigenvalues = Hc.eigenvals()
+    return Derivation(
+        id="mse-hessian",
+        title="Hessian of the mean squared error",
+        statement="The Hessian of L(t) = (1/n)||X t - y||^2 is H = (2/n) X^T X, with "
+        "v^T H v = (2/n)||X v||^2 >= 0 (positive semidefinite); it is positive definite exactly "
+        "when X has full column rank; with collinear columns H is singular and the minimiser "
+        "is not unique.",
+        topic="least_squares",
+        assumptions=(
+            *SIZES,
+            Assumption.nonzero(v, "v != 0"),
+            Assumption.full_column_rank(X, "X has full column rank (for positive definiteness only)"),
+        ),
+        steps=steps,
+        result=hessian,
+        claim=sp.Rational(2) / n * X.T * X,
+        variables=(t,),
+        extras={
+            "gradient": grad,
+            "quadratic_form": norms,
+            "collinear_X": COLLINEAR_X,
+            "collinear_H": Hc,
+            "collinear_eigenvalues": eigenvalues,
+            "collinear_null_direction": COLLINEAR_NULL,
+            "collinear_rank": COLLINEAR_X.rank(),
+        },
+        references=(f"{COOKBOOK}, eq. 69",),
+    )
+
+
+def ridge_solution() -> Derivation:
+    """argmin ||X w - y||^2 + lam ||w||^2 = (X^T X + lam I)^{-1} X^T y for every X when lam > 0."""
+    objective = (X * w - y).T * (X * w - y) + lam * w.T * w
+    grad = objective.diff(w)
+    hessian = grad.diff(w)
+    half = common_scalar(hessian)
+    system = divide_terms(hessian, half)  # X^T X + lam I
+    form = sp.MatMul(v.T, system, v)
+    norms = squared_norms(form, v)
+    positive = sp.StrictGreaterThan(norms, 0, evaluate=False)
+    stationary = sp.Eq(grad, sp.ZeroMatrix(d, 1))
+    M, c = linear_coefficients(grad, w)
+    scale = common_scalar(M)
+    rhs = (-c / scale).doit()
+    system_matrix = divide_terms(M, scale)  # X^T X + lambda I
+    normal = sp.Eq(system_matrix * w, rhs)
+    solution = solve_stationary(normal.lhs - normal.rhs, w, invertible=(system_matrix,))
+    closed_form = sp.Eq(w, solution)
+    steps = (
+        definition(objective, "squared error plus an L2 penalty with weight lambda > 0",
+                   lhs=r"J(w)"),
+        gradient(grad, "gradient of the quadratic and linear forms", wrt=w,
+                 lhs=r"\nabla_w J(w)", source="Matrix Cookbook eqs. 69, 81"),
+        gradient(hessian, "differentiate the gradient once more", wrt=w, lhs=r"\nabla^2_w J(w)"),
+        definition(form, f"the quadratic form of H/{half} = X^T X + lambda I in a direction v != 0",
+                   lhs=r"v^\top (X^\top X + \lambda I) v"),
+        equal(norms, "v^T X^T X v = ||X v||^2 and v^T I v = ||v||^2"),
+        implies(positive, "||X v||^2 >= 0 and lambda ||v||^2 > 0 for v != 0: X^T X + lambda I "
+                "is positive definite for every X (no rank assumption), so J is strictly convex "
+                "and its stationary point is the unique minimiser", uses=("lambda > 0", "v != 0")),
+        definition(stationary, "the first-order condition at the minimiser"),
+        iff(normal, f"divide by {scale}", wrt=(w,), factor=scale),
+        iff(closed_form, "X^T X + lambda I is positive definite (above), hence invertible",
+            wrt=(w,), factor=system_matrix, uses=("lambda > 0",)),
+    )
+    return Derivation(
+        id="ridge-solution",
+        title="Ridge regression in closed form",
+        statement="For lambda > 0 the objective ||X w - y||^2 + lambda ||w||^2 has the unique minimiser "
+        "w = (X^T X + lambda I)^{-1} X^T y for every X: X^T X + lambda I is positive definite "
+        "without any rank assumption.",
+        topic="least_squares",
+        assumptions=(
+            *SIZES,
+            Assumption.positive(lam, "lambda > 0"),
+            Assumption.nonzero(v, "v != 0"),
+        ),
+        steps=steps,
+        result=solution,
+        claim=(X.T * X + lam * I_d).I * X.T * y,
+        variables=(w,),
+        extras={
+            "gradient": grad,
+            "hessian": hessian,
+            "system_matrix": system_matrix,
+            "normal_equation": normal,
+        },
+        references=(f"{COOKBOOK}, eqs. 69, 81",),
+    )
+
+
+def newton_step() -> Derivation:
+    """Newton's step -H^{-1} g minimises the second-order model; on the MSE it lands on the
+    normal-equations solution from any t."""
+    from derive.catalog import get
+
+    model = g.T * h + sp.Rational(1, 2) * h.T * H * h
+    model_grad = model.diff(h)
+    model_grad_sym = use_symmetry(model_grad, [H])
+    model_hessian = model_grad_sym.diff(h)
+    model_hessian_sym = use_symmetry(model_hessian, [H])
+    curvature = sp.StrictGreaterThan(v.T * model_hessian_sym * v, 0, evaluate=False)
+    stationary = sp.Eq(model_grad_sym, sp.ZeroMatrix(d, 1))
+    step = solve_stationary(model_grad_sym, h, invertible=(H,))
+    solved = sp.Eq(h, step)
+    mse_grad = get("mse-gradient").result
+    mse_hess = get("mse-hessian").result
+    newton_mse = t + step.xreplace({g: mse_grad, H: mse_hess})
+    pulled = pull_scalar_from_inverse(newton_mse)
+    landing = expand_matrix(pulled)
+    steps = (
+        definition(model, "the second-order Taylor model of f(t + h) - f(t), with g = grad f(t) "
+                   "and H = Hessian of f at t (symmetric positive definite)",
+                   lhs=r"m(h)"),
+        gradient(model_grad, "gradient of the linear and quadratic forms in h", wrt=h,
+                 lhs=r"\nabla_h m(h)", source="Matrix Cookbook eqs. 69, 81"),
+        equal(model_grad_sym, "H is symmetric: (H + H^T)/2 = H", uses=("H is symmetric positive definite",)),
+        gradient(model_hessian, "the model's Hessian", wrt=h, lhs=r"\nabla^2_h m(h)"),
+        equal(model_hessian_sym, "H is symmetric", uses=("H is symmetric positive definite",)),
+        implies(curvature, "H is positive definite, so the model is strictly convex and its "
+                "stationary point is its unique minimiser", uses=("H is symmetric positive definite", "v != 0")),
+        definition(stationary, "the first-order condition for the minimiser of the model"),
+        iff(solved, "H is invertible (positive definite): the Newton step", wrt=(h,), factor=H,
+            uses=("H is symmetric positive definite",)),
+        definition(newton_mse, "one Newton step t + h on the MSE: g = (2/n) X^T (X t - y) "
+                   "(mse-gradient) and H = (2/n) X^T X (mse-hessian)", lhs=r"t_{+}"),
+        equal(pulled, "((2/n) X^T X)^{-1} = (n/2) (X^T X)^{-1}"),
+        equal(landing, "distribute: (X^T X)^{-1} X^T X t = t cancels the t (X has full column rank)",
+              uses=("X has full column rank",)),
+    )
+    return Derivation(
+        id="newton-step",
+        title="Newton's step",
+        statement="Minimising the second-order model f(t) + g^T h + (1/2) h^T H h with H positive "
+        "definite gives the step h = -H^{-1} g; on the MSE one Newton step from any t lands on "
+        "(X^T X)^{-1} X^T y, the normal-equations solution.",
+        topic="least_squares",
+        assumptions=(
+            *SIZES,
+            Assumption.positive_definite(H, "H is symmetric positive definite"),
+            Assumption.nonzero(v, "v != 0"),
+            Assumption.full_column_rank(X),
+        ),
+        steps=steps,
+        result=step,
+        claim=-H.I * g,
+        variables=(h,),
+        extras={
+            "update": t + step,
+            "model_gradient": model_grad_sym,
+            "mse_update": newton_mse,
+            "mse_landing": landing,
+        },
+        references=("J. Nocedal, S. J. Wright, Numerical Optimization (2006), sec. 2.2",),
     )
