@@ -22,7 +22,7 @@ from scipy.linalg import blas, lapack
 
 from derive.codegen import kernels
 
-__all__ = ["ConvergenceWarning", "iterate", "lasso_gram", "LassoInfo", "lad_irls", "LADInfo"]
+__all__ = ["ConvergenceWarning", "iterate", "iterate_affine", "lasso_gram", "LassoInfo", "lad_irls", "LADInfo"]
 
 
 class ConvergenceWarning(UserWarning):
@@ -45,6 +45,19 @@ def iterate(step, state: str, x0, n_iter: int, inputs: dict):
         x = np.asarray(step(**kwargs), dtype=float).reshape(np.shape(out[0]))
         out.append(x)
     return np.stack(out)
+
+
+def iterate_affine(M, o, x0, n_iter: int):
+    """The trajectory of x_{k+1} = M x_k + o (M d x d, o a vector): one matvec per step."""
+    n_iter = int(n_iter)
+    if n_iter < 0:
+        raise ValueError(f"n_iter must be >= 0; got {n_iter}")
+    out = np.empty((n_iter + 1,) + np.shape(x0))
+    out[0] = x0
+    for k in range(n_iter):
+        np.dot(M, out[k], out=out[k + 1])
+        out[k + 1] += o
+    return out
 
 
 # --------------------------------------------------------------------------- lasso

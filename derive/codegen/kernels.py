@@ -362,7 +362,7 @@ def _warn_fallback(what: str, cond: float, limit: float) -> None:
             f"(pass cond_limit=... to the solver to change the threshold)",
             cond,
         ),
-        stacklevel=3,
+        stacklevel=4,  # the caller of the generated solver
     )
 
 
@@ -403,7 +403,7 @@ def solve_pd(M, b, lsq=None, cond_limit: float = DEFAULT_COND_LIMIT, what: str =
             "inaccurate",
             cond,
         ),
-        stacklevel=2,
+        stacklevel=3,
     )
     x, _ = lapack.dpotrs(c, _as_col(b), lower=0)
     return x if b.ndim == 2 else x[:, 0]

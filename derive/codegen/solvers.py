@@ -83,11 +83,18 @@ def _meaningful(derivation, expr):
 
 
 class UpdateSolver:
-    """A compiled update x_{k+1} = step(x_k, ...); call it for one step, `.iterate` for many."""
+    """A compiled update x_{k+1} = step(x_k, ...); call it for one step, `.iterate` for many.
 
-    def __init__(self, step, state: str):
+    When the derivation also gives the update in affine form x_{k+1} = M x_k + o (extras
+    "iteration_matrix" and "offset", free of x), `.iterate` builds M and o once (for GD on the
+    MSE: one pass over X for X^T X and X^T y) and then runs d x d steps: cheaper than two
+    passes over X per step as soon as n_iter > d / 2.
+    """
+
+    def __init__(self, step, state: str, affine=None):
         self.step = step
         self.state = state
+        self.affine = affine
         self.source = step.source
         self.inputs = step.inputs
         self.expr = step.expr
@@ -101,8 +108,16 @@ class UpdateSolver:
     def iterate(self, x0, n_iter: int, **inputs):
         """Array of the states x_0 .. x_{n_iter} (x_0 first), with the other inputs fixed."""
         missing = [a for a in self.inputs if a != self.state and a not in inputs]
-        if missing:
-            raise TypeError(f"iterate() needs values for {', '.join(missing)}")
+        extra = [a for a in inputs if a not in self.inputs or a == self.state]
+        if missing or extra:
+            raise TypeError(
+                f"iterate(x0, n_iter, ...) needs {', '.join(a for a in self.inputs if a != self.state)}"
+                f"; missing {missing or 'none'}, unexpected {extra or 'none'}"
+            )
+        x0 = np.asarray(x0, dtype=float)
+        if self.affine is not None and np.ndim(x0) == 1 and int(n_iter) > x0.shape[0] // 2:
+            M, o = self.affine(**{a: inputs[a] for a in self.affine.inputs})
+            return drivers.iterate_affine(M, o, x0, n_iter)
         return drivers.iterate(self.step, self.state, x0, n_iter, inputs)
 
     def __repr__(self) -> str:
@@ -248,7 +263,15 @@ def _update(derivation, expr, part=None, **options):
     _meaningful(derivation, expr)
     rhs = expr.rhs if isinstance(expr, sp.Equality) else expr
     step = compile_expr(expr, name=_fname(derivation, part), **options)
-    return UpdateSolver(step, _state_of(derivation, rhs))
+    state = _state_of(derivation, rhs)
+    affine = None
+    M, o = derivation.extras.get("iteration_matrix"), derivation.extras.get("offset")
+    if part is None and M is not None and o is not None and isinstance(M, sp.MatrixExpr):
+        names = {getattr(s, "name", None) for s in (M.free_symbols | o.free_symbols)}
+        names |= {s.name for s in M.atoms(sp.MatrixSymbol) | o.atoms(sp.MatrixSymbol)}
+        if state not in {python_name(nm) for nm in names if nm}:
+            affine = compile_expr((M, o), name=f"{_fname(derivation)}_affine", **options)
+    return UpdateSolver(step, state, affine)
 
 
 UPDATES = {"gd-update-mse", "gd-x-squared", "gd-quadratic-regression"}

@@ -1,0 +1,158 @@
+"""Generated least-squares solvers against `numeric` and scikit-learn, and the accuracy guard.
+
+Tolerances scale with what the problem allows: a normal-equations solve loses about
+eps * cond(X)^2 (relative to ||w|| + ||y|| / sigma_min), so the bound is that times a margin.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import numeric
+from derive import catalog
+from derive.codegen import IllConditionedWarning
+from tests.strategies import design_from, penalties, regression_problems
+
+EPS = np.finfo(float).eps
+
+ols = catalog.get("normal-equations").solver()
+ridge = catalog.get("ridge-solution").solver()
+gradient = catalog.get("mse-gradient").solver()
+hessian = catalog.get("mse-hessian").solver()
+
+
+def tolerance(X, y, w) -> float:
+    s = np.linalg.svd(X, compute_uv=False)
+    cond = s[0] / s[-1]
+    return 100 * EPS * cond**2 * (np.linalg.norm(w) + np.linalg.norm(y) / s[-1] + 1.0)
+
+
+def assert_close(a, b, tol):
+    assert np.linalg.norm(np.asarray(a) - np.asarray(b)) <= tol, (a, b, tol)
+
+
+@given(regression_problems(max_n=30, max_d=5))
+def test_ols_matches_numeric_and_sklearn(problem):
+    from sklearn.linear_model import LinearRegression
+
+    X, y = problem
+    w = ols(X, y)
+    ref = numeric.ols(X, y)
+    tol = tolerance(X, y, ref)
+    assert_close(w, ref, tol)
+    sk = LinearRegression(fit_intercept=False).fit(X, y).coef_
+    assert_close(w, sk, tol)
+
+
+@given(regression_problems(max_n=30, max_d=5), penalties())
+def test_ridge_matches_numeric_and_sklearn(problem, lam):
+    from sklearn.linear_model import Ridge
+
+    X, y = problem
+    w = ridge(X, y, lam)
+    ref = numeric.ridge(X, y, lam)
+    tol = tolerance(X, y, ref)
+    assert_close(w, ref, tol)
+    sk = Ridge(alpha=lam, fit_intercept=False, solver="cholesky").fit(X, y).coef_
+    assert_close(w, sk, tol)
+
+
+@given(regression_problems(max_n=30, max_d=5), st.integers(0, 2**16))
+def test_mse_gradient_and_hessian_match_finite_algebra(problem, seed):
+    X, y = problem
+    n, d = X.shape
+    t = np.random.default_rng(seed).standard_normal(d)
+    g = gradient(X, y, t)
+    expected = (2.0 / n) * (X.T @ (X @ t - y))
+    scale = np.linalg.norm(X) * (np.linalg.norm(X) * np.linalg.norm(t) + np.linalg.norm(y))
+    assert_close(g, expected, 1e-13 * scale / n + 1e-300)
+    H = (2.0 / n) * X.T @ X
+    np.testing.assert_allclose(hessian(X), H, rtol=0, atol=1e-14 * np.abs(H).max() * (n + 1))
+
+
+def test_map_gaussian_prior_ridge_is_ridge_with_lam_sigma2_over_tau2():
+    D = catalog.get("map-gaussian-prior-ridge")
+    X = design_from(20, 3, 1, [1.0, 2.0, 5.0])
+    y = np.arange(20.0)
+    lam = D.solver(part="lam")
+    assert lam(sigma=1.5, tau=0.5) == pytest.approx(9.0)
+    np.testing.assert_allclose(D.solver()(X, y, sigma=1.5, tau=0.5), ridge(X, y, 9.0), rtol=1e-12)
+
+
+# -------------------------------------------------------------------------- accuracy guard
+
+
+def problem_with_condition(cond, n=200, d=6, seed=0):
+    X = design_from(n, d, seed, np.logspace(0, -np.log10(cond), d))
+    w = np.random.default_rng(seed).standard_normal(d)
+    return X, X @ w, w
+
+
+def test_well_conditioned_uses_cholesky_without_warning():
+    X, y, w = problem_with_condition(10.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any warning fails the test
+        got = ols(X, y)
+    assert np.linalg.norm(got - w) / np.linalg.norm(w) <= 1e-12
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_cond_1e7_falls_back_to_qr_with_a_warning_naming_the_condition(seed):
+    X, y, w = problem_with_condition(1e7, seed=seed)
+    # cond(X^T X) = 1e14; LAPACK's 1-norm estimate is within a small factor of it
+    with pytest.warns(IllConditionedWarning, match=r"estimated cond = \d\.\d+e\+1[45]") as rec:
+        got = ols(X, y)
+    assert 1e13 < rec[0].message.cond < 1e16
+    assert np.linalg.norm(got - w) / np.linalg.norm(w) <= 1e-9
+
+
+def test_normal_equations_alone_would_have_failed_at_cond_1e7():
+    X, y, w = problem_with_condition(1e7)
+    plain = np.linalg.solve(X.T @ X, X.T @ y)
+    assert np.linalg.norm(plain - w) / np.linalg.norm(w) > 1e-6  # why the guard exists
+
+
+def test_ridge_falls_back_to_the_stacked_qr_problem():
+    X, y, _ = problem_with_condition(1e7)
+    lam = 1e-12
+    with pytest.warns(IllConditionedWarning, match=r"X\^T X \+ lam I"):
+        got = ridge(X, y, lam)
+    Xs = np.vstack([X, np.sqrt(lam) * np.eye(X.shape[1])])
+    ys = np.concatenate([y, np.zeros(X.shape[1])])
+    ref = np.linalg.lstsq(Xs, ys, rcond=None)[0]
+    assert np.linalg.norm(got - ref) / np.linalg.norm(ref) <= 1e-9
+
+
+def test_rank_deficient_design_falls_back_with_cond_inf():
+    X = np.ones((5, 2))
+    y = np.arange(5.0)
+    with pytest.warns(IllConditionedWarning, match="not positive definite") as rec:
+        got = ols(X, y)
+    assert rec[0].message.cond == np.inf
+    np.testing.assert_allclose(got, np.linalg.lstsq(X, y, rcond=None)[0], atol=1e-12)
+
+
+def test_cond_limit_is_an_option():
+    X, y, w = problem_with_condition(1e2)
+    strict = catalog.get("normal-equations").solver(cond_limit=10.0)
+    with pytest.warns(IllConditionedWarning, match="cond_limit = 10"):
+        strict(X, y)
+
+
+@pytest.mark.parametrize(
+    "X, y, match",
+    [
+        (np.ones(4), np.ones(4), "2-D"),
+        (np.ones((4, 2)), np.ones(3), "y has 3 along axis 0"),
+        (np.ones((4, 2)), np.ones((4, 2)), r"shape \(k,\) or \(k, 1\)"),
+    ],
+    ids=["X-1d", "y-short", "y-matrix"],
+)
+def test_bad_shapes_say_what_was_expected(X, y, match):
+    with pytest.raises(ValueError, match=match):
+        ols(X, y)
