@@ -6,6 +6,7 @@ derived update maps in exact rational arithmetic.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
@@ -30,6 +31,11 @@ from derive.core.derivation import Relation
 IDS = ("gd-update-mse", "gd-taylor", "gd-x-squared", "gd-quadratic-regression")
 
 
+@functools.cache
+def report_of(name):
+    return derive.get(name).check()
+
+
 def ctx_of(derivation):
     return Context.from_assumptions(derivation.assumptions, derivation.sizes)
 
@@ -42,14 +48,22 @@ def exact(text: str) -> sp.Rational:
 
 @pytest.mark.parametrize("name", IDS)
 def test_checks_with_every_step_decided(name):
-    d_ = derive.get(name)
-    report = d_.check()
+    report = report_of(name)
     assert report.ok and report.decided, [s.verdict.detail for s in report.steps]
     for s in report.steps:
         if s.step.relation is Relation.DEFINITION:
             continue
         assert s.verdict.status == PASSED
         assert s.verdict.method in (SYMBOLIC, INSTANTIATED), (s.index, s.verdict)
+
+
+@pytest.mark.parametrize("name", IDS)
+def test_steps_use_only_stated_assumptions(name):
+    d_ = derive.get(name)
+    texts = {a.text for a in d_.assumptions}
+    for step in d_.steps:
+        assert set(step.uses) <= texts, (step.reason, step.uses)
+        assert step.reason
 
 
 @pytest.mark.parametrize("name", IDS)
@@ -79,7 +93,7 @@ def test_gd_update_extras():
 
 def test_gd_taylor_steps():
     d_ = derive.get("gd-taylor")
-    report = d_.check()
+    report = report_of("gd-taylor")
     kinds = [(s.step.relation, s.verdict.method) for s in report.steps]
     assert (Relation.APPROX, INSTANTIATED) in kinds
     assert kinds[-1] == (Relation.IMPLIES, SYMBOLIC)
@@ -177,7 +191,7 @@ def test_regression_table_reproduces_every_seed_entry():
 
 def test_regression_first_step_is_checked():
     d_ = derive.get("gd-quadratic-regression")
-    report = d_.check()
+    report = report_of("gd-quadratic-regression")
     gradient_0 = sp.ImmutableMatrix([-56, -21, -9])
     t1 = sp.ImmutableMatrix([exact("0.56"), exact("0.21"), exact("0.09")])
     assert d_.extras["gradient_0"] == gradient_0

@@ -57,6 +57,15 @@ def test_checks_with_every_step_decided(name):
 
 
 @pytest.mark.parametrize("name", IDS)
+def test_steps_use_only_stated_assumptions(name):
+    d_ = derive.get(name)
+    texts = {a.text for a in d_.assumptions}
+    for step in d_.steps:
+        assert set(step.uses) <= texts, (step.reason, step.uses)
+        assert step.reason
+
+
+@pytest.mark.parametrize("name", IDS)
 def test_result_equals_claim(name):
     d_ = derive.get(name)
     verdict = prove_equal(d_.result, d_.claim, ctx_of(d_))

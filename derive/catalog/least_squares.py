@@ -203,8 +203,7 @@ def mse_gradient() -> Derivation:
                  "(quadratic-form-gradient); grad (b^T t) = b with b = X^T y "
                  "(linear-form-gradient); y^T y does not depend on t", wrt=t,
                  lhs=r"\nabla_t L(t)", source="Matrix Cookbook eqs. 69, 81"),
-        equal(symmetric, "X^T X is symmetric (shown above): (X^T X)^T + X^T X = 2 X^T X",
-              uses=("(X^T X)^T = X^T X",)),
+        equal(symmetric, "X^T X is symmetric (shown above): (X^T X)^T + X^T X = 2 X^T X"),
         equal(factored, "take out the common factor (2/n) X^T"),
     )
     return Derivation(
@@ -317,16 +316,17 @@ def mse_hessian() -> Derivation:
                  wrt=t, lhs=r"H = \nabla^2_t L(t)", source="Matrix Cookbook eq. 69"),
         definition(form, "the quadratic form of H in a direction v", lhs=r"v^\top H v"),
         equal(norms, "v^T X^T X v = (X v)^T (X v) = ||X v||^2"),
-        implies(nonnegative, "a squared norm is >= 0 and 2/n > 0: H is positive semidefinite "
-                "for every X, so L is convex"),
+        implies(nonnegative, "squared norms are nonnegative and 2/n > 0: H is positive "
+                "semidefinite for every X (no rank assumption needed), so L is convex"),
         implies(positive, "with full column rank X v != 0 for v != 0, so ||X v||^2 > 0: "
                 "H is positive definite (conversely, X v = 0 with v != 0 gives v^T H v = 0)",
                 uses=("X has full column rank", "v != 0")),
-        definition(moved, "collinear columns: X = [[1, 2], [2, 4], [3, 6]] (n = 3) and "
-                   "v0 = (2, -1) with X v0 = 0; the loss at t + s v0", lhs=r"L(t + s v_0)"),
-        equal(unmoved, "X (t + s v0) = X t + s X v0 = X t, so L(t + s v0) = L(t) for every s: "
-              "if t minimises L, so does every t + s v0 and the minimiser is not unique "
-              "(H v0 = 0: H has the eigenvalue 0)"),
+        definition(moved, "collinear columns, without full column rank: the 3 x 2 design with "
+                   "rows (1, 2), (2, 4), (3, 6) and the direction v_0 = (2, -1), for which "
+                   "X v_0 = 0; the loss moved along v_0", lhs=r"L(t + s v_0)"),
+        equal(unmoved, "X (t + s v_0) = X t + s X v_0 = X t, so L(t + s v_0) = L(t) for every s: "
+              "if t minimises L, so does every t + s v_0, and the minimiser is not unique; "
+              "H v_0 = 0, so 0 is an eigenvalue of H"),
     )
     eigenvalues = Hc.eigenvals()
     return Derivation(
@@ -340,7 +340,7 @@ def mse_hessian() -> Derivation:
         assumptions=(
             *SIZES,
             Assumption.nonzero(v, "v != 0"),
-            Assumption.full_column_rank(X, "X has full column rank (for positive definiteness only)"),
+            Assumption.full_column_rank(X),
         ),
         steps=steps,
         result=hessian,
