@@ -22,6 +22,7 @@ import functools
 import math
 
 import numpy as np
+import sympy as sp
 
 from derive.codegen import kernels
 from derive.codegen.kernels import DEFAULT_COND_LIMIT, IllConditionedWarning
@@ -86,6 +87,12 @@ def compile_expr(expr, name: str = "solver", inputs=None, **options):
     The returned function has `.source` (the generated Python), `.inputs` (its argument
     names, in order) and `.expr` (the SymPy expression it came from).
     """
+    if isinstance(expr, (tuple, list)):
+        expr = tuple(expr)
+    elif not isinstance(expr, sp.Basic):
+        raise NotPrintable(
+            f"expected a SymPy expression, got {type(expr).__name__}: nothing to compile"
+        )
     if inputs is not None:
         inputs = tuple(inputs)
     return _compile_cached(expr, python_name(name), inputs, _freeze(options))

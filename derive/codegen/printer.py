@@ -787,6 +787,10 @@ def generate(expr, name: str = "solver", inputs=None, options=None) -> Program:
     fname = python_name(name)
     target = None
     if isinstance(expr, sp.Equality):
+        if not isinstance(expr.lhs, (sp.Symbol, sp.MatrixSymbol, sp.Indexed)):
+            raise NotPrintable(
+                f"{expr} is an equation between expressions, not a formula for one quantity"
+            )
         target, expr = expr.lhs, expr.rhs
     if isinstance(expr, (tuple, list)):
         expr = sp.Tuple(*expr)  # several results from one function, sharing subexpressions
