@@ -7,6 +7,7 @@ it, prefixed with the name of the public function that was called. The error cla
 
 from __future__ import annotations
 
+import functools
 import numbers
 from typing import Any
 
@@ -260,3 +261,17 @@ def check_finite_result(value: Any, what: str, func: str) -> None:
         f"values are too large in magnitude. Rescale the data (for example divide by its "
         f"largest absolute value) and transform the result back."
     )
+
+
+def quiet_overflow(func):
+    """Decorate `func` to silence NumPy overflow warnings (check_finite_result reports them).
+
+    A fresh ``np.errstate`` per call keeps this re-entrant and thread-safe on every NumPy.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with np.errstate(over="ignore", invalid="ignore"):
+            return func(*args, **kwargs)
+
+    return wrapper

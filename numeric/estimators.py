@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from numeric._validate import SupportError, as_array, check_finite_result
+from numeric._validate import SupportError, as_array, check_finite_result, quiet_overflow
 
 __all__ = [
     "MVNMLE",
@@ -23,10 +23,6 @@ __all__ = [
     "mvn_mle",
     "poisson_mle",
 ]
-
-
-# Overflow is reported by check_finite_result as an error; NumPy's warning would be noise.
-_quiet_overflow = np.errstate(over="ignore", invalid="ignore")
 
 
 class GaussianMLE(NamedTuple):
@@ -57,7 +53,7 @@ def _outside(x: np.ndarray, bad: np.ndarray, func: str, support: str, fix: str) 
         )
 
 
-@_quiet_overflow
+@quiet_overflow
 def gaussian_mle(x) -> GaussianMLE:
     """Return the Gaussian MLE (mean, variance) with variance = (1/n) sum (x_i - mean)^2.
 
@@ -70,7 +66,7 @@ def gaussian_mle(x) -> GaussianMLE:
     return GaussianMLE(mean, variance)
 
 
-@_quiet_overflow
+@quiet_overflow
 def mvn_mle(X) -> MVNMLE:
     """Return the multivariate Gaussian MLE (mean vector, covariance with 1/N) of the rows of X."""
     X = as_array(X, "X", "mvn_mle", ndim=2)
@@ -91,7 +87,7 @@ def bernoulli_mle(x) -> float:
     return float(np.mean(x))
 
 
-@_quiet_overflow
+@quiet_overflow
 def laplace_mle(x) -> LaplaceMLE:
     """Return the Laplace MLE (location = median, scale = mean |x_i - median|).
 
@@ -105,7 +101,7 @@ def laplace_mle(x) -> LaplaceMLE:
     return LaplaceMLE(location, scale)
 
 
-@_quiet_overflow
+@quiet_overflow
 def poisson_mle(x) -> float:
     """Return the Poisson MLE rate = (1/n) sum x_i of a sample of non-negative integer counts."""
     x = _sample(x, "poisson_mle")
@@ -121,7 +117,7 @@ def poisson_mle(x) -> float:
     return rate
 
 
-@_quiet_overflow
+@quiet_overflow
 def exponential_mle(x) -> float:
     """Return the exponential MLE rate = 1 / mean of a sample of positive values."""
     x = _sample(x, "exponential_mle")

@@ -11,6 +11,7 @@ from numeric._validate import (
     check_finite_result,
     check_same_length,
     check_scalar,
+    quiet_overflow,
 )
 
 __all__ = [
@@ -23,9 +24,6 @@ __all__ = [
 ]
 
 _REDUCTIONS = ("mean", "sum")
-
-# Overflow is reported by check_finite_result as an error; NumPy's warning would be noise.
-_quiet_overflow = np.errstate(over="ignore", invalid="ignore")
 
 
 def _pair(a, b, names: tuple[str, str], func: str) -> tuple[np.ndarray, np.ndarray]:
@@ -41,7 +39,7 @@ def _reduce(values: np.ndarray, reduction: str, func: str) -> float:
     return float(np.mean(values) if reduction == "mean" else np.sum(values))
 
 
-@_quiet_overflow
+@quiet_overflow
 def mse(y, yhat) -> float:
     """Return the mean squared error (1/n) sum_i (y_i - yhat_i)^2."""
     y, yhat = _pair(y, yhat, ("y", "yhat"), "mse")
@@ -50,7 +48,7 @@ def mse(y, yhat) -> float:
     return out
 
 
-@_quiet_overflow
+@quiet_overflow
 def mae(y, yhat) -> float:
     """Return the mean absolute error (1/n) sum_i |y_i - yhat_i|."""
     y, yhat = _pair(y, yhat, ("y", "yhat"), "mae")
@@ -59,7 +57,7 @@ def mae(y, yhat) -> float:
     return out
 
 
-@_quiet_overflow
+@quiet_overflow
 def gaussian_nll(residuals, sigma) -> float:
     """Return the Gaussian negative log-likelihood (n/2) log(2 pi sigma^2) + sum r^2 / (2 sigma^2)."""
     r = as_array(residuals, "residuals", "gaussian_nll", ndim=1)
@@ -78,7 +76,7 @@ def gaussian_nll(residuals, sigma) -> float:
     return float(out)
 
 
-@_quiet_overflow
+@quiet_overflow
 def laplace_nll(residuals, b) -> float:
     """Return the Laplace negative log-likelihood n log(2 b) + sum |r| / b."""
     r = as_array(residuals, "residuals", "laplace_nll", ndim=1)
