@@ -77,6 +77,16 @@ def test_ols_lstsq_fallback_is_minimum_norm_on_duplicated_columns(problem, j):
     assert np.allclose(w, ref, rtol=1e-8, atol=1e-8 * (1 + np.linalg.norm(ref)))
 
 
+@given(regression_problems(max_cond=1e2), st.lists(st.integers(-8, 8), min_size=4, max_size=4))
+def test_ols_is_equivariant_to_column_units(problem, exponents):
+    X, y = problem
+    d = X.shape[1]
+    units = 10.0 ** np.asarray(exponents[:d], dtype=float)  # e.g. metres vs nanometres
+    w = numeric.ols(X, y)
+    w_scaled = numeric.ols(X * units, y)  # equilibration makes the rank test unit-free
+    assert np.allclose(w_scaled * units, w, rtol=1e-9, atol=1e-9 * (1 + np.linalg.norm(w)))
+
+
 @given(regression_problems(max_cond=1e3), penalties())
 def test_ridge_matches_sklearn_ridge(problem, lam):
     X, y = problem
@@ -142,6 +152,54 @@ def test_lasso_matches_sklearn_lasso(problem, lam):
     s_min = _svals(X)[-1]
     bound = (np.sqrt(gap_ours) + np.sqrt(gap_ref)) / s_min
     assert np.linalg.norm(res.coef - ref) <= bound + 1e-10 * (1 + np.linalg.norm(ref))
+
+
+@given(regression_problems(max_cond=5.0, max_d=3), penalties(1e-2, 1e2))
+def test_plain_coordinate_descent_without_polish_matches_sklearn(problem, lam):
+    X, y = problem
+    n = X.shape[0]
+    ref = Lasso(alpha=lam / (2 * n), fit_intercept=False, tol=1e-14, max_iter=200_000)
+    ref = ref.fit(X, y).coef_
+    res = numeric.lasso(X, y, lam, polish=False, return_info=True)
+    assert res.converged
+    gap = _lasso_gap_direct(X, y, res.coef, lam) + _lasso_gap_direct(X, y, ref, lam)
+    assert np.linalg.norm(res.coef - ref) <= 2 * np.sqrt(gap) / _svals(X)[-1] + 1e-10
+
+
+@given(well_conditioned_designs(min_n=3, max_n=6, max_d=6, max_cond=10.0), seeds, penalties(0.1))
+def test_lasso_on_a_wide_design_reaches_sklearns_objective(design, seed, lam):
+    # Fewer rows than columns: minimisers need not be unique, so objectives are compared.
+    # lam >= 0.1: as lam -> 0 a wide lasso approaches interpolation, where coordinate descent
+    # (ours and scikit-learn's) needs far more than 10^4 sweeps; lasso then warns.
+    X = design.T
+    n = X.shape[0]
+    y = np.random.default_rng(seed).standard_normal(n)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SkConvergenceWarning)
+        ref = Lasso(alpha=lam / (2 * n), fit_intercept=False, tol=1e-14, max_iter=200_000)
+        ref = ref.fit(X, y).coef_
+    res = numeric.lasso(X, y, lam, return_info=True)
+    assert res.converged
+    p_ours, p_ref = _lasso_objective(X, y, res.coef, lam), _lasso_objective(X, y, ref, lam)
+    # each objective exceeds the optimum by at most its own duality gap
+    slack = 1e-13 * (1 + y @ y)
+    assert p_ours - p_ref <= _lasso_gap_direct(X, y, res.coef, lam) + slack
+    assert p_ref - p_ours <= _lasso_gap_direct(X, y, ref, lam) + slack
+
+
+@given(
+    well_conditioned_designs(min_n=2, max_n=8, max_d=7, max_cond=10.0),
+    seeds,
+    st.floats(-4, 1).map(lambda e: 10.0**e),
+)
+def test_lasso_converges_on_wide_designs_even_for_tiny_penalties(design, seed, lam):
+    # n < d and lam -> 0 is where plain coordinate descent crawls; the active-set polish
+    # (including its null-space steps) must still reach the duality-gap tolerance.
+    X = design.T
+    y = np.random.default_rng(seed).standard_normal(X.shape[0])
+    res = numeric.lasso(X, y, lam, return_info=True)
+    assert res.converged
+    assert _lasso_gap_direct(X, y, res.coef, lam) <= 1e-9 * (y @ y) + 1e-12
 
 
 @given(regression_problems(max_cond=30.0), penalties(1e-2, 1e2))
