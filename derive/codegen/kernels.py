@@ -131,6 +131,27 @@ def sign(x: float) -> float:
     return (x > 0) - (x < 0) + 0.0 if x == x else x
 
 
+def sigmoid(x):
+    """The logistic function 1 / (1 + exp(-x)), overflow-free (scipy.special.expit)."""
+    from scipy.special import expit
+
+    return expit(x)
+
+
+def sigmoid_float(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def log_sigmoid(x):
+    """log(sigmoid(x)) = -log(1 + exp(-x)), stable for large |x| (scipy.special.log_expit)."""
+    from scipy.special import log_expit
+
+    return log_expit(x)
+
+
 def loggamma(x):
     from scipy.special import gammaln
 

@@ -259,6 +259,23 @@ class _Printer:
                 a = self.temp(S(e.args[0], vec))
                 return f"(1.0 if {a} > 0 else (0.5 if {a} == 0 else 0.0))"
             return f"np.heaviside({S(e.args[0], vec)}, 0.5)"
+        if isinstance(e, sp.log) and len(e.args) == 1:
+            # log(sigmoid(a)) and log(1 - sigmoid(a)): stable log-sigmoid, never log(0)
+            arg = e.args[0]
+            if type(arg).__name__ == "sigmoid":
+                return f"_k.log_sigmoid({S(arg.args[0], vec)})"
+            if isinstance(arg, sp.Add) and len(arg.args) == 2 and sp.S.One in arg.args:
+                other = arg.args[0] if arg.args[1] == 1 else arg.args[1]
+                if (
+                    isinstance(other, sp.Mul)
+                    and len(other.args) == 2
+                    and other.args[0] == -1
+                    and type(other.args[1]).__name__ == "sigmoid"
+                ):
+                    return f"_k.log_sigmoid(-{S(other.args[1].args[0], vec)})"
+        if type(e).__name__ == "sigmoid" and len(e.args) == 1 and not isinstance(e, AppliedUndef):
+            fn = "_k.sigmoid_float" if self.scalar_target else "_k.sigmoid"
+            return f"{fn}({S(e.args[0], vec)})"
         table = _MATH_FUNCTIONS if self.scalar_target else _FUNCTIONS
         if isinstance(e, sp.Function) and type(e).__name__ in table and not isinstance(
             e, AppliedUndef

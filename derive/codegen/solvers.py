@@ -274,6 +274,19 @@ def _update(derivation, expr, part=None, **options):
     return UpdateSolver(step, state, affine)
 
 
+def _plug_in_mean(derivation, expr, plug):
+    """mu="mle": replace a free mean mu by its MLE (the gaussian-mle-mean result) - the joint MLE."""
+    if plug != "mle":
+        raise ValueError(f"mu must be 'mle' (plug in the mean's MLE); got {plug!r}")
+    mus = [s for s in expr.free_symbols if getattr(s, "name", None) == "mu"]
+    if not mus:
+        raise ValueError(f"{derivation.id!r} has no free mean mu to replace")
+    from derive import catalog
+
+    mean = catalog.get("gaussian-mle-mean").result
+    return expr.xreplace({mus[0]: mean})
+
+
 UPDATES = {"gd-update-mse", "gd-x-squared", "gd-quadratic-regression"}
 UPDATE_PARTS = {("map-precision-prior-weight-decay", "update")}
 
@@ -281,7 +294,8 @@ UPDATE_PARTS = {("map-precision-prior-weight-decay", "update")}
 def solver_for(derivation, part: str | None = None, **options):
     """The numeric solver for `derivation` (or for `derivation.extras[part]`).
 
-    Options: cond_limit (normal-equation solvers), tol and max_iter (lasso).
+    Options: cond_limit (normal-equation solvers), tol and max_iter (lasso), mu="mle"
+    (a variance with a free mean: plug in the mean's MLE, giving the joint MLE).
     Raises NoNumericMeaning for results that are statements rather than quantities.
     """
     did = derivation.id
@@ -302,6 +316,9 @@ def solver_for(derivation, part: str | None = None, **options):
     if did in UPDATES:
         return _update(derivation, derivation.result, **options)
     expr = derivation.result
+    plug = options.pop("mu", None)
+    if plug is not None:
+        expr = _plug_in_mean(derivation, expr, plug)
     if isinstance(expr, sp.Equality) and not isinstance(
         expr.lhs, (sp.Symbol, sp.MatrixSymbol, sp.Indexed)
     ):
