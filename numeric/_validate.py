@@ -210,6 +210,13 @@ def check_same_length(a: np.ndarray, b: np.ndarray, names: tuple[str, str], func
 # ---------------------------------------------------------------------------------------------
 
 
+def _unwrap_0d(value: Any) -> Any:
+    """Return the element of a 0-d NumPy array (np.array(0.5) -> 0.5); anything else as is."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        return value.item()
+    return value
+
+
 def check_scalar(
     value: Any,
     name: str,
@@ -220,6 +227,7 @@ def check_scalar(
     hint: str = "",
 ) -> float:
     """Return `value` as a finite float that is >= low (> low when strict), or raise."""
+    value = _unwrap_0d(value)
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise DTypeError(
             f"{func}: {name} must be a real number; got {value!r} of type "
@@ -238,6 +246,7 @@ def check_scalar(
 
 def check_integer(value: Any, name: str, func: str, *, low: int) -> int:
     """Return `value` as an int that is >= low, or raise."""
+    value = _unwrap_0d(value)
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise DTypeError(
             f"{func}: {name} must be an integer; got {value!r} of type "

@@ -531,3 +531,10 @@ def test_numeric_never_forms_an_explicit_inverse(path):
             name = node.attr if isinstance(node, ast.Attribute) else node.id
             assert name not in {"inv", "pinv", "pinvh", "matrix_power"}, path.name
         assert not (isinstance(node, ast.Attribute) and node.attr == "I"), path.name
+
+
+def test_numpy_scalars_and_0d_arrays_are_accepted_as_parameters():
+    w = numeric.ridge(np.eye(2), [1.0, 2.0], np.array(1.0))
+    assert w.tolist() == [0.5, 1.0]
+    run = numeric.gradient_descent(lambda x: 2 * x, np.float64(1.0), np.float64(0.25), np.int64(2))
+    assert run.params.ravel().tolist() == [1.0, 0.5, 0.25]
