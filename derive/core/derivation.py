@@ -172,6 +172,11 @@ class Derivation:
 
         return derivation_notebook_latex(self)
 
+    def _repr_markdown_(self) -> str:
+        from derive.render.markdown import derivation_markdown
+
+        return derivation_markdown(self)
+
     def __repr__(self) -> str:
         return f"<Derivation {self.id}: {self.title} ({len(self.steps)} steps)>"
 

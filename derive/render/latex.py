@@ -1,0 +1,1173 @@
+r"""A derivation as a LaTeX proof: the statement, the assumptions, then calc chains.
+
+Three stages, as in latexify: *layout* turns the steps into chains of rows (one relation, one
+right-hand side and one reason per row; a chain restarts where a step names its left-hand side,
+at gradients and at definitions); *printing* turns SymPy objects into textbook LaTeX with
+`ProofPrinter` (``X^\top``, ``\lVert r \rVert^2``, ``\log \sigma``, ``\frac{1}{n} \sum``...);
+*emitting* writes the rows as an ``align*`` environment (the book, `derivation_latex`) or as
+``\begin{aligned}`` inside ``$$`` (MathJax: notebooks and Markdown).
+
+Reasons and statements are plain text with ASCII mathematics (``X^T X w = X^T y``,
+``2 sigma^2 > 0``); `prose` splits such text into text and math segments and converts the
+math (``X^\top X w = X^\top y``, ``2 \sigma^2 > 0``). It never evaluates anything.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixExpr
+from sympy.printing.latex import LatexPrinter
+from sympy.printing.precedence import PRECEDENCE
+
+from derive.core.derivation import Relation
+
+__all__ = [
+    "ProofPrinter",
+    "Settings",
+    "expression_latex",
+    "derivation_latex",
+    "derivation_notebook_latex",
+    "prose",
+    "prose_latex",
+    "chains",
+    "visual_width",
+]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Layout of a proof. Widths are in em of the body font (a rough visual measure)."""
+
+    width: float = 25.0  # the expression column of a row, left-hand side included
+    reason_width: str = r"0.3\linewidth"  # the reason column of align* (a ragged parbox)
+    reason_size: str = r"\small"
+    continuation: str = r"\quad"  # indent of a continuation line after a break at + or -
+
+
+BOOK = Settings()
+MATHJAX = Settings(width=40.0)
+
+
+# --- printing SymPy objects -------------------------------------------------------------------
+
+
+def _is_matrix(expr) -> bool:
+    return isinstance(expr, (MatrixExpr, sp.MatrixBase))
+
+
+def _is_negative_term(term) -> bool:
+    """Whether a term of a sum prints with a leading minus sign."""
+    if isinstance(term, sp.MatMul):
+        coeff, _ = term.as_coeff_matrices()
+        return bool(coeff.could_extract_minus_sign())
+    if isinstance(term, MatrixExpr):
+        return False
+    return bool(term.could_extract_minus_sign())
+
+
+def _is_transposed(term) -> bool:
+    if isinstance(term, sp.Transpose):
+        return True
+    if isinstance(term, sp.MatMul):
+        _, mats = term.as_coeff_matrices()
+        return bool(mats) and all(isinstance(m, sp.Transpose) for m in mats)
+    return False
+
+
+TALL = (r"\frac", r"\sum", r"\prod", r"\int", r"\left", r"\begin", r"\overset", r"\underset",
+        r"\partial", r"\sqrt", r"\biggl", r"\Bigl")
+
+
+class ProofPrinter(LatexPrinter):
+    r"""SymPy's LatexPrinter with textbook matrix notation.
+
+    - transposes print as ``X^\top``; a sum of transposes inside a product prints folded,
+      ``(h + t)^\top A (h + t)``, and ``r^\top r`` for a column vector r prints ``\lVert r \rVert^2``;
+    - sums of matrices print their signs properly (``a - b``, not ``a + -b``) and every sum puts
+      a positive term first (``y_i - f_i``, not ``- f_i + y_i``);
+    - ``\log \sigma`` for atoms, ``\exp(...)`` for long exponents, ``\frac{1}{2 \sigma^2} \sum``
+      rather than a sum inside a fraction, ``I`` for the identity, ``\det``, ``\operatorname{tr}``.
+    """
+
+    printmethod = "_latex"
+
+    def __init__(self, settings=None):
+        super().__init__({"mat_symbol_style": "plain", **(settings or {})})
+
+    # sums --------------------------------------------------------------------------------
+
+    def ordered_terms(self, expr) -> list:
+        """The terms of a top-level sum in print order: a positive term first."""
+        if isinstance(expr, sp.MatAdd):
+            # the textbook order: products of more matrices first (w'X'Xw, w'X'y, y'y)
+            terms = sorted(expr.args, key=lambda t: -len(t.as_coeff_matrices()[1])
+                           if isinstance(t, sp.MatMul) else -1)
+        elif isinstance(expr, sp.Add):
+            terms = list(self._as_ordered_terms(expr, order=None))
+        else:
+            return [expr]
+        first = next((k for k, t in enumerate(terms) if not _is_negative_term(t)), 0)
+        terms.insert(0, terms.pop(first))
+        return terms
+
+    def signed_terms(self, expr) -> list[tuple[str, str, object]]:
+        """[(sign, tex, term), ...] for a top-level sum; sign is '', '+' or '-' and term is the
+        term without its sign."""
+        out = []
+        for index, term in enumerate(self.ordered_terms(expr)):
+            negative = _is_negative_term(term)
+            if negative:
+                term = -term
+            tex = self._print(term)
+            if isinstance(term, MatrixExpr) and tex.startswith("- "):
+                negative, tex = not negative, tex[2:]
+            elif not _is_matrix(term) and self._needs_add_brackets(term):
+                tex = self.delimit(tex)
+            sign = "-" if negative else ("+" if index else "")
+            out.append((sign, tex, term))
+        return out
+
+    @staticmethod
+    def join_terms(terms) -> str:
+        parts = []
+        for sign, tex, *_ in terms:
+            if not parts:
+                parts.append(f"- {tex}" if sign == "-" else tex)
+            else:
+                parts.append(f" {sign} {tex}")
+        return "".join(parts)
+
+    @staticmethod
+    def delimit(tex: str, left: str = "(", right: str = ")") -> str:
+        """Parentheses that grow only around tall content (fractions, sums, big operators)."""
+        if any(tall in tex for tall in TALL):
+            return r"\left%s%s\right%s" % (left, tex, right)
+        return f"{left}{tex}{right}"
+
+    def parenthesize(self, item, level, is_neg=False, strict=False):
+        out = super().parenthesize(item, level, is_neg, strict)
+        if out.startswith(r"\left(") and out.endswith(r"\right)"):
+            return self.delimit(out[len(r"\left("):-len(r"\right)")])
+        return out
+
+    def _print_Add(self, expr, order=None):
+        return self.join_terms(self.signed_terms(expr))
+
+    def _print_MatAdd(self, expr):
+        return self.join_terms(self.signed_terms(expr))
+
+    # matrices ----------------------------------------------------------------------------
+
+    def _print_Transpose(self, expr):
+        arg = expr.arg
+        if isinstance(arg, sp.MatrixSymbol) or not getattr(arg, "is_MatrixExpr", False):
+            base = self.parenthesize(arg, PRECEDENCE["Pow"], True)
+            if "^" in base:
+                base = self.delimit(base)
+        else:
+            base = self.delimit(self._print(arg))
+        return base + r"^{\top}"
+
+    def _matrix_factor(self, factor) -> str:
+        if isinstance(factor, sp.MatAdd):
+            if len(factor.args) > 1 and all(_is_transposed(t) for t in factor.args):
+                return self.delimit(self._print(sp.Transpose(factor).doit())) + r"^{\top}"
+            return self.delimit(self._print(factor))
+        if isinstance(factor, sp.MatMul):
+            tex = self._print(factor)
+            return self.delimit(tex) if factor.as_coeff_matrices()[0] != 1 else tex
+        return self.parenthesize(factor, PRECEDENCE["Mul"], False)
+
+    def _print_MatMul(self, expr):
+        coeff, mats = expr.as_coeff_matrices()
+        # a scalar times the 1x1 identity (how a scalar joins a 1x1 matrix expression) is the scalar
+        mats = [m for m in mats if not (isinstance(m, sp.Identity) and m.shape == (1, 1))]
+        if not mats:
+            return self._print(coeff)
+        sign = ""
+        if coeff.could_extract_minus_sign():
+            sign, coeff = "- ", -coeff
+        if coeff == 1:
+            head = ""
+        else:
+            head = self._print(coeff)
+            if isinstance(coeff, sp.Add):
+                head = self.delimit(head)
+            head += " "
+        if (
+            len(mats) == 2
+            and mats[1].shape[1] == 1
+            and mats[0].shape[0] == 1
+            and not isinstance(mats[1], sp.MatrixSymbol)
+            and mats[0] in (sp.Transpose(mats[1]), sp.Transpose(mats[1]).doit())
+        ):
+            body = r"\left\lVert %s \right\rVert^{2}" % self._print(mats[1])
+        else:
+            body = " ".join(self._matrix_factor(m) for m in mats)
+        return sign + head + body
+
+    def _print_Pow(self, expr):
+        base, power = expr.args
+        if (isinstance(base, sp.Function) and "_latex" in type(base).__dict__
+                and not (power.is_Rational and (power.is_negative or power.q != 1))):
+            # a catalogue function with its own _latex (which takes no exp=): f(x)^2
+            return "%s^{%s}" % (self._print(base), self._print(power))
+        return super()._print_Pow(expr)
+
+    def _print_AppliedUndef(self, expr, exp=None):
+        name = self._deal_with_super_sub(expr.func.__name__)
+        args = self.delimit(", ".join(self._print(a) for a in expr.args))
+        return f"{name}{args}" if exp is None else f"{name}^{{{exp}}}{args}"
+
+    def _print_MatPow(self, expr):
+        base, exp = expr.args[0], expr.args[1]
+        tex = self._print(base)
+        if not isinstance(base, sp.MatrixSymbol) or "^" in tex:
+            tex = self.delimit(tex)
+        return "%s^{%s}" % (tex, self._print(exp))
+
+    def _print_Inverse(self, expr):
+        return self._print_MatPow(expr)
+
+    def _print_MatrixBase(self, expr):
+        """Rational matrices print with the common denominator outside: 1/100 [56, 21, 9]."""
+        entries = list(expr)
+        if len(entries) > 1 and all(e.is_Rational for e in entries):
+            common = sp.ilcm(*[e.q for e in entries])
+            if common > 1:
+                scaled = expr.applyfunc(lambda e: e * common)
+                return r"\frac{1}{%s} %s" % (common, super()._print_MatrixBase(scaled))
+        return super()._print_MatrixBase(expr)
+
+    def _print_Identity(self, expr):
+        return "1" if expr.shape == (1, 1) else "I"
+
+    def _print_Abs(self, expr, exp=None):
+        tex = self.delimit(self._print(expr.args[0]), r"\lvert ", r"\rvert ")
+        tex = tex.replace(r"\left\lvert ", r"\left\lvert ").rstrip()
+        return tex if exp is None else r"%s^{%s}" % (tex, exp)
+
+    def _print_ZeroMatrix(self, expr):
+        return "0"
+
+    def _print_OneMatrix(self, expr):
+        return r"\mathbf{1}"
+
+    def _print_Determinant(self, expr):
+        return r"\det\left(%s\right)" % self._print(expr.arg)
+
+    def _print_Trace(self, expr):
+        return r"\operatorname{tr}\left(%s\right)" % self._print(expr.arg)
+
+    # scalars -----------------------------------------------------------------------------
+
+    def _print_Indexed(self, expr):
+        base = self._print(expr.base)
+        if "_" in base or "^" in base:
+            base = "{%s}" % base
+        return "%s_{%s}" % (base, ",".join(self._print(i) for i in expr.indices))
+
+    def _print_log(self, expr, exp=None):
+        arg = expr.args[0]
+        atom = (
+            isinstance(arg, (sp.Symbol, sp.Indexed, sp.NumberSymbol))
+            or (arg.is_Integer and arg.is_positive)
+            or isinstance(arg, sp.core.function.AppliedUndef)
+        )
+        if atom:
+            tex = r"\log %s" % self._print(arg)
+            if exp is not None:
+                return r"\left(%s\right)^{%s}" % (tex, exp)
+            return tex
+        inner = self.delimit(self._print(arg))
+        return r"\log %s" % inner if exp is None else r"\log^{%s} %s" % (exp, inner)
+
+    def _print_ExpBase(self, expr, exp=None):
+        inner = self._print(expr.args[0])
+        if r"\frac" in inner or visual_width(inner) > 4:
+            tex = r"\exp" + self.delimit(inner)
+            return tex if exp is None else r"%s^{%s}" % (tex, exp)
+        return self._do_exponent(r"e^{%s}" % inner, exp)
+
+    def _print_Mul(self, expr):
+        big = (sp.Sum, sp.Product, sp.Integral)
+        if not expr.is_commutative or not any(isinstance(a, big) for a in expr.args):
+            return super()._print_Mul(expr)
+        sums = [a for a in expr.args if isinstance(a, big)]
+        rest = sp.Mul(*[a for a in expr.args if not isinstance(a, big)])
+        sign = ""
+        if rest.could_extract_minus_sign():
+            sign, rest = "- ", -rest
+        head = "" if rest == 1 else self._print(rest) + " "
+        if isinstance(rest, sp.Add):
+            head = self.delimit(head.strip()) + " "
+        body = " ".join(
+            self._print(s) if k == len(sums) - 1 else self.delimit(self._print(s))
+            for k, s in enumerate(sums)
+        )
+        return sign + head + body
+
+
+_PRINTER = ProofPrinter()
+
+
+def expression_latex(expr) -> str:
+    """One SymPy object (or a LaTeX string, returned as it is) as textbook LaTeX."""
+    if expr is None:
+        return ""
+    if isinstance(expr, str):
+        return expr
+    return _PRINTER.doprint(expr)
+
+
+# --- a visual width for LaTeX, to decide where lines break ------------------------------------
+
+_ZERO = {"left", "right", "big", "Big", "bigl", "bigr", "Bigl", "Bigr", "displaystyle", "limits",
+         "nolimits", "top"}
+_WORDS = {"mathrm", "operatorname", "text", "mathbf", "textbf", "mathit", "mathbb", "mathcal"}
+_RELATIONS = {"cdot", "times", "leq", "geq", "neq", "to", "approx", "equiv", "sim", "in", "le", "ge",
+              "pm", "mp", "cdots", "ldots", "dots", "mapsto"}
+_WIDE = {"iff": 2.6, "implies": 2.6, "quad": 1.0, "qquad": 2.0, ",": 0.17, ";": 0.28, ":": 0.22,
+         "!": -0.17, " ": 0.3, "lVert": 0.5, "rVert": 0.5, "|": 0.5, "nabla": 0.85, "infty": 1.0}
+_STACKED = {"sum", "prod", "int", "lim", "max", "min", "underset", "overset"}
+
+
+def _group(tex: str, i: int) -> tuple[str, int]:
+    """The content of the {...} group (or the single token) at tex[i]; and the index after it."""
+    while i < len(tex) and tex[i] == " ":
+        i += 1
+    if i >= len(tex):
+        return "", i
+    if tex[i] == "{":
+        depth = 0
+        for j in range(i, len(tex)):
+            if tex[j] == "{":
+                depth += 1
+            elif tex[j] == "}":
+                depth -= 1
+                if depth == 0:
+                    return tex[i + 1 : j], j + 1
+        return tex[i + 1 :], len(tex)
+    if tex[i] == "\\":
+        m = re.match(r"\\([A-Za-z]+|.)", tex[i:])
+        return m.group(0), i + len(m.group(0))
+    return tex[i], i + 1
+
+
+def visual_width(tex: str) -> float:
+    """A rough width of LaTeX math in em: enough to decide where a long line should break."""
+    width, i, n = 0.0, 0, len(tex)
+    while i < n:
+        c = tex[i]
+        if c == "\\":
+            m = re.match(r"\\([A-Za-z]+|.)", tex[i:])
+            name = m.group(1)
+            i += len(m.group(0))
+            if name in ("left", "right", "bigl", "bigr", "Bigl", "Bigr", "big", "Big"):
+                _, i = _group(tex, i)  # the delimiter
+                width += 0.4
+            elif name in _ZERO:
+                continue
+            elif name in _WORDS:
+                content, i = _group(tex, i)
+                width += 0.5 * len(re.sub(r"\\[A-Za-z]+|[{}\s]", "x", content).strip())
+            elif name == "begin":
+                env, i = _group(tex, i)
+                close = tex.find(r"\end{%s}" % env, i)
+                close = n if close < 0 else close
+                content = tex[i:close]
+                i = close + len(r"\end{%s}" % env)
+                rows = [r.split("&") for r in content.split(r"\\")]
+                width += max(sum(0.8 * visual_width(c) + 1.0 for c in row) for row in rows) + 0.5
+            elif name in ("frac", "tfrac", "dfrac"):
+                a, i = _group(tex, i)
+                b, i = _group(tex, i)
+                width += max(visual_width(a), visual_width(b)) * (0.75 if name == "tfrac" else 1) + 0.3
+            elif name == "sqrt":
+                if i < n and tex[i] == "[":
+                    i = tex.index("]", i) + 1
+                a, i = _group(tex, i)
+                width += visual_width(a) + 1.0
+            elif name in ("hphantom", "phantom"):
+                a, i = _group(tex, i)
+                width += visual_width(a)
+            elif name in ("underset", "overset"):
+                a, i = _group(tex, i)
+                b, i = _group(tex, i)
+                width += max(0.7 * visual_width(a), visual_width(b)) + 0.6
+            elif name in _STACKED:
+                base = {"sum": 1.4, "prod": 1.4, "int": 0.8}.get(name, 0.5 * len(name))
+                scripts = 0.0
+                while i < n and tex[i] in "_^":
+                    a, i = _group(tex, i + 1)
+                    scripts = max(scripts, 0.7 * visual_width(a))
+                width += max(base, scripts) + 0.2
+            elif name in ("log", "exp", "det", "arg", "sin", "cos", "tan", "ln"):
+                width += 0.5 * len(name) + 0.25
+            elif name in _RELATIONS:
+                width += 1.3
+            elif name in _WIDE:
+                width += _WIDE[name]
+            else:
+                width += 0.6
+        elif c in "^_":
+            a, i = _group(tex, i + 1)
+            width += 0.7 * visual_width(a)
+        elif c == "{":
+            a, i = _group(tex, i)
+            width += visual_width(a)
+        elif c in "} \n\t&":
+            i += 1
+        elif c in "+-=<>":
+            width += 1.25
+            i += 1
+        elif c in "()[]|,;:.":
+            width += 0.4
+            i += 1
+        else:
+            width += 0.55
+            i += 1
+    return width
+
+
+def _pack(terms, first: float, rest: float) -> list[str]:
+    """Pack signed terms into lines of at most `first` em (then `rest` em); a term too wide
+    for a line of its own is broken inside (see `expression_lines`)."""
+    lines: list[list] = [[]]
+    used = 0.0
+    out: list[str] = []
+
+    def flush():
+        if lines[-1]:
+            line = lines[-1]
+            if out and line[0][0] in ("+", "-"):
+                text = "{} %s %s" % (line[0][0], ProofPrinter.join_terms([("", line[0][1])] + line[1:]))
+            else:
+                text = ProofPrinter.join_terms(line)
+            out.append(text)
+        lines.append([])
+
+    for sign, tex, term in terms:
+        w = visual_width(tex) + (1.25 if sign else 0)
+        budget = first if not out else rest
+        if lines[-1] and used + w > budget:
+            flush()
+            used = 0.0
+            budget = rest
+        if w > budget and not lines[-1]:
+            inner = expression_lines(term, budget - 1.5, rest - 1.5)
+            if len(inner) > 1:
+                head = {"-": "- ", "+": "+ ", "": ""}[sign]
+                if out and head:
+                    head = "{} " + head
+                out.append(head + inner[0])
+                out.extend(inner[1:])
+                lines[-1] = []
+                used = 0.0
+                continue
+        lines[-1].append((sign, tex))
+        used += w
+    flush()
+    return out
+
+
+def _parenthesised(lines: list[str], prefix: str, suffix: str) -> list[str]:
+    tall = any(t in line for line in lines for t in TALL)
+    left, right = (r"\biggl(", r"\biggr)") if tall else (r"\bigl(", r"\bigr)")
+    lines = [prefix + left + lines[0]] + [r"\quad " + line for line in lines[1:]]
+    lines[-1] += right + suffix
+    return lines
+
+
+def expression_lines(expr, budget: float, rest: float | None = None) -> list[str]:
+    """An expression (or a relation such as Eq) as one or more lines: broken at top-level + and -,
+    inside a product with one sum (``c \bigl( a + b \bigr)``), between function arguments."""
+    if isinstance(expr, str):
+        return [expr]
+    rest = budget if rest is None else rest
+    whole = expression_latex(expr)
+    if visual_width(whole) <= budget:
+        return [whole]
+    if isinstance(expr, sp.core.relational.Relational):
+        left = expression_latex(expr.lhs)
+        op = {"==": "=", "!=": r"\neq", "<": "<", ">": ">", "<=": r"\leq", ">=": r"\geq"}[expr.rel_op]
+        head = f"{left} {op} "
+        lines = expression_lines(expr.rhs, budget - visual_width(head), rest)
+        return [head + lines[0]] + lines[1:]
+    if isinstance(expr, (sp.Add, sp.MatAdd)):
+        return _pack(_PRINTER.signed_terms(expr), budget, rest)
+    if isinstance(expr, sp.MatMul):
+        coeff, mats = expr.as_coeff_matrices()
+        sums = [k for k, m in enumerate(mats) if isinstance(m, sp.MatAdd)]
+        if len(sums) == 1:
+            k = sums[0]
+            before = sp.MatMul(coeff, *mats[:k]) if (k or coeff != 1) else None
+            prefix = "" if before is None else expression_latex(before) + " "
+            if coeff == -1 and k == 0:
+                prefix = "- "
+            suffix = "" if k == len(mats) - 1 else " " + expression_latex(sp.MatMul(*mats[k + 1:]))
+            inner = expression_lines(mats[k], budget - visual_width(prefix + suffix) - 1, rest - 2)
+            if len(inner) > 1:
+                return _parenthesised(inner, prefix, suffix)
+    elif isinstance(expr, sp.Mul):
+        factors = sp.Mul.make_args(expr)
+        sums = [f for f in factors if isinstance(f, sp.Add)]
+        if len(sums) == 1:
+            others = sp.Mul(*[f for f in factors if f is not sums[0]])
+            prefix = "- " if others == -1 else ("" if others == 1 else expression_latex(others) + " ")
+            inner = expression_lines(sums[0], budget - visual_width(prefix) - 1, rest - 2)
+            if len(inner) > 1:
+                return _parenthesised(inner, prefix, "")
+    elif isinstance(expr, sp.core.function.AppliedUndef) and len(expr.args) > 1:
+        name = _PRINTER._deal_with_super_sub(expr.func.__name__)
+        args = [("," if k else "", expression_latex(a), a) for k, a in enumerate(expr.args)]
+        lines, line = [], ""
+        for sep, tex, _ in args:
+            if line and visual_width(line + tex) > (budget if not lines else rest) - 2:
+                lines.append(line + ",")
+                line = tex
+            else:
+                line = line + (", " if line else "") + tex
+        lines.append(line)
+        if len(lines) > 1:
+            return _parenthesised(lines, name, "")
+    return [whole]
+
+
+# --- prose: plain text with ASCII mathematics ------------------------------------------------
+
+GREEK = (
+    "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi "
+    "pi rho sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma "
+    "Upsilon Phi Psi Omega"
+).split()
+FUNCTIONS = {
+    "log": r"\log", "exp": r"\exp", "sum": r"\sum", "prod": r"\prod", "det": r"\det",
+    "tr": r"\operatorname{tr}", "argmin": r"\arg\min", "argmax": r"\arg\max", "min": r"\min",
+    "max": r"\max", "grad": r"\nabla", "sqrt": r"\sqrt", "diag": r"\operatorname{diag}",
+    "sign": r"\operatorname{sign}", "Var": r"\operatorname{Var}", "Cov": r"\operatorname{Cov}",
+}
+DISTRIBUTIONS = {"Laplace", "Bernoulli", "Poisson", "Exponential", "Exp", "Uniform", "Normal",
+                 "Categorical", "Binomial", "Multinomial", "Gaussian", "Dirichlet"}
+ACRONYMS = {"MSE", "MAE", "MLE", "MAP", "KL", "NLL", "BCE", "GD", "SGD", "IID", "SSE", "RSS", "CE"}
+_OPERATORS = {"=", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/", "->", "=>", "<=>", "~", ":=",
+              "==", "|", "x"}
+_CONNECT = {"in": r"\in", "x": r"\times"}  # English words that are mathematics between two mathematical tokens
+_ENGLISH_AFTER_A = {"is", "has", "and", "are", "must", "was", "be", "=", "times"}
+
+
+@dataclass(frozen=True)
+class Segment:
+    kind: str  # "text" or "math"
+    value: str  # the text as written, or LaTeX math
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    """(token, whitespace before it); braces group, so `\\log{\\left(\\sigma \\right)}` is one."""
+    out, i, n = [], 0, len(text)
+    while i < n:
+        j = i
+        while j < n and text[j].isspace():
+            j += 1
+        space = text[i:j]
+        if j >= n:
+            break
+        k, depth = j, 0
+        while k < n and (depth > 0 or not text[k].isspace()):
+            if text[k] == "{":
+                depth += 1
+            elif text[k] == "}":
+                depth = max(depth - 1, 0)
+            k += 1
+        out.append((text[j:k], space))
+        i = k
+    return out
+
+
+def _split_trail(token: str) -> tuple[str, str]:
+    """Trailing punctuation of a token: ("X^T y", ",") for "X^T y,"."""
+    m = re.match(r"^(.*?)([,;:!?]+|\.+)$", token, re.S)
+    if m and m.group(1):
+        return m.group(1), m.group(2)
+    return token, ""
+
+
+def _strong_math(core: str) -> bool:
+    bare = core.strip("()[]").lstrip("-+")
+    if not bare:
+        return False
+    if "\\" in core or re.search(r"[\^_=<>|{}*]", core) or re.match(r"[A-Za-z]'+(\(|$)", bare):
+        return True
+    if re.fullmatch(r"\d+x\d+|[a-z]\d+", bare):
+        return True
+    if len(bare) == 1 and bare.isalpha():
+        return bare != "a"
+    if bare in GREEK:
+        return True
+    if "(" in core or ")" in core:
+        if re.fullmatch(r"[()]*([A-Za-z0-9][()]+)+[A-Za-z0-9]?[()]*|[()]*[A-Za-z0-9]?([()]+[A-Za-z0-9])+[()]*", core):
+            return True  # "n)(n": sizes between parentheses
+    m = re.match(r"^([A-Za-z]+)\(", bare)
+    if m and (len(m.group(1)) == 1 or m.group(1) in GREEK or m.group(1) in FUNCTIONS
+              or m.group(1) in DISTRIBUTIONS):
+        return True
+    if re.search(r"\d/|/\d|(^|[^A-Za-z])[A-Za-z]/[A-Za-z]([^A-Za-z]|$)", core):
+        return True
+    return False
+
+
+def _size_like(token: str, end: int) -> bool:
+    """Whether the piece of token next to an 'x' is a size such as n, d or 3 ('(n', 'd)(d')."""
+    pieces = [p for p in re.split(r"[()\[\]]", token) if p]
+    return bool(pieces) and bool(re.fullmatch(r"[A-Za-z0-9]", pieces[end]))
+
+
+def _classify(tokens: list[tuple[str, str, str]]) -> list[str]:
+    """'m' (mathematics), 'o' (operator), 'f' (function word), 'c' (connective) or 'w' (word)."""
+    kinds = []
+    for index, (core, trail, _) in enumerate(tokens):
+        bare = core.strip("()")
+        if core in _OPERATORS and core != "x":
+            kinds.append("o")
+        elif core == "x" and 0 < index < len(tokens) - 1 and _size_like(tokens[index - 1][0], -1) \
+                and _size_like(tokens[index + 1][0], 0):
+            kinds.append("c")  # "n x d": times
+        elif core == "A" and (index == 0 or tokens[index - 1][1] in (".", ":")) and index + 1 < len(tokens) \
+                and tokens[index + 1][0].isalpha() and len(tokens[index + 1][0]) > 1 \
+                and tokens[index + 1][0] not in _ENGLISH_AFTER_A:
+            kinds.append("w")
+        elif len(bare) == 1 and bare.isupper() and trail == "." and index + 1 < len(tokens) \
+                and tokens[index + 1][0][:1].isupper():
+            kinds.append("w")  # an initial: "C. M. Bishop"
+        elif re.fullmatch(r"\(?[-+]?\d+(\.\d+)?\)?", core):
+            kinds.append("n")  # a number: mathematics only next to mathematics
+        elif _strong_math(core):
+            kinds.append("m")
+        elif bare.lstrip("-") in FUNCTIONS and not trail:
+            kinds.append("f")
+        elif core in _CONNECT:
+            kinds.append("c")
+        else:
+            kinds.append("w")
+    # function words are mathematics when an argument follows
+    for index in range(len(kinds) - 1, -1, -1):
+        if kinds[index] == "f":
+            nxt = kinds[index + 1] if index + 1 < len(kinds) else "w"
+            follows = tokens[index + 1][0] if index + 1 < len(tokens) else ""
+            kinds[index] = "m" if nxt == "m" or follows.startswith("(") else "w"
+    for index, kind in enumerate(kinds):
+        if kind == "c":
+            ok = 0 < index < len(kinds) - 1 and kinds[index - 1] in ("m", "n") \
+                and kinds[index + 1] in ("m", "n") \
+                and not tokens[index - 1][1]
+            kinds[index] = "m" if ok else "w"
+            if ok:
+                core, trail, space = tokens[index]
+                tokens[index] = (_CONNECT[core], trail, space)
+    # numbers next to mathematics or operators are mathematics ("2 sigma^2", "= 0")
+    for index, kind in enumerate(kinds):
+        if kind == "n":
+            near = [kinds[k] for k in (index - 1, index + 1) if 0 <= k < len(kinds)]
+            kinds[index] = "m" if {"m", "o"} & set(near) else "w"
+    # operators join mathematics on either side and pull a plain word on the other side in
+    for index, kind in enumerate(kinds):
+        if kind != "o":
+            continue
+        before = kinds[index - 1] if index else "w"
+        after = kinds[index + 1] if index + 1 < len(kinds) else "w"
+        if tokens[index - 1][1] if index else "":
+            before = "w"  # "a, = b": punctuation closes what came before
+        if "m" in (before, after) or (tokens[index][0] in ("=", ":=", "<=>", "=>", "!=")
+                                      and index and index + 1 < len(kinds)):
+            kinds[index] = "m"
+            if index and before == "w" and not tokens[index - 1][1] and tokens[index - 1][0].isalnum():
+                kinds[index - 1] = "m"
+            if index + 1 < len(kinds) and after == "w" and tokens[index + 1][0].strip("()").isalnum():
+                kinds[index + 1] = "m"
+        else:
+            kinds[index] = "w"
+    return kinds
+
+
+def _balanced(s: str, open_: str = "{", close: str = "}") -> bool:
+    depth = 0
+    for ch in s:
+        depth += ch == open_
+        depth -= ch == close
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def ascii_math(s: str) -> str:
+    """ASCII mathematics such as `X^T X w = X^T y` or `2 sigma^2 > 0` as LaTeX."""
+    s = s.replace("\n", " ")
+    for a, b in (("<=>", r" \iff "), ("=>", r" \implies "), ("->", r" \to "), ("!=", r" \neq "),
+                 ("<=", r" \leq "), (">=", r" \geq "), ("~", r" \sim "), ("*", r" \cdot ")):
+        s = s.replace(a, b)
+    s = re.sub(r"(?<![\\%&#$])([%&#$])", r"\\\1", s)
+    # ||v|| -> \lVert v \rVert (in pairs)
+    parts = s.split("||")
+    if len(parts) % 2 == 1 and len(parts) > 1:
+        s = parts[0]
+        for k, part in enumerate(parts[1:]):
+            s += (r"\lVert " if k % 2 == 0 else r"\rVert ") + part
+    s = re.sub(r"\^T(?![A-Za-z0-9])", r"^{\\top}", s)
+    s = re.sub(r"\^\{T\}", r"^{\\top}", s)
+    # exponents and subscripts in parentheses or longer than one character get braces
+    s = _brace_scripts(s)
+    s = re.sub(r"(?<![\\A-Za-z])R\^", r"\\mathbb{R}^", s)
+    s = re.sub(r"(?<![A-Za-z\\])(\d+)x(\d+)(?![A-Za-z])", r"\1 \\times \2", s)
+    s = re.sub(r"(?<![\\A-Za-z0-9])([a-z])(\d+)(?![A-Za-z0-9])", r"\1_{\2}", s)
+
+    def word(m: re.Match) -> str:
+        w = m.group(1)
+        if w in GREEK:
+            out = "\\" + w
+        elif w in DISTRIBUTIONS and s[m.end():m.end() + 1] == "(":
+            return r"\operatorname{%s}" % w
+        elif w in FUNCTIONS:
+            out = FUNCTIONS[w]
+        elif w in ACRONYMS:
+            return r"\mathrm{%s}" % w
+        else:
+            return w
+        nxt = s[m.end():m.end() + 1]
+        return out + (" " if nxt.isalnum() else "")
+
+    s = re.sub(r"(?<![\\A-Za-z])([A-Za-z]+)(?![A-Za-z])", word, s)
+    return re.sub(r"\s+", " ", s).strip()
+
+
+def _brace_scripts(s: str) -> str:
+    out, i = [], 0
+    while i < len(s):
+        c = s[i]
+        if c in "^_" and i + 1 < len(s) and (i == 0 or s[i - 1] != "\\"):
+            nxt = s[i + 1]
+            if nxt == "(":
+                depth, j = 0, i + 1
+                while j < len(s):
+                    depth += s[j] == "("
+                    depth -= s[j] == ")"
+                    if depth == 0:
+                        break
+                    j += 1
+                inner = s[i + 2 : j]
+                out.append(f"{c}{{{inner}}}")
+                i = j + 1
+                continue
+            m = re.match(r"-?[A-Za-z0-9]+", s[i + 1 :])
+            if m and nxt != "{":
+                tok = m.group(0)
+                if tok.startswith("-") or len(tok) > 1:
+                    if tok[0] != "-" and not tok.isdigit() and len(tok) > 1 and tok not in GREEK \
+                            and c == "^":
+                        tok = tok[0]  # X^TX: only the first letter is the exponent
+                    out.append(f"{c}{{{tok}}}")
+                    i += 1 + len(tok)
+                    continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def _split_unbalanced(body: str) -> list[tuple[str, str]]:
+    """Cut a run of mathematics at parentheses that do not match inside it:
+    "t (X" -> math "t", text " (", math "X"."""
+    stack, unmatched = [], set()
+    for k, ch in enumerate(body):
+        if ch in "([":
+            stack.append(k)
+        elif ch in ")]":
+            if stack and body[stack[-1]] == ("(" if ch == ")" else "["):
+                stack.pop()
+            else:
+                unmatched.add(k)
+    unmatched.update(stack)
+    out, start = [], 0
+    for k in sorted(unmatched):
+        if body[start:k].strip():
+            out.append(("math", body[start:k]))
+        elif body[start:k]:
+            out.append(("text", body[start:k]))
+        out.append(("text", body[k]))
+        start = k + 1
+    if body[start:]:
+        out.append(("math", body[start:]))
+    # spaces at the edges of a piece of mathematics belong to the text
+    final = []
+    for kind, piece in out:
+        if kind == "math":
+            stripped = piece.strip()
+            lead = piece[: len(piece) - len(piece.lstrip())]
+            tail = piece[len(piece.rstrip()):]
+            final += [("text", lead), ("math", stripped), ("text", tail)]
+        else:
+            final.append((kind, piece))
+    return [(k, p) for k, p in final if p]
+
+
+def prose(text: str) -> list[Segment]:
+    """Split text into text and math segments; the math converted to LaTeX."""
+    if not text:
+        return []
+    raw = _tokens(text)
+    tokens = []
+    for token, space in raw:
+        core, trail = _split_trail(token)
+        tokens.append((core, trail, space))
+    kinds = _classify(tokens)
+    segments: list[Segment] = []
+
+    def add(kind, value):
+        if segments and segments[-1].kind == kind:
+            segments[-1] = Segment(kind, segments[-1].value + value)
+        else:
+            segments.append(Segment(kind, value))
+
+    index = 0
+    while index < len(tokens):
+        core, trail, space = tokens[index]
+        if kinds[index] != "m":
+            add("text", space + core + trail)
+            index += 1
+            continue
+        idxs, depth, j = [], 0, index
+        while j < len(tokens) and (kinds[j] == "m" or (depth > 0 and kinds[j] in ("n", "o"))):
+            c, t, _ = tokens[j]
+            idxs.append(j)
+            depth += c.count("(") - c.count(")") + c.count("[") - c.count("]")
+            j += 1
+            if t and depth <= 0:
+                break
+        body = ""
+        for k in idxs:
+            c, t, sp_ = tokens[k]
+            body += (sp_ if k != index else "") + c + (t if k != idxs[-1] else "")
+        trail = tokens[idxs[-1]][1]
+        end = idxs[-1]
+        add("text", space)
+        for kind, piece in _split_unbalanced(body):
+            if kind == "math":
+                latex = ascii_math(piece)
+                if piece.strip() and _balanced(latex):
+                    add("math", latex)
+                    continue
+            add("text", piece)
+        add("text", trail)
+        index = end + 1
+    return [s for s in segments if s.value]
+
+
+_TEXT_ESCAPES = {
+    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "%": r"\%",
+    "#": r"\#", "_": r"\_", "^": r"\^{}", "~": r"\~{}", "<": r"\textless{}", ">": r"\textgreater{}",
+    "|": r"\textbar{}",
+}
+
+
+def escape_text(text: str) -> str:
+    """Plain text for LaTeX text mode."""
+    return "".join(_TEXT_ESCAPES.get(ch, ch) for ch in text)
+
+
+def prose_latex(text: str) -> str:
+    """Text with ASCII mathematics as LaTeX text mode with inline math."""
+    return segments_latex(prose(text))
+
+
+def segments_latex(segments: list[Segment]) -> str:
+    return "".join(
+        escape_text(s.value) if s.kind == "text" else r"\(%s\)" % s.value for s in segments
+    )
+
+
+def segments_mathjax(segments: list[Segment]) -> str:
+    r"""Segments inside MathJax math: text in ``\text{...}`` pieces, mathematics as it is."""
+    out = []
+    for s in segments:
+        if s.kind == "math":
+            out.append(s.value)
+        else:
+            text = s.value
+            for a, b in (("\\", "/"), ("{", "("), ("}", ")"), ("$", "S"), ("%", " percent"),
+                         ("&", " and "), ("#", "no. "), ("~", "-"), ("^", "**"), ("_", "-")):
+                text = text.replace(a, b)
+            out.append(r"\text{%s}" % text)
+    return "".join(out)
+
+
+# --- layout: steps -> chains of rows ----------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """One line of a calc chain: `left REL lines[0]` (continued by lines[1:]) and its reason."""
+
+    index: int
+    kind: str  # "value": left &rel body; "statement": rel & body (an equation or a condition)
+    left: str
+    rel: str
+    lines: list[str]
+    reason: list[Segment]
+
+
+@dataclass
+class Chain:
+    kind: str
+    rows: list[Row] = field(default_factory=list)
+
+
+_REL = {
+    Relation.EQUAL: "=",
+    Relation.APPROX: r"\approx",
+    Relation.GRADIENT: "=",
+    Relation.IFF: r"\iff",
+    Relation.IMPLIES: r"\implies",
+}
+
+
+def _wrt_latex(wrt) -> str:
+    def one(v):
+        if isinstance(v, sp.IndexedBase):
+            return expression_latex(v.label)
+        return expression_latex(v)
+
+    names = []
+    for v in wrt:
+        if one(v) not in names:
+            names.append(one(v))
+    return ", ".join(names)
+
+
+def relation_latex(step) -> str:
+    """The relation symbol of a step (value rows)."""
+    if step.relation is Relation.SAME_MINIMISER:
+        sub = _wrt_latex(step.wrt)
+        return r"\overset{\arg\min_{%s}}{\equiv}" % sub if sub else r"\overset{\arg\min}{\equiv}"
+    if step.relation is Relation.MAX_TO_MIN:
+        return r"\overset{\max \to \min}{\equiv}"
+    return _REL.get(step.relation, "=")
+
+
+def _defines(lhs) -> bool:
+    """Whether `lhs := expr` reads right: lhs names a quantity (L(w), f, p_i), not an expression."""
+    if isinstance(lhs, str):
+        s = lhs.strip()
+        if s.startswith("-"):
+            return False
+        depth = 0
+        for ch in s:
+            depth += ch in "({["
+            depth -= ch in ")}]"
+            if depth == 0 and ch in "+-=<>" :
+                return False
+        return bool(s)
+    return isinstance(lhs, (sp.Symbol, sp.MatrixSymbol, sp.Indexed, sp.core.function.AppliedUndef,
+                            sp.Function))
+
+
+def _statement_like(step) -> bool:
+    expr = step.expr
+    return (
+        isinstance(expr, (sp.core.relational.Relational, sp.logic.boolalg.Boolean))
+        and not isinstance(expr, sp.Symbol)
+    ) or step.relation in (Relation.IFF, Relation.IMPLIES)
+
+
+def _order_latex(step) -> str:
+    small = step.small
+    power = (step.order or 1) + 1
+    if small is None:
+        return ""
+    inner = expression_latex(small)
+    if _is_matrix(small) or (hasattr(small, "shape") and small.shape != (1, 1)):
+        return r"O\left(\lVert %s \rVert^{%d}\right)" % (inner, power)
+    return r"O\left(%s^{%d}\right)" % (inner, power)
+
+
+def _notes(step, verdict=None) -> list[Segment]:
+    segs = prose(step.reason or "")
+    extra: list[Segment] = []
+    if step.relation in (Relation.SAME_MINIMISER, Relation.MAX_TO_MIN) and step.alpha is not None:
+        before = "" if step.relation is Relation.SAME_MINIMISER else "-"
+        extra += [
+            Segment("text", "; this line is "),
+            Segment("math", r"%s\alpha \cdot (\text{line above}) + \beta" % before),
+            Segment("text", " with "),
+            Segment("math", r"\alpha = %s" % expression_latex(step.alpha)),
+            Segment("text", ", "),
+            Segment("math", r"\beta = %s" % expression_latex(step.beta if step.beta is not None else 0)),
+        ]
+    if step.relation is Relation.APPROX and step.small is not None:
+        extra += [Segment("text", "; the error is "), Segment("math", _order_latex(step))]
+    if step.uses:
+        extra += [Segment("text", "; uses: ")]
+        for k, use in enumerate(step.uses):
+            if k:
+                extra.append(Segment("text", "; "))
+            extra += prose(use)
+    if step.source:
+        extra += [Segment("text", " [")] + prose(step.source) + [Segment("text", "]")]
+    if verdict is not None:
+        how = verdict.method or verdict.status
+        if verdict.status in ("failed", "undecided"):
+            how = verdict.status.upper()
+        extra.append(Segment("text", f" ({how})"))
+    return segs + extra
+
+
+def _gradient_left(step, chain_lhs) -> str:
+    wrt = _wrt_latex(step.wrt)
+    if chain_lhs:
+        return r"\nabla_{%s} %s" % (wrt, chain_lhs)
+    return r"\nabla_{%s}" % wrt
+
+
+def chains(d, report=None, settings: Settings = BOOK) -> list[Chain]:
+    """The steps of a derivation as calc chains of rows, long expressions broken into lines."""
+    verdicts = {s.index: s.verdict for s in report.steps} if report is not None else {}
+    out: list[Chain] = []
+    chain_lhs = ""
+    for index, step in enumerate(d.steps):
+        kind = "statement" if _statement_like(step) else "value"
+        restart = (
+            step.relation in (Relation.DEFINITION, Relation.GRADIENT)
+            or step.lhs is not None
+            or not out
+            or out[-1].kind != kind
+        )
+        reason = _notes(step, verdicts.get(index))
+        if kind == "statement":
+            rel = "" if step.relation is Relation.DEFINITION or restart and step.relation is not Relation.IFF \
+                and step.relation is not Relation.IMPLIES else _REL.get(step.relation, r"\iff")
+            if step.relation is Relation.EQUAL:
+                rel = r"\iff"
+            budget = settings.width - (visual_width(rel) + 1 if rel else 0)
+            lines = expression_lines(step.expr, budget)
+            row = Row(index, kind, "", rel, lines, reason)
+        else:
+            if step.relation is Relation.GRADIENT:
+                left = expression_latex(step.lhs) if step.lhs is not None else _gradient_left(step, chain_lhs)
+                rel = "="
+            elif step.relation is Relation.DEFINITION:
+                left = expression_latex(step.lhs) if step.lhs is not None else ""
+                rel = (":=" if _defines(step.lhs) else "=") if left else r"\hphantom{{}={}}"
+            else:
+                left = expression_latex(step.lhs) if step.lhs is not None else ""
+                rel = relation_latex(step)
+            if step.relation in (Relation.DEFINITION,) and left:
+                chain_lhs = left
+            elif step.lhs is not None and step.relation is not Relation.GRADIENT:
+                chain_lhs = left
+            budget = settings.width - visual_width(left) - visual_width(rel) - 1
+            lines = expression_lines(step.expr, max(budget, 12.0), settings.width - 3)
+            row = Row(index, kind, left, rel, lines, reason)
+        if restart:
+            out.append(Chain(kind))
+        out[-1].rows.append(row)
+    return out
+
+
+# --- emitting ---------------------------------------------------------------------------------
+
+
+def _row_align(row: Row, settings: Settings, reason_tex: str) -> str:
+    if row.kind == "value":
+        rel = row.rel + ("" if row.rel.startswith(r"\hphantom") else " ")
+        first = f"{row.left} &{rel}{row.lines[0]}"
+    else:
+        first = f"{row.rel}\\quad &{row.lines[0]}" if row.rel else f"&{row.lines[0]}"
+    parts = [f"{first} && {reason_tex}" if reason_tex else first]
+    for line in row.lines[1:]:
+        parts.append(f"&{settings.continuation} {line}")
+    return " \\\\\n".join(parts)
+
+
+def _parbox(segments: list[Segment], settings: Settings) -> str:
+    if not segments:
+        return ""
+    return r"\parbox[t]{%s}{\raggedright%s %s}" % (
+        settings.reason_width, settings.reason_size, segments_latex(segments))
+
+
+def _rows(chain_list: list[Chain], settings: Settings, reason) -> str:
+    """The rows of all chains; a little vertical space where a chain restarts."""
+    out = []
+    for k, chain in enumerate(chain_list):
+        rows = [_row_align(r, settings, reason(r)) for r in chain.rows]
+        if k:
+            out[-1] += r" \\[1.2ex]"
+        out.append(" \\\\\n".join(rows))
+    return "\n".join(out)
+
+
+def align_chains(chain_list: list[Chain], settings: Settings = BOOK) -> str:
+    """All chains in one align* (one shared alignment point and reason column)."""
+    body = _rows(chain_list, settings, lambda r: _parbox(r.reason, settings))
+    return "\\begin{align*}\n%s\n\\end{align*}" % body
+
+
+def aligned_chains(chain_list: list[Chain], settings: Settings = MATHJAX) -> str:
+    """All chains in one MathJax aligned environment, the reasons in \\text{...}."""
+    def reason(r):
+        text = segments_mathjax(r.reason)
+        return r"\quad " + text if text else ""
+
+    return "\\begin{aligned}\n%s\n\\end{aligned}" % _rows(chain_list, settings, reason)
+
+
+def _assumptions_latex(d) -> str:
+    if not d.assumptions:
+        return ""
+    items = "; ".join(prose_latex(a.text) for a in d.assumptions)
+    return r"\noindent\textbf{Assumptions.} %s.\par" % items
+
+
+def result_latex(d) -> str:
+    """The result (and the textbook claim, when SymPy's form differs) as display math."""
+    result = expression_latex(d.result)
+    out = ["\\noindent\\textbf{Result} (computed from the steps):", "\\[", result, "\\]"]
+    if d.claim is not None and not _same(d.claim, d.result):
+        out += ["\\noindent Textbook form (compared with the result in the tests):", "\\[",
+                expression_latex(d.claim), "\\]"]
+    return "\n".join(out)
+
+
+def _same(a, b) -> bool:
+    try:
+        return bool(a == b)
+    except Exception:  # noqa: BLE001 - comparing odd objects; show both then
+        return False
+
+
+def derivation_latex(d, report=None, settings: Settings = BOOK) -> str:
+    """The proof as a LaTeX fragment (needs amsmath): statement, assumptions, align* chains,
+    result. With a check report, each reason ends with how its step was checked."""
+    parts = [
+        f"% derive: {d.id} -- {d.title}",
+        r"\noindent\textbf{Statement.} %s\par" % prose_latex(d.statement),
+    ]
+    if d.assumptions:
+        parts.append(r"\smallskip")
+        parts.append(_assumptions_latex(d))
+    parts.append(r"\smallskip")
+    parts.append(r"\noindent\textbf{Derivation.}")
+    parts.append(align_chains(chains(d, report, settings), settings))
+    parts.append(result_latex(d))
+    if d.references:
+        refs = "; ".join(escape_text(r) for r in d.references)
+        parts.append(r"\noindent{\small\textbf{References.} %s\par}" % refs)
+    return "\n".join(parts) + "\n"
+
+
+def derivation_notebook_latex(d, report=None) -> str:
+    r"""What Jupyter shows for a derivation: its chains in ``$$\begin{aligned}...$$`` (MathJax)."""
+    blocks = [aligned_chains(chains(d, report, MATHJAX), MATHJAX)]
+    title = r"\textbf{%s}" % segments_mathjax([Segment("text", d.title)])[6:-1]
+    inner = "\\\\[4pt]\n".join(blocks)
+    return "$$\n\\begin{gathered}\n%s\\\\[2pt]\n%s\n\\end{gathered}\n$$" % (title, inner)

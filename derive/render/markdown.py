@@ -1,0 +1,71 @@
+r"""A derivation as Markdown that GitHub and Jupyter render.
+
+The statement and the assumptions are text with inline ``$...$`` mathematics; each calc chain
+is a ``$$`` block holding ``\begin{aligned} ... \end{aligned}`` (GitHub's and Jupyter's MathJax
+render it; ``align*`` they do not), with the reasons on the right in ``\text{...}``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from derive.render.latex import MATHJAX, aligned_chains, chains, expression_latex, prose
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
+
+
+def _text(value: str) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", value)
+
+
+def prose_markdown(text: str) -> str:
+    """Text with ASCII mathematics as Markdown with inline $...$ math."""
+    out = []
+    for seg in prose(text):
+        if seg.kind == "math":
+            out.append(f"${seg.value}$")
+        else:
+            out.append(_text(seg.value))
+    return "".join(out)
+
+
+def _summary(report) -> str:
+    from derive.render.book import summary
+
+    return summary(report)
+
+
+def derivation_markdown(d, report=None, *, heading_level: int = 2, anchor: bool = False) -> str:
+    """The proof as Markdown: a heading, the statement, the assumptions, then $$aligned$$ blocks."""
+    hashes = "#" * max(1, min(heading_level, 6))
+    lines = []
+    if anchor:
+        lines.append(f'<a id="{d.id}"></a>')
+        lines.append("")
+    lines += [f"{hashes} {prose_markdown(d.title)}", ""]
+    meta = f"`{d.id}`"
+    if report is not None:
+        meta += f" · checked: {_summary(report)}"
+        if not report.ok:
+            meta += " · **a step failed**"
+        elif not report.decided:
+            meta += " · **a step is undecided**"
+    lines += [meta, "", f"**Statement.** {prose_markdown(d.statement)}", ""]
+    if d.assumptions:
+        lines.append("**Assumptions.**")
+        lines.append("")
+        lines += [f"- {prose_markdown(a.text)}" for a in d.assumptions]
+        lines.append("")
+    lines += ["**Derivation.**", ""]
+    lines += ["$$", aligned_chains(chains(d, report, MATHJAX), MATHJAX), "$$", ""]
+    lines += ["**Result** (computed from the steps):", "", "$$", expression_latex(d.result), "$$", ""]
+    try:
+        differs = d.claim is not None and not bool(d.claim == d.result)
+    except Exception:  # noqa: BLE001
+        differs = True
+    if differs:
+        lines += ["Textbook form (compared with the result in the tests):", "", "$$",
+                  expression_latex(d.claim), "$$", ""]
+    if d.references:
+        lines += ["**References.** " + "; ".join(_text(r) for r in d.references), ""]
+    return "\n".join(lines)
