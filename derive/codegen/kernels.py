@@ -17,6 +17,7 @@ Nothing here forms an explicit inverse.
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import threading
@@ -252,21 +253,34 @@ def _threaded_gram(X, Y, weights=None):
         if weights is None:
             # One BLAS call each: SYRK for X^T X, GEMV for X^T y.
             return X.T @ X, (None if Y is None else X.T @ Y)
-        return _gram_part(X, Y, 0, n, max(rows, n), weights)
-    cuts = [n * k // workers for k in range(workers + 1)]
+        return _gram_part(X, Y, 0, n, rows, weights)
+    # The rows are cut into a fixed number of chunks that the workers (this thread included)
+    # take in turn, so a core slowed down by other load simply takes fewer chunks; the partial
+    # sums are added in chunk order, so the result does not depend on who took what.
+    nchunks = 8 * workers
+    cuts = [n * k // nchunks for k in range(nchunks + 1)]
+    results = [None] * nchunks
+    counter = itertools.count()
+
+    def work():
+        while True:
+            c = next(counter)  # atomic under the GIL
+            if c >= nchunks:
+                return
+            results[c] = _gram_part(X, Y, cuts[c], cuts[c + 1], rows, weights)
+
     pool = _pool(workers)
     # One BLAS thread per worker: the cores are shared out by rows, not inside each call.
     with ctl.limit(limits=1, user_api="blas"):
-        futures = [
-            pool.submit(_gram_part, X, Y, cuts[k], cuts[k + 1], rows, weights)
-            for k in range(1, workers)
-        ]
-        G, B = _gram_part(X, Y, cuts[0], cuts[1], rows, weights)
+        futures = [pool.submit(work) for _ in range(workers - 1)]
+        work()
         for f in futures:
-            g, b = f.result()
-            G += g
-            if B is not None:
-                B += b
+            f.result()
+    G, B = results[0]
+    for g, b in results[1:]:
+        G += g
+        if B is not None:
+            B += b
     return G, B
 
 
@@ -330,6 +344,8 @@ def weighted_gram_xy(X, y, sqrt_weights):
 def add_diag(M, c):
     """M + c I as a new array (c a scalar)."""
     out = np.array(M, dtype=float, copy=True)
+    if out.ndim < 2:  # a 1 x 1 "matrix" held as a scalar (vectors are 1-D): M + c
+        return out + c
     out.flat[:: out.shape[0] + 1] += c
     return out
 

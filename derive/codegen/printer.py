@@ -64,6 +64,20 @@ def python_name(name: str) -> str:
     return alias
 
 
+def _same_vector(a, b) -> bool:
+    """A column MatrixSymbol w and the label of an IndexedBase w (its coordinates w_j) name
+    the same 1-D array: the catalogue writes the L1 norm over coordinates next to matrix terms."""
+    for m, other in ((a, b), (b, a)):
+        if (
+            isinstance(m, sp.MatrixSymbol)
+            and m.shape[1] == 1
+            and isinstance(other, sp.Symbol)
+            and other.name == m.name
+        ):
+            return True
+    return False
+
+
 def _is_matrix(e) -> bool:
     return getattr(e, "is_Matrix", False) or isinstance(e, sp.MatrixExpr)
 
@@ -122,7 +136,7 @@ class _Printer:
         label = obj.name if hasattr(obj, "name") else str(obj)
         py = python_name(label)
         other = self.names.get(py)
-        if other is not None and other != obj:
+        if other is not None and other != obj and not _same_vector(other, obj):
             raise UnsafeNameError(
                 f"two different symbols both print as {py!r} ({other!r} and {obj!r}); "
                 "rename one of them"
@@ -846,7 +860,7 @@ def generate(expr, name: str = "solver", inputs=None, options=None) -> Program:
         if s in scalar_inputs:
             scalar_inputs.remove(s)
     all_inputs = ordered_mats + _order_inputs(arrays) + _order_inputs(scalar_inputs)
-    in_names = [p.name_of(o) for o in all_inputs]
+    in_names = list(dict.fromkeys(p.name_of(o) for o in all_inputs))
     if inputs is not None:
         inputs = tuple(inputs)
         if sorted(inputs) != sorted(in_names):
@@ -863,9 +877,11 @@ def generate(expr, name: str = "solver", inputs=None, options=None) -> Program:
             out.append(f"    {mname} = _k.as_vector({mname}, {mname!r})")
         else:
             out.append(f"    {mname} = _k.as_matrix({mname}, {mname!r})")
+    mat_names = {p.name_of(m) for m in ordered_mats}
     for a in _order_inputs(arrays):
         aname = p.name_of(a)
-        out.append(f"    {aname} = _k.as_array({aname})")
+        if aname not in mat_names:
+            out.append(f"    {aname} = _k.as_array({aname})")
     for cond, mname, axis, dsym in checks:
         out.append(f"    if {cond}:")
         out.append(
