@@ -391,6 +391,8 @@ def _multiply(factor, expr):
 def _check_implies(before, after, step: Step, ctx, seed) -> Verdict:
     if isinstance(after, sp.core.relational.Relational) and not isinstance(after, sp.Equality):
         ok, reason = signs.holds(after, ctx)
+        if ok is None and isinstance(before, sp.Equality):
+            ok, reason = _holds_given(before, after, ctx, reason)
         if ok is True:
             return Verdict(PASSED, SYMBOLIC, reason)
         if ok is False:
@@ -406,6 +408,39 @@ def _check_implies(before, after, step: Step, ctx, seed) -> Verdict:
         return _check_solution(before, after, var, ctx, seed)
     eq = prove_equal(_residual(after), _residual(before), ctx, seed=seed)
     return Verdict(eq.status, eq.method, f"same residual; {eq.detail}", eq.counterexample)
+
+
+def _holds_given(equation, relation, ctx, reason: str):
+    """Decide an inequality from the previous scalar equation and the assumptions.
+
+    If the equation is linear in a symbol s of the inequality with a coefficient proved nonzero,
+    it fixes s = value; the inequality with s replaced by value is decided by its sign. Sound:
+    every solution of the equation is that value. Returns (verdict or None, reason).
+    """
+    residual = _residual(equation)
+    if is_matrix(residual) or is_matrix(relation.lhs) or is_matrix(relation.rhs):
+        return None, reason
+    residual = sp.expand(residual)
+    candidates = relation.free_symbols & residual.free_symbols
+    # eliminate free variables first; symbols with a known sign carry the information
+    def order(s):
+        return (bool(ctx.is_positive_symbol(s) or s.is_negative), str(s))
+
+    for s in sorted(candidates, key=order):
+        poly = residual.as_poly(s)
+        if poly is None or poly.degree() != 1:
+            continue
+        lead = poly.coeff_monomial(s)
+        if not signs.is_nonzero(lead, ctx):
+            continue
+        value = -poly.coeff_monomial(1) / lead
+        replaced = relation.func(
+            relation.lhs.xreplace({s: value}), relation.rhs.xreplace({s: value}), evaluate=False
+        )
+        ok, why = signs.holds(replaced, ctx)
+        if ok is not None:
+            return ok, f"with {s} = {value} from the previous equation, {why}"
+    return None, reason
 
 
 def _check_solution(before, after, var, ctx, seed) -> Verdict:
