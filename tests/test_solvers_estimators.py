@@ -135,13 +135,16 @@ def test_binary_cross_entropy_gradient_is_p_minus_y():
 
 @given(mvn_samples(min_n=2))
 def test_mvn_mean_and_covariance(X):
+    # the catalogue's data matrix D is k x N: one sample per column
+    D = X.T
     ref = numeric.mvn_mle(X)
-    mean = derivation("mvn-mle-mean").solver()
-    got = call(mean, X)
-    np.testing.assert_allclose(np.ravel(got), ref.mean, rtol=1e-12, atol=1e-12 * np.abs(X).max())
-    cov = derivation("mvn-mle-covariance").solver()
-    args = {a: X for a in cov.inputs if a not in ("mu", "m")}
-    if len(args) < len(cov.inputs):
-        args.update({a: ref.mean for a in cov.inputs if a in ("mu", "m")})
-    got = cov(**args)
-    np.testing.assert_allclose(got, ref.covariance, rtol=1e-10, atol=1e-10 * np.abs(X).max() ** 2)
+    mean = derivation("mvn-mle-mean").solver()(D)
+    scale = 1.0 + np.abs(X).max()
+    np.testing.assert_allclose(mean, ref.mean, rtol=0, atol=1e-12 * scale)
+    cov = derivation("mvn-mle-covariance")
+    given_mean = cov.solver()(D, mu=ref.mean)
+    joint = cov.solver(mu="mle")(D)
+    np.testing.assert_allclose(given_mean, ref.covariance, rtol=0, atol=1e-11 * scale**2)
+    np.testing.assert_allclose(joint, ref.covariance, rtol=0, atol=1e-11 * scale**2)
+    if X.shape[0] > X.shape[1]:
+        np.testing.assert_allclose(joint, np.cov(X, rowvar=False, bias=True), atol=1e-10 * scale**2)

@@ -125,6 +125,7 @@ class _Printer:
         self.names: dict = {}  # python name -> sympy object (collision check)
         self.fused: dict = {}  # A -> v: compute A.T A and A.T v together
         self.sum_bounds: dict = {}  # dim Symbol -> python expr from an IndexedBase length
+        self.canon: dict = {}  # canonical form (doit) of a computed matrix -> its temporary
         self.constants: list[str] = []  # module-level lines: constant arrays, built once
         self.constant_names: set = set()
         self.sum_arrays: dict = {}  # (array name, bound Symbol): arrays that must share a length
@@ -401,6 +402,12 @@ class _Printer:
     def matrix(self, e) -> str:
         if e in self.memo:
             return self.memo[e]
+        if isinstance(e, (sp.MatAdd, sp.MatMul)) and e.shape[0] != 1:
+            shared = self.canon.get(_canonical(e.T))
+            if shared is not None:
+                code = f"{shared}.T"  # its transpose was computed already: share it
+                self.memo[e] = code
+                return code
         if (
             isinstance(e, (sp.MatAdd, sp.MatMul))
             and e.shape[0] == 1
@@ -414,6 +421,8 @@ class _Printer:
             return code
         code = self._matrix(e)
         self.memo[e] = code
+        if isinstance(e, (sp.MatAdd, sp.MatMul)) and code.isidentifier():
+            self.canon.setdefault(_canonical(e), code)
         return code
 
     def _matrix(self, e) -> str:
@@ -421,10 +430,12 @@ class _Printer:
             return self.name_of(e)
         if isinstance(e, sp.Identity):
             return self.temp(f"np.eye({self.dim(e.shape[0])})")
-        if isinstance(e, sp.ZeroMatrix):
-            return self.temp(f"np.zeros(({self.dim(e.shape[0])}, {self.dim(e.shape[1])}))")
-        if isinstance(e, sp.OneMatrix):
-            return self.temp(f"np.ones(({self.dim(e.shape[0])}, {self.dim(e.shape[1])}))")
+        if isinstance(e, (sp.ZeroMatrix, sp.OneMatrix)):
+            fn = "np.zeros" if isinstance(e, sp.ZeroMatrix) else "np.ones"
+            r, c = e.shape
+            if c == 1 or r == 1:  # vectors are 1-D arrays
+                return self.temp(f"{fn}({self.dim(r if c == 1 else c)})")
+            return self.temp(f"{fn}(({self.dim(r)}, {self.dim(c)}))")
         if isinstance(e, sp.Transpose):
             return f"{self._operand(e.arg)}.T"
         if isinstance(e, sp.MatMul):
@@ -583,8 +594,27 @@ class _Printer:
                 if code is not None:
                     self.memo[key] = code
                     return code
+        leaves = isinstance(a, int) and isinstance(b, int) and not any(
+            isinstance(factors[x], _Computed) for x in (a, b)
+        )
+        key = ("mul", factors[a], factors[b]) if leaves else None
+        if key is not None and key in self.memo:
+            return self.memo[key]
+        code = self._emit_product(factors, a, b)
+        if key is not None:
+            self.memo[key] = code
+        return code
+
+    def _emit_product(self, factors, a, b) -> str:
         left = self._emit_order(factors, a)
         right = self._emit_order(factors, b)
+        lshape = (_first(factors, a).shape[0], _last(factors, a).shape[1])
+        rshape = (_first(factors, b).shape[0], _last(factors, b).shape[1])
+        # column vectors are 1-D arrays, so two shapes need more than `@`:
+        if lshape == (1, 1) or rshape == (1, 1):  # a 1 x 1 factor is a scalar
+            return self.temp(f"{left} * {right}")
+        if lshape[1] == 1 and rshape[0] == 1:  # column times row: the outer product
+            return self.temp(f"np.multiply.outer({left}, {right})", "column x row")
         return self.temp(f"{left} @ {right}")
 
     def _gram_product(self, A, B) -> str | None:
@@ -638,6 +668,27 @@ class _Printer:
             args.append(f"what={what!r}")
             return self.temp(f"_k.solve_pd({', '.join(args)})", f"Cholesky solve ({kind})")
         return self.temp(f"_k.solve({self._operand(M)}, {rhs})", "LU solve")
+
+
+def _canonical(e):
+    """A form in which equal matrix expressions written differently compare equal (lookup only:
+    never printed, since doit() may merge 1 1^T into an n x n OneMatrix)."""
+    try:
+        return e.doit()
+    except Exception:  # pragma: no cover - doit on an exotic node
+        return e
+
+
+def _first(factors, tree):
+    while not isinstance(tree, int):
+        tree = tree[0]
+    return factors[tree]
+
+
+def _last(factors, tree):
+    while not isinstance(tree, int):
+        tree = tree[1]
+    return factors[tree]
 
 
 class _Computed:

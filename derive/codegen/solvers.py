@@ -275,16 +275,20 @@ def _update(derivation, expr, part=None, **options):
 
 
 def _plug_in_mean(derivation, expr, plug):
-    """mu="mle": replace a free mean mu by its MLE (the gaussian-mle-mean result) - the joint MLE."""
+    """mu="mle": replace a free mean mu by its MLE - the joint MLE of mean and (co)variance.
+
+    A scalar mu takes gaussian-mle-mean's result, a vector mu (a MatrixSymbol) mvn-mle-mean's.
+    """
     if plug != "mle":
         raise ValueError(f"mu must be 'mle' (plug in the mean's MLE); got {plug!r}")
-    mus = [s for s in expr.free_symbols if getattr(s, "name", None) == "mu"]
+    candidates = set(expr.free_symbols) | set(expr.atoms(sp.MatrixSymbol))
+    mus = [s for s in candidates if getattr(s, "name", None) == "mu"]
     if not mus:
         raise ValueError(f"{derivation.id!r} has no free mean mu to replace")
     from derive import catalog
 
-    mean = catalog.get("gaussian-mle-mean").result
-    return expr.xreplace({mus[0]: mean})
+    source = "mvn-mle-mean" if isinstance(mus[0], sp.MatrixSymbol) else "gaussian-mle-mean"
+    return expr.xreplace({mus[0]: catalog.get(source).result})
 
 
 UPDATES = {"gd-update-mse", "gd-x-squared", "gd-quadratic-regression"}
