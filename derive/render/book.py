@@ -191,9 +191,12 @@ class CompileError(Exception):
     messages: tuple[str, ...]
     line: int | None
     source_line: str = ""
+    derivation: str = ""
 
     def __str__(self) -> str:
         where = f" at line {self.line}" if self.line else ""
+        if self.derivation:
+            where += f" (in {self.derivation})"
         text = f"pdflatex failed{where}: " + " / ".join(self.messages or ("see the log",))
         if self.source_line:
             text += f"\n  line {self.line}: {self.source_line.strip()[:200]}"
@@ -224,11 +227,13 @@ def compile_pdf(tex_path: Path, *, runs: int = 2, timeout: float = 120.0) -> Pat
             log = log_path.read_text(errors="replace") if log_path.exists() else proc.stdout.decode(errors="replace")
             if proc.returncode != 0:
                 messages, line = parse_log(log)
-                source = ""
+                source, owner = "", ""
                 if line:
                     lines = tex_path.read_text().splitlines()
                     source = lines[line - 1] if 0 < line <= len(lines) else ""
-                raise CompileError(tuple(messages), line, source)
+                    owner = next((ln[len("% derive: "):].split(" -- ")[0] for ln in reversed(lines[:line])
+                                  if ln.startswith("% derive: ")), "")
+                raise CompileError(tuple(messages), line, source, owner)
         pdf = tex_path.with_suffix(".pdf")
         shutil.copy(Path(tmp) / "book.pdf", pdf)
         shutil.copy(Path(tmp) / "book.log", tex_path.with_suffix(".log"))

@@ -21,7 +21,7 @@ from sympy.core.function import AppliedUndef, UndefinedFunction
 FORMAT = "derive.derivation"
 EXPORT_FORMAT = "derive.export"
 VERSION = 1
-MAX_DEPTH = 400
+MAX_DEPTH = 200
 
 
 class FormatError(ValueError):
@@ -89,6 +89,9 @@ def _build_table() -> dict[str, tuple[type, Any]]:
         add(cls, _plain(cls))
     add(sp.UnevaluatedExpr, _plain(sp.UnevaluatedExpr))
     add(M.MatrixSlice, _plain(M.MatrixSlice))
+    for cls in (sp.Interval, sp.FiniteSet, sp.Union, sp.Intersection, sp.Complement, sp.ProductSet):
+        add(cls, _plain(cls))
+    add(sp.Contains, lambda a: sp.Contains(*a, evaluate=False))
     return table
 
 
@@ -98,6 +101,8 @@ _SINGLETONS = {
     "NegativeInfinity": -sp.oo, "ComplexInfinity": sp.zoo, "NaN": sp.nan,
     "EulerGamma": sp.EulerGamma, "GoldenRatio": sp.GoldenRatio, "Catalan": sp.Catalan,
     "BooleanTrue": sp.true, "BooleanFalse": sp.false, "EmptySet": sp.S.EmptySet,
+    "Reals": sp.S.Reals, "Integers": sp.S.Integers, "Naturals": sp.S.Naturals,
+    "Naturals0": sp.S.Naturals0, "UniversalSet": sp.S.UniversalSet,
 }
 
 

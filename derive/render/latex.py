@@ -45,9 +45,11 @@ class Settings:
     reason_width: str = r"0.3\linewidth"  # the reason column of align* (a ragged parbox)
     reason_size: str = r"\small"
     continuation: str = r"\quad"  # indent of a continuation line after a break at + or -
+    stacked: bool = False  # each reason on its own line under its expression (for wide proofs)
 
 
 BOOK = Settings()
+STACKED = Settings(width=40.0, reason_width=r"0.62\linewidth", stacked=True)
 MATHJAX = Settings(width=40.0)
 
 
@@ -257,10 +259,12 @@ class ProofPrinter(LatexPrinter):
         return r"\mathbf{1}"
 
     def _print_Determinant(self, expr):
-        return r"\det\left(%s\right)" % self._print(expr.arg)
+        if isinstance(expr.arg, sp.MatrixSymbol):
+            return r"\det %s" % self._print(expr.arg)
+        return r"\det" + self.delimit(self._print(expr.arg))
 
     def _print_Trace(self, expr):
-        return r"\operatorname{tr}\left(%s\right)" % self._print(expr.arg)
+        return r"\operatorname{tr}" + self.delimit(self._print(expr.arg))
 
     # scalars -----------------------------------------------------------------------------
 
@@ -274,8 +278,10 @@ class ProofPrinter(LatexPrinter):
         arg = expr.args[0]
         atom = (
             isinstance(arg, (sp.Symbol, sp.Indexed, sp.NumberSymbol))
+            or (isinstance(arg, sp.Determinant) and isinstance(arg.arg, sp.MatrixSymbol))
             or (arg.is_Integer and arg.is_positive)
             or isinstance(arg, sp.core.function.AppliedUndef)
+            or (isinstance(arg, sp.Function) and not isinstance(arg, (sp.log, sp.exp, sp.Abs)))
         )
         if atom:
             tex = r"\log %s" % self._print(arg)
@@ -294,7 +300,16 @@ class ProofPrinter(LatexPrinter):
 
     def _print_Mul(self, expr):
         big = (sp.Sum, sp.Product, sp.Integral)
-        if not expr.is_commutative or not any(isinstance(a, big) for a in expr.args):
+        if not expr.is_commutative:
+            return super()._print_Mul(expr)
+        if not any(isinstance(a, big) for a in expr.args):
+            numer, denom = sp.fraction(expr, exact=True)
+            if denom != 1 and numer != 1 and any(f.has(*big) for f in sp.Mul.make_args(numer)) \
+                    and not numer.is_Add:
+                coeff, rest = numer.as_coeff_Mul()
+                sign = "- " if coeff < 0 else ""
+                return r"%s\frac{%s}{%s} %s" % (sign, self._print(abs(coeff)), self._print(denom),
+                                                self.parenthesize(rest, PRECEDENCE["Mul"], False))
             return super()._print_Mul(expr)
         sums = [a for a in expr.args if isinstance(a, big)]
         rest = sp.Mul(*[a for a in expr.args if not isinstance(a, big)])
@@ -315,12 +330,18 @@ _PRINTER = ProofPrinter()
 
 
 def expression_latex(expr) -> str:
-    """One SymPy object (or a LaTeX string, returned as it is) as textbook LaTeX."""
+    """One SymPy object (or a LaTeX string such as a step's lhs) as textbook LaTeX."""
     if expr is None:
         return ""
     if isinstance(expr, str):
-        return expr
+        return _safe_latex(expr)
     return _PRINTER.doprint(expr)
+
+
+def _safe_latex(tex: str) -> str:
+    r"""An author's LaTeX string, with a double superscript (``\sigma^{2}^2``, easy to build with
+    an f-string around a printed power) braced into one that compiles: ``{\sigma^{2}}^2``."""
+    return re.sub(r"(\\?[A-Za-z]+\^\{[^{}]*\})(?=\^)", r"{\1}", tex)
 
 
 # --- a visual width for LaTeX, to decide where lines break ------------------------------------
@@ -548,7 +569,7 @@ FUNCTIONS = {
     "log": r"\log", "exp": r"\exp", "sum": r"\sum", "prod": r"\prod", "det": r"\det",
     "tr": r"\operatorname{tr}", "argmin": r"\arg\min", "argmax": r"\arg\max", "min": r"\min",
     "max": r"\max", "grad": r"\nabla", "sqrt": r"\sqrt", "diag": r"\operatorname{diag}",
-    "sign": r"\operatorname{sign}", "Var": r"\operatorname{Var}", "Cov": r"\operatorname{Cov}",
+    "sign": r"\operatorname{sign}", "sigmoid": r"\sigma", "Var": r"\operatorname{Var}", "Cov": r"\operatorname{Cov}",
 }
 DISTRIBUTIONS = {"Laplace", "Bernoulli", "Poisson", "Exponential", "Exp", "Uniform", "Normal",
                  "Categorical", "Binomial", "Multinomial", "Gaussian", "Dirichlet"}
@@ -599,7 +620,7 @@ def _strong_math(core: str) -> bool:
     bare = core.strip("()[]").lstrip("-+")
     if not bare:
         return False
-    if "\\" in core or re.search(r"[\^_=<>|{}*]", core) or re.match(r"[A-Za-z]'+(\(|$)", bare):
+    if "\\" in core or re.search(r"[\^_=<>|{}]|[\w)]\*[\w(]", core) or re.match(r"([A-Za-z]|%s)'+(\(|$)" % "|".join(GREEK), bare):
         return True
     if re.fullmatch(r"\d+x\d+|[a-z]\d+", bare):
         return True
@@ -709,6 +730,7 @@ def ascii_math(s: str) -> str:
                  ("<=", r" \leq "), (">=", r" \geq "), ("~", r" \sim "), ("*", r" \cdot ")):
         s = s.replace(a, b)
     s = re.sub(r"(?<![\\%&#$])([%&#$])", r"\\\1", s)
+    s = _set_braces(s)
     # ||v|| -> \lVert v \rVert (in pairs)
     parts = s.split("||")
     if len(parts) % 2 == 1 and len(parts) > 1:
@@ -740,6 +762,23 @@ def ascii_math(s: str) -> str:
 
     s = re.sub(r"(?<![\\A-Za-z])([A-Za-z]+)(?![A-Za-z])", word, s)
     return re.sub(r"\s+", " ", s).strip()
+
+
+def _set_braces(s: str) -> str:
+    """Braces that do not group (after ^, _, a command or another group) are a set:
+    {0, 1} -> \\lbrace 0, 1 \\rbrace (which GitHub's Markdown does not eat, unlike \\{)."""
+    out, stack = [], []
+    for k, ch in enumerate(s):
+        if ch == "{":
+            literal = not (k and (s[k - 1] in "^_{}" or re.search(r"\\[A-Za-z]+$", s[:k])))
+            stack.append(literal)
+            out.append(r"\lbrace " if literal else "{")
+        elif ch == "}":
+            literal = stack.pop() if stack else True
+            out.append(r" \rbrace " if literal else "}")
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def _brace_scripts(s: str) -> str:
@@ -1047,9 +1086,7 @@ def chains(d, report=None, settings: Settings = BOOK) -> list[Chain]:
                 and step.relation is not Relation.IMPLIES else _REL.get(step.relation, r"\iff")
             if step.relation is Relation.EQUAL:
                 rel = r"\iff"
-            budget = settings.width - (visual_width(rel) + 1 if rel else 0)
-            lines = expression_lines(step.expr, budget)
-            row = Row(index, kind, "", rel, lines, reason)
+            row = Row(index, kind, "", rel, [], reason)
         else:
             if step.relation is Relation.GRADIENT:
                 left = expression_latex(step.lhs) if step.lhs is not None else _gradient_left(step, chain_lhs)
@@ -1064,13 +1101,26 @@ def chains(d, report=None, settings: Settings = BOOK) -> list[Chain]:
                 chain_lhs = left
             elif step.lhs is not None and step.relation is not Relation.GRADIENT:
                 chain_lhs = left
-            budget = settings.width - visual_width(left) - visual_width(rel) - 1
-            lines = expression_lines(step.expr, max(budget, 12.0), settings.width - 3)
-            row = Row(index, kind, left, rel, lines, reason)
+            row = Row(index, kind, left, rel, [], reason)
         if restart:
             out.append(Chain(kind))
         out[-1].rows.append(row)
+    # all rows share one alignment point: the left column is as wide as its widest entry
+    col1 = _left_width(out)
+    rest = max(settings.width - col1 - 1.5, 12.0)
+    for chain in out:
+        for row in chain.rows:
+            step = d.steps[row.index]
+            budget = settings.width - col1 - visual_width(row.rel) - 0.5
+            if row.kind == "statement":
+                budget = settings.width - col1
+            row.lines = expression_lines(step.expr, max(budget, 12.0), rest)
     return out
+
+
+def _left_width(chain_list: list[Chain]) -> float:
+    return max([visual_width(r.left) if r.kind == "value" else visual_width(r.rel) + 1.0
+                for c in chain_list for r in c.rows] + [0.0])
 
 
 # --- emitting ---------------------------------------------------------------------------------
@@ -1082,6 +1132,11 @@ def _row_align(row: Row, settings: Settings, reason_tex: str) -> str:
         first = f"{row.left} &{rel}{row.lines[0]}"
     else:
         first = f"{row.rel}\\quad &{row.lines[0]}" if row.rel else f"&{row.lines[0]}"
+    if settings.stacked:
+        parts = [first] + [f"&{settings.continuation} {line}" for line in row.lines[1:]]
+        if reason_tex:
+            parts.append(f"&\\qquad {reason_tex}")
+        return " \\\\\n".join(parts)
     parts = [f"{first} && {reason_tex}" if reason_tex else first]
     for line in row.lines[1:]:
         parts.append(f"&{settings.continuation} {line}")
@@ -1145,6 +1200,16 @@ def _same(a, b) -> bool:
         return False
 
 
+def widest(chain_list: list[Chain]) -> float:
+    """The widest row of a layout (left-hand side, relation and line), in em."""
+    widths = [0.0]
+    for chain in chain_list:
+        for row in chain.rows:
+            head = visual_width(row.rel) + 0.5 if row.kind == "value" else 0.0
+            widths += [head + visual_width(row.lines[0])] + [1.5 + visual_width(x) for x in row.lines[1:]]
+    return _left_width(chain_list) + max(widths)
+
+
 def derivation_latex(d, report=None, settings: Settings = BOOK) -> str:
     """The proof as a LaTeX fragment (needs amsmath): statement, assumptions, align* chains,
     result. With a check report, each reason ends with how its step was checked."""
@@ -1157,7 +1222,11 @@ def derivation_latex(d, report=None, settings: Settings = BOOK) -> str:
         parts.append(_assumptions_latex(d))
     parts.append(r"\smallskip")
     parts.append(r"\noindent\textbf{Derivation.}")
-    parts.append(align_chains(chains(d, report, settings), settings))
+    layout = chains(d, report, settings)
+    if not settings.stacked and widest(layout) > settings.width + 3.5:
+        settings = STACKED  # too wide for a reason column: reasons go under their lines
+        layout = chains(d, report, settings)
+    parts.append(align_chains(layout, settings))
     parts.append(result_latex(d))
     if d.references:
         refs = "; ".join(escape_text(r) for r in d.references)
