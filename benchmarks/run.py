@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import time
@@ -182,7 +181,6 @@ def least_squares(sizes, k, lam=1.0) -> list[str]:
             for c in ("ols", "ridge", "numeric.ols", "numeric.ridge", "lstsq", "sk.lr", "sk.ridge")
         ]
         rows.append(row)
-        del X, y
     return table(header, rows)
 
 

@@ -24,7 +24,7 @@ import numpy as np
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from derive.codegen import NoNumericMeaning, _exec, compile_expr, drivers, kernels
+from derive.codegen import NoNumericMeaning, compile_expr, drivers, kernels
 from derive.codegen.printer import NotPrintable, UnsafeNameError, python_name
 
 __all__ = ["solver_for", "UpdateSolver", "STATEMENTS"]
