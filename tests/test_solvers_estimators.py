@@ -148,3 +148,16 @@ def test_mvn_mean_and_covariance(X):
     np.testing.assert_allclose(joint, ref.covariance, rtol=0, atol=1e-11 * scale**2)
     if X.shape[0] > X.shape[1]:
         np.testing.assert_allclose(joint, np.cov(X, rowvar=False, bias=True), atol=1e-10 * scale**2)
+
+
+@given(poisson_samples(max_count=1000), st.floats(0.1, 50))
+def test_poisson_log_likelihood_matches_scipy_without_overflow(x, rate):
+    ll = derivation("poisson-mle").solver(part="log_likelihood")(x=x, lam=rate)
+    assert np.isfinite(ll)  # log(k!) is printed as lgamma(k + 1): no overflow at k > 170
+    assert ll == pytest.approx(stats.poisson.logpmf(x, rate).sum(), rel=1e-10, abs=1e-10)
+
+
+@given(gaussian_samples(max_abs=100), st.floats(-10, 10), positive_scales(0.1, 10))
+def test_gaussian_log_likelihood_matches_scipy(x, mu, sigma):
+    ll = derivation("gaussian-mle-mean").solver(part="log_likelihood")(x=x, mu=mu, sigma=sigma)
+    assert ll == pytest.approx(stats.norm.logpdf(x, mu, sigma).sum(), rel=1e-10, abs=1e-8)

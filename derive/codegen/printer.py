@@ -259,6 +259,9 @@ class _Printer:
         if isinstance(e, sp.log) and len(e.args) == 1:
             # log(sigmoid(a)) and log(1 - sigmoid(a)): stable log-sigmoid, never log(0)
             arg = e.args[0]
+            if isinstance(arg, sp.factorial):  # log(k!) = lgamma(k + 1), no overflow at k > 170
+                fn = "math.lgamma" if self.scalar_target else "_k.loggamma"
+                return f"{fn}({S(arg.args[0] + 1, vec)})"
             if type(arg).__name__ == "sigmoid":
                 return f"_k.log_sigmoid({S(arg.args[0], vec)})"
             if isinstance(arg, sp.Add) and len(arg.args) == 2 and sp.S.One in arg.args:
