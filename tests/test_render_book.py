@@ -104,3 +104,18 @@ def test_book_command_writes_tex_and_pdf(tmp_path, capsys):
     assert main(["book", "--pdf", "--no-check", "-o", str(out), "normal-equations"]) == 0
     assert out.exists() and out.with_suffix(".pdf").exists()
     assert "The normal equations" in out.read_text()
+
+
+@needs_pdflatex
+def test_the_notebook_and_markdown_mathematics_is_valid_latex(tmp_path):
+    """What MathJax shows (aligned, gathered, \\text) also compiles with amsmath."""
+    from derive.render.latex import derivation_notebook_latex
+
+    body = "\n\n".join(derivation_notebook_latex(d) for _, d in available() if d is not None)
+    tex = tmp_path / "notebook.tex"
+    tex.write_text("\\documentclass{article}\n\\usepackage[a3paper,margin=1cm]{geometry}\n"
+                   "\\usepackage{amsmath,amssymb}\n\\begin{document}\n%s\n\\end{document}\n" % body)
+    try:
+        book.compile_pdf(tex, runs=1)
+    except book.CompileError as exc:
+        pytest.fail(f"the notebook LaTeX does not compile: {exc}")

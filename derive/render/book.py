@@ -315,8 +315,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _pages(pdf: Path) -> str:
-    m = re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes())
-    return f"{len(m)} pages, " if m else ""
+    """'31 pages, ' from pdflatex's log next to the PDF ('Output written on ... (31 pages, ...)')."""
+    log = pdf.with_suffix(".log")
+    m = re.search(r"Output written on .*?\((\d+) pages?", log.read_text(errors="replace"), re.S) if log.exists() else None
+    return f"{m.group(1)} pages, " if m else ""
 
 
 def _write(output: str | None, text: str) -> None:

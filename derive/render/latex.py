@@ -107,6 +107,16 @@ class ProofPrinter(LatexPrinter):
             # the textbook order: products of more matrices first (w'X'Xw, w'X'y, y'y)
             terms = sorted(expr.args, key=lambda t: -len(t.as_coeff_matrices()[1])
                            if isinstance(t, sp.MatMul) else -1)
+            # a scalar sum times the 1x1 identity is that many scalar terms
+            flat = []
+            for t in terms:
+                if isinstance(t, sp.MatMul) and t.shape == (1, 1):
+                    coeff, mats = t.as_coeff_matrices()
+                    if all(isinstance(m, sp.Identity) for m in mats):
+                        flat += list(sp.Add.make_args(coeff))
+                        continue
+                flat.append(t)
+            terms = flat
         elif isinstance(expr, sp.Add):
             terms = list(self._as_ordered_terms(expr, order=None))
         else:
@@ -243,6 +253,10 @@ class ProofPrinter(LatexPrinter):
                 scaled = expr.applyfunc(lambda e: e * common)
                 return r"\frac{1}{%s} %s" % (common, super()._print_MatrixBase(scaled))
         return super()._print_MatrixBase(expr)
+
+    def _print_Heaviside(self, expr, exp=None):
+        tex = "H" + self.delimit(self._print(expr.args[0]))
+        return tex if exp is None else f"{tex}^{{{exp}}}"
 
     def _print_Identity(self, expr):
         return "1" if expr.shape == (1, 1) else "I"
@@ -474,7 +488,8 @@ def _pack(terms, first: float, rest: float) -> list[str]:
     for sign, tex, term in terms:
         w = visual_width(tex) + (1.25 if sign else 0)
         budget = first if not out else rest
-        if lines[-1] and used + w > budget:
+        slack = 1.5 if used < budget / 3 else 0.0  # do not leave one short term alone on a line
+        if lines[-1] and used + w > budget + slack:
             flush()
             used = 0.0
             budget = rest

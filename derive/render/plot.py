@@ -86,7 +86,8 @@ def figure_gd_quadratic_regression(plt, d):
         a, b, c = (float(v) for v in t)
         curve = [a * u * u + b * u + c for u in grid]
         ax1.plot(grid, curve, color=cmap(k / max(len(iterates) - 1, 1)), lw=1.2)
-        ax1.annotate(str(k), (grid[-1], curve[-1]), fontsize=8, xytext=(3, 0), textcoords="offset points")
+        if k in (0, 1, 2, 3, len(iterates) - 1):
+            ax1.annotate(f"k={k}", (grid[-1], curve[-1]), fontsize=8, xytext=(3, -3), textcoords="offset points")
     ax1.scatter(xs, ys, color="crimson", zorder=5, label="data")
     ax1.set_xlabel("$x$")
     ax1.set_ylabel(r"$\hat y = %s_1 x^2 + %s_2 x + %s_3$" % (name, name, name))
@@ -214,7 +215,8 @@ def figure_mse_hessian(plt, d):
     cs = ax.contour(g1, g2, Z, levels=levels, cmap="viridis")
     ax.clabel(cs, fontsize=7, fmt="%.3g")
     ax.plot([a], [b], "*", color="crimson", ms=14,
-            label=rf"minimiser $(X^\top X)^{{-1}}X^\top y = ({sp.latex(tstar[0])}, {sp.latex(tstar[1])})$")
+            label=rf"minimiser $(X^\top X)^{{-1}}X^\top y = ({sp.latex(tstar[0])}, {sp.latex(tstar[1])})$, "
+                  rf"$L = {sp.latex(L.subs(dict(zip(sorted(L.free_symbols, key=str), tstar))))}$")
     name = _vector_name(d)
     ax.set_xlabel(f"${name}_1$ (slope)")
     ax.set_ylabel(f"${name}_2$ (intercept)")
