@@ -75,6 +75,16 @@ def test_mse_gradient_and_hessian_match_finite_algebra(problem, seed):
     np.testing.assert_allclose(hessian(X), H, rtol=0, atol=1e-14 * np.abs(H).max() * (n + 1))
 
 
+@given(regression_problems(max_n=30, max_d=5), st.integers(0, 2**16))
+def test_expanded_mse_is_the_mse(problem, seed):
+    X, y = problem
+    t = np.random.default_rng(seed).standard_normal(X.shape[1])
+    expanded = catalog.get("mse-expansion").solver()(X, y, t)
+    ref = numeric.mse(y, X @ t)
+    scale = (np.linalg.norm(X, 2) * np.linalg.norm(t) + np.linalg.norm(y)) ** 2 / len(y)
+    assert abs(expanded - ref) <= 1e-13 * scale  # cancellation: bounded by the terms' size
+
+
 def test_map_gaussian_prior_ridge_is_ridge_with_lam_sigma2_over_tau2():
     D = catalog.get("map-gaussian-prior-ridge")
     X = design_from(20, 3, 1, [1.0, 2.0, 5.0])

@@ -39,7 +39,6 @@ STATEMENTS = {
     "gd-taylor": "it is a first-order Taylor approximation (a statement about small steps)",
     "mle-cross-entropy": "it states that maximising likelihood minimises cross-entropy "
     "(a statement about unspecified distributions)",
-    "mse-expansion": "it is an algebraic identity (the expanded MSE equals the MSE)",
 }
 
 
