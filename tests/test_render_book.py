@@ -43,7 +43,7 @@ def _normal(text: str) -> str:
 
 
 def test_the_book_compiles_with_every_title(compiled):
-    derivations, tex, pdf = compiled
+    derivations, _, pdf = compiled
     assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF")
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext is not installed (poppler-utils)")
@@ -58,7 +58,7 @@ def test_the_book_compiles_with_every_title(compiled):
 
 
 def test_the_book_has_contents_topics_and_check_summaries(compiled):
-    derivations, tex, pdf = compiled
+    derivations, tex, _ = compiled
     source = tex.read_text()
     assert r"\tableofcontents" in source
     topics = {d.topic for d in derivations}

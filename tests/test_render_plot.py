@@ -47,7 +47,7 @@ def test_gaussian_mle_is_the_sample_mean():
 def test_mse_surface_minimiser_solves_the_normal_equations():
     d = built("mse-hessian")
     built("normal-equations")
-    f, tstar, H, L = plot.mse_surface(d)
+    f, tstar, H, _ = plot.mse_surface(d)
     assert list(tstar) == [3, 0]
     assert H == sp.ImmutableMatrix([[7, 3], [3, 2]])
     assert f(3, 0) < f(3.01, 0) and f(3, 0) < f(3, 0.01)

@@ -93,7 +93,7 @@ The relations between a line and the line above it:
 
 def title_latex(title: str) -> str:
     """A heading: mathematics typeset, plain text for the PDF bookmarks."""
-    from derive.render.latex import escape_text, prose_latex
+    from derive.render.latex import prose_latex
 
     plain = re.sub(r"[\\{}$&%#_^~]", "", title)
     return r"\texorpdfstring{%s}{%s}" % (prose_latex(title), plain)
@@ -206,7 +206,7 @@ class CompileError(Exception):
 def parse_log(log: str) -> tuple[list[str], int | None]:
     """The error messages ('! ...') and the first 'l.<number>' of a TeX log."""
     messages = [line[1:].strip() for line in log.splitlines() if line.startswith("!")]
-    m = re.search(r"^l\.(\d+)", log, re.M)
+    m = re.search(r"^l\.(\d+)", log, re.MULTILINE)
     return messages, int(m.group(1)) if m else None
 
 
@@ -221,7 +221,7 @@ def compile_pdf(tex_path: Path, *, runs: int = 2, timeout: float = 120.0) -> Pat
         for _ in range(runs):
             proc = subprocess.run(
                 [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "book.tex"],
-                cwd=tmp, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout,
+                cwd=tmp, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout, check=False,
             )
             log_path = Path(tmp) / "book.log"
             log = log_path.read_text(errors="replace") if log_path.exists() else proc.stdout.decode(errors="replace")
@@ -317,7 +317,7 @@ def run(args: argparse.Namespace) -> int:
 def _pages(pdf: Path) -> str:
     """'31 pages, ' from pdflatex's log next to the PDF ('Output written on ... (31 pages, ...)')."""
     log = pdf.with_suffix(".log")
-    m = re.search(r"Output written on .*?\((\d+) pages?", log.read_text(errors="replace"), re.S) if log.exists() else None
+    m = re.search(r"Output written on .*?\((\d+) pages?", log.read_text(errors="replace"), re.DOTALL) if log.exists() else None
     return f"{m.group(1)} pages, " if m else ""
 
 

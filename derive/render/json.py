@@ -13,7 +13,8 @@ ones written. An unknown node type is an error that names it.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import sympy as sp
 from sympy.core.function import AppliedUndef, UndefinedFunction
@@ -34,13 +35,17 @@ class UnsupportedNode(TypeError):
 
 # --- the whitelist ----------------------------------------------------------------------------
 
-# node name -> how to rebuild it from decoded args. "eval" = cls(*args, evaluate=False).
+# node name -> how to rebuild it from decoded args (a SymPy constructor, never eval)
 def _unevaluated(cls):
     return lambda args: cls(*args, evaluate=False)
 
 
 def _plain(cls):
     return lambda args: cls(*args)
+
+
+def _relation(cls):
+    return lambda args: cls(args[0], args[1], evaluate=False)
 
 
 def _assoc(cls):
@@ -67,7 +72,7 @@ def _build_table() -> dict[str, tuple[type, Any]]:
         add(cls)
     for cls in (sp.Equality, sp.Unequality, sp.StrictLessThan, sp.LessThan, sp.StrictGreaterThan,
                 sp.GreaterThan):
-        add(cls, (lambda c: lambda a: c(a[0], a[1], evaluate=False))(cls))
+        add(cls, _relation(cls))
     for cls in (sp.And, sp.Or, sp.Not, sp.Xor, sp.Implies, sp.Equivalent):
         add(cls, _plain(cls))
     for cls in (sp.Sum, sp.Product, sp.Integral, sp.Tuple, sp.Lambda, sp.Derivative):
@@ -267,7 +272,7 @@ def decode_expr(obj, _depth: int = 0):
     if not isinstance(obj, dict) or not isinstance(obj.get("node"), str):
         raise FormatError(f"expected an expression node (an object with a 'node' field), got {obj!r:.80}")
     node = obj["node"]
-    sub = lambda o: decode_expr(o, _depth + 1)  # noqa: E731
+    sub = lambda o: decode_expr(o, _depth + 1)
     if node == "Symbol":
         return sp.Symbol(_field(obj, "name", str), **_check_assumptions(obj.get("assumptions", {}), node))
     if node == "Dummy":
@@ -312,7 +317,7 @@ def decode_expr(obj, _depth: int = 0):
         return entry[1](args)
     except FormatError:
         raise
-    except Exception as exc:  # noqa: BLE001 - a constructor rejecting its arguments
+    except Exception as exc:
         raise FormatError(f"cannot rebuild {node} from its arguments: {exc}") from exc
 
 

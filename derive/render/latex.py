@@ -27,12 +27,12 @@ from derive.core.derivation import Relation
 __all__ = [
     "ProofPrinter",
     "Settings",
-    "expression_latex",
+    "chains",
     "derivation_latex",
     "derivation_notebook_latex",
+    "expression_latex",
     "prose",
     "prose_latex",
-    "chains",
     "visual_width",
 ]
 
@@ -575,11 +575,7 @@ def expression_lines(expr, budget: float, rest: float | None = None) -> list[str
 
 # --- prose: plain text with ASCII mathematics ------------------------------------------------
 
-GREEK = (
-    "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi "
-    "pi rho sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma "
-    "Upsilon Phi Psi Omega"
-).split()
+GREEK = ["alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta", "vartheta", "iota", "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "varphi", "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega"]
 FUNCTIONS = {
     "log": r"\log", "exp": r"\exp", "sum": r"\sum", "prod": r"\prod", "det": r"\det",
     "tr": r"\operatorname{tr}", "argmin": r"\arg\min", "argmax": r"\arg\max", "min": r"\min",
@@ -625,7 +621,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
 
 def _split_trail(token: str) -> tuple[str, str]:
     """Trailing punctuation of a token: ("X^T y", ",") for "X^T y,"."""
-    m = re.match(r"^(.*?)([,;:!?]+|\.+)$", token, re.S)
+    m = re.match(r"^(.*?)([,;:!?]+|\.+)$", token, re.DOTALL)
     if m and m.group(1):
         return m.group(1), m.group(2)
     return token, ""
@@ -1112,9 +1108,7 @@ def chains(d, report=None, settings: Settings = BOOK) -> list[Chain]:
             else:
                 left = expression_latex(step.lhs) if step.lhs is not None else ""
                 rel = relation_latex(step)
-            if step.relation in (Relation.DEFINITION,) and left:
-                chain_lhs = left
-            elif step.lhs is not None and step.relation is not Relation.GRADIENT:
+            if step.relation in (Relation.DEFINITION,) and left or step.lhs is not None and step.relation is not Relation.GRADIENT:
                 chain_lhs = left
             row = Row(index, kind, left, rel, [], reason)
         if restart:
@@ -1211,7 +1205,7 @@ def result_latex(d) -> str:
 def _same(a, b) -> bool:
     try:
         return bool(a == b)
-    except Exception:  # noqa: BLE001 - comparing odd objects; show both then
+    except Exception:  # noqa: BLE001 - comparing odd objects: show both then
         return False
 
 

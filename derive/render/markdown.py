@@ -61,7 +61,7 @@ def derivation_markdown(d, report=None, *, heading_level: int = 2, anchor: bool 
     lines += ["**Result** (computed from the steps):", "", "$$", expression_latex(d.result), "$$", ""]
     try:
         differs = d.claim is not None and not bool(d.claim == d.result)
-    except Exception:  # noqa: BLE001
+    except Exception:  # noqa: BLE001 - comparing odd objects: show both then
         differs = True
     if differs:
         lines += ["Textbook form (compared with the result in the tests):", "", "$$",

@@ -144,7 +144,7 @@ def figure_gaussian_mle_mean(plt, d):
     lo, hi = min(SEED_X) - 2, max(SEED_X) + 2
     grid = [lo + (hi - lo) * k / 400 for k in range(401)]
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.4))
-    density = lambda u, c: math.exp(-((u - c) ** 2) / (2 * SEED_SIGMA**2)) / math.sqrt(2 * math.pi * SEED_SIGMA**2)  # noqa: E731
+    density = lambda u, c: math.exp(-((u - c) ** 2) / (2 * SEED_SIGMA**2)) / math.sqrt(2 * math.pi * SEED_SIGMA**2)
     other = m - 3
     for centre, style, label in ((m, "-", rf"$\hat\mu = {sp.latex(mle)}$"), (other, "--", rf"$\mu = {other:g}$")):
         ax1.plot(grid, [density(u, centre) for u in grid], style, label=label)
