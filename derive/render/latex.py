@@ -316,6 +316,17 @@ class ProofPrinter(LatexPrinter):
         big = (sp.Sum, sp.Product, sp.Integral)
         if not expr.is_commutative:
             return super()._print_Mul(expr)
+        logs = [a for a in expr.args if isinstance(a, sp.log)]
+        if logs and expr.as_ordered_factors()[-1] not in logs and not any(a.has(*big) for a in expr.args):
+            # "\log \lambda x_i" would read as log(lambda x_i): the logarithms go last
+            rest = sp.Mul(*[a for a in expr.args if a not in logs])
+            sign = ""
+            if rest.could_extract_minus_sign():
+                sign, rest = "- ", -rest
+            head = "" if rest == 1 else self._print(rest) + " "
+            if rest.is_Add:
+                head = self.delimit(head.strip()) + " "
+            return sign + head + " ".join(self._print(a) for a in logs)
         if not any(isinstance(a, big) for a in expr.args):
             numer, denom = sp.fraction(expr, exact=True)
             if denom != 1 and numer != 1 and any(f.has(*big) for f in sp.Mul.make_args(numer)) \
