@@ -369,17 +369,26 @@ def _check_iff(before, after, step: Step, ctx, seed) -> Verdict:
             return Verdict(UNDECIDED, None, f"no factor found: {exc}")
         if not _free_of(factor, step.wrt or tuple(rb.free_symbols)):
             return Verdict(UNDECIDED, None, f"the ratio {factor} depends on the unknowns")
-    reason = signs.invertible(factor, ctx)
+    if isinstance(factor, tuple):  # (left, right): before = left * after * right
+        reasons = [signs.invertible(f, ctx) for f in factor]
+        reason = " and ".join(reasons) if all(reasons) else None
+        factor_desc = " and ".join(str(f) for f in factor)
+        scaled = factor[0] * rb * factor[1]
+    else:
+        reason = signs.invertible(factor, ctx)
+        factor_desc = str(factor)
+        scaled = _multiply(factor, rb) if reason else None
     if not reason:
         return Verdict(
             FAILED, None,
-            f"the step divides by {factor}, which the assumptions do not make invertible "
+            f"the step divides by {factor_desc}, which the assumptions do not make invertible "
             "(state the missing assumption, e.g. full column rank)",
         )
-    eq = prove_equal(ra, _multiply(factor, rb), ctx, seed=seed)
+    eq = prove_equal(ra, scaled, ctx, seed=seed)
+    shape = f"({factor[0]}) * after * ({factor[1]})" if isinstance(factor, tuple) else f"({factor}) * after"
     if eq.status != PASSED:
-        return Verdict(eq.status, eq.method, f"before != factor * after with factor {factor}: {eq.detail}", eq.counterexample)
-    return Verdict(PASSED, eq.method, f"before = ({factor}) * after and {reason}; {eq.detail}")
+        return Verdict(eq.status, eq.method, f"before != {shape}: {eq.detail}", eq.counterexample)
+    return Verdict(PASSED, eq.method, f"before = {shape} and {reason}; {eq.detail}")
 
 
 def _multiply(factor, expr):

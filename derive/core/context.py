@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from derive.core.derivation import Assumption
 
@@ -54,4 +55,24 @@ class Context:
         for s in self.positive:
             if isinstance(s, sp.Symbol) and not s.is_positive:
                 out[s] = sp.Dummy(s.name, positive=True)
+            elif _scalar_expression(s):
+                # an assumed-positive expression such as sum_i x_i or 1 - p: replacing the
+                # whole subtree by a positive dummy is sound (it generalises, never specialises)
+                out[s] = sp.Dummy("positive", positive=True)
         return out
+
+
+def _scalar_expression(s) -> bool:
+    """A compound scalar expression (not a symbol, number, indexed object or matrix) with no
+    free summation index: 1 - x[i] inside a sum over i is not one value, Sum(x[i], (i, 1, n)) is."""
+    if not (
+        isinstance(s, sp.Expr)
+        and not isinstance(s, (sp.Symbol, sp.Indexed, sp.IndexedBase, MatrixExpr))
+        and not s.is_number
+        and s.free_symbols
+    ):
+        return False
+    free = s.free_symbols
+    return not any(
+        sp.sympify(index).free_symbols & free for atom in s.atoms(sp.Indexed) for index in atom.indices
+    )

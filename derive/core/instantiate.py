@@ -12,6 +12,7 @@ import random
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
+from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from derive.core.algebra import is_matrix
 from derive.core.context import Context
@@ -21,6 +22,61 @@ SAMPLE_COUNT_NAMES = {"n", "N", "m", "M"}
 
 class CannotInstantiate(Exception):
     """The expression holds something that has no concrete value here."""
+
+
+def _explicit(e):
+    """Evaluate, bottom up, what doit leaves behind once every symbol has a value: matrix
+    expressions of concrete shape with no MatrixSymbol left (OneMatrix, slices of explicit
+    matrices, products inside a trace) become explicit; traces and determinants of explicit
+    matrices become numbers."""
+    if isinstance(e, sp.MatrixBase) or not isinstance(e, sp.Basic) or e.is_Atom:
+        return e
+    args = tuple(_explicit(a) for a in e.args)
+    if args != e.args:
+        e = e.func(*args)
+    if (
+        isinstance(e, MatrixExpr)
+        and not e.atoms(sp.MatrixSymbol)
+        and all(sp.sympify(s).is_Integer for s in e.shape)
+    ):
+        explicit = all(isinstance(a, sp.MatrixBase) or not is_matrix(a) for a in e.args)
+        if explicit and isinstance(e, sp.MatMul):  # explicit arithmetic: far faster than _entry
+            return sp.ImmutableMatrix(_explicit_product(e.args))
+        if explicit and isinstance(e, sp.MatAdd):
+            return sp.ImmutableMatrix(sum(e.args[1:], e.args[0]))
+        if explicit and isinstance(e, sp.Transpose):
+            return e.arg.T
+        if explicit and isinstance(e, sp.Inverse):
+            if e.arg.free_symbols:  # a kept variable: adj/det, no elimination with simplification
+                return sp.ImmutableMatrix(e.arg.adjugate() / e.arg.det())
+            return sp.ImmutableMatrix(e.arg.inv())
+        return sp.ImmutableMatrix(e.as_explicit())
+    if isinstance(e, (sp.Trace, sp.Determinant)) and isinstance(e.arg, sp.MatrixBase):
+        return e.doit()
+    return e
+
+
+def _unroll(e):
+    """Sum/Product with integer bounds -> the explicit Add/Mul of their terms (no doit on the
+    terms: that waits until every symbol has a value, which is much cheaper for matrices)."""
+
+    def rewrite(node):
+        if len(node.limits) != 1:
+            return node
+        index, low, high = node.limits[0]
+        if not (low.is_Integer and high.is_Integer):
+            return node
+        terms = [node.function.xreplace({index: sp.Integer(j)}) for j in range(int(low), int(high) + 1)]
+        return (sp.Add if isinstance(node, sp.Sum) else sp.Mul)(*terms)
+
+    return e.replace(lambda x: isinstance(x, (sp.Sum, sp.Product)), rewrite)
+
+
+def _explicit_product(args):
+    out = sp.Integer(1)
+    for a in args:
+        out = out * a
+    return out
 
 
 def _dims_of(expr) -> set:
@@ -102,8 +158,11 @@ class Instance:
 
     def _scalar(self, s):
         if s not in self.values:
+            bound = self._upper_bound(s)
             if self.ctx.is_integer_symbol(s):
                 self.values[s] = sp.Integer(self.rng.randint(1, 4))
+            elif bound is not None and self.ctx.is_positive_symbol(s):  # 0 < s < bound
+                self.values[s] = sp.Rational(self.rng.randint(1, 9), 10) * bound
             else:
                 self.values[s] = self._rational(
                     positive=self.ctx.is_positive_symbol(s),
@@ -111,11 +170,24 @@ class Instance:
                 )
         return self.values[s]
 
+    def _upper_bound(self, s):
+        """c when `c - s > 0` is assumed for a positive number c (e.g. p < 1), else None."""
+        for subject in self.ctx.positive:
+            if isinstance(subject, sp.Expr) and not isinstance(subject, sp.Symbol) and subject.has(s):
+                c = sp.expand(subject + s)
+                if c.is_number and c.is_positive:
+                    return c
+        return None
+
     def _indexed(self, atom):
         key = (atom.base.label, atom.indices)
         if key not in self.values:
             positive = atom.base in self.ctx.positive or atom.base.label in self.ctx.positive
-            self.values[key] = self._rational(positive=positive)
+            if atom.is_integer:  # declared on the IndexedBase, e.g. counts: integer, >= 0
+                low = 1 if positive or atom.is_positive else (0 if atom.is_nonnegative else -9)
+                self.values[key] = sp.Integer(self.rng.randint(low, 9))
+            else:
+                self.values[key] = self._rational(positive=positive or bool(atom.is_positive))
         return self.values[key]
 
     def _function(self, f, nargs: int = 1):
@@ -150,7 +222,11 @@ class Instance:
         for app in e.atoms(AppliedUndef):
             f = app.func
             if f not in self.keep:
-                e = e.replace(f, self._function(f, len(app.args)))
+                g = self._function(f, len(app.args))
+                if app.is_positive:  # a function declared positive (a density): 1 + poly^2
+                    g = sp.Lambda(g.variables, 1 + g.expr**2)
+                e = e.replace(f, g)
+        e = _unroll(e) if e.has(sp.Sum, sp.Product) else e
         e = e.doit() if e.has(sp.Sum, sp.Product, sp.Derivative, sp.Lambda, sp.Subs) else e
         mapping = {}
         for m in e.atoms(sp.MatrixSymbol):
@@ -169,7 +245,11 @@ class Instance:
             if isinstance(s, sp.Symbol) and s not in self.keep and s not in mapping:
                 mapping[s] = self._scalar(s)
         e = e.xreplace(mapping)
+        if e.has(MatrixExpr):  # explicit matrix arithmetic first: cheaper than doit on them
+            e = _explicit(e)
         e = e.doit()
+        if e.has(MatrixExpr):
+            e = _explicit(e)
         if is_matrix(e):
             e = sp.ImmutableMatrix(e.as_explicit() if hasattr(e, "as_explicit") else e)
             e = e.applyfunc(lambda v: v.doit() if isinstance(v, sp.Basic) else v)

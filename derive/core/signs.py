@@ -131,7 +131,8 @@ def sign(expr, ctx: Context) -> str | None:
     """The sign of a scalar or 1x1 expression proved under the assumptions, or None."""
     if is_matrix(expr):
         return _matrix_sign(expr, ctx)
-    e = sp.expand(sp.sympify(expr)).xreplace(ctx.positive_dummies())
+    dummies = ctx.positive_dummies()  # before expand: assumed-positive sums must stay whole
+    e = sp.expand(sp.sympify(expr).xreplace(dummies)).xreplace(dummies)
     if e.is_zero:
         return "zero"
     if e.is_positive:
@@ -142,6 +143,31 @@ def sign(expr, ctx: Context) -> str | None:
         return "nonnegative"
     if e.is_nonpositive:
         return "nonpositive"
+    return _scaled_trace_sign(e, ctx)
+
+
+def _scaled_trace_sign(e, ctx: Context) -> str | None:
+    """Sign of c * tr(M) for M = P H P H (P positive definite, H symmetric): the trace is
+    ||P^(1/2) H P^(1/2)||_F^2 >= 0, and > 0 when H != 0; likewise tr(Z^T Z) = ||Z||_F^2."""
+    coeff, rest = e.as_independent(sp.Trace, as_Add=False)
+    if not isinstance(rest, sp.Trace):
+        return None
+    scale, core = _scale_and_core(rest.arg)
+    factors = list(core.args) if isinstance(core, sp.MatMul) else [core]
+    inner = None
+    if len(factors) == 2 and factors[0] == factors[1].T:
+        inner = "positive" if factors[1] in ctx.nonzero else "nonnegative"
+    elif len(factors) == 4 and factors[0] == factors[2] and factors[1] == factors[3]:
+        for P, H in ((factors[0], factors[1]), (factors[1], factors[0])):
+            if H in ctx.symmetric and positive_definite(P, ctx):
+                inner = "positive" if H in ctx.nonzero else "nonnegative"
+    if inner is None:
+        return None
+    s = sign(coeff * scale, ctx)
+    if s == "positive":
+        return inner
+    if s == "negative":
+        return {"positive": "negative", "nonnegative": "nonpositive"}[inner]
     return None
 
 
