@@ -1,0 +1,838 @@
+"""Expression tree -> SymPy, following the engine's conventions.
+
+Scalars are real Symbols (positive ones positive, counts positive integers); matrices are
+MatrixSymbols with symbolic dimensions; vectors are n x 1 MatrixSymbols; y^T X w stays a 1 x 1
+matrix expression (never indexed with [0, 0]); a scalar added to a 1 x 1 expression becomes
+c * Identity(1); per-sample scalars are IndexedBase(...)[i] inside Sum(..., (i, lo, hi)).
+
+Every SymPy name is generated (``s3``, ``m4``...): the author's names are kept only as display
+strings, so nothing from the document reaches SymPy's parser or code generation. Functions the
+document does not define become opaque symbols (per sample when they depend on a sum's index).
+A sum of vectors with a symbolic number of terms cannot be written in SymPy: the builder asks
+for concrete sizes instead (`NeedSizes`) and the runner instantiates.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+from dataclasses import dataclass, field
+
+import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixExpr
+
+from derive.verify import nodes as N
+from derive.verify.shapes import (
+    DENSITY_FUNCTIONS,
+    INTEGER_NAMES,
+    MATRIX,
+    POSITIVE_NAMES,
+    SCALAR,
+    SYMMETRIC_NAMES,
+    VECTOR,
+    Scope,
+    _strip,
+)
+
+MAX_EXPONENT = 10_000
+MAX_DIGITS = 60
+
+
+class BuildError(ValueError):
+    """The tree has a construct the checker cannot take; the step is undecided with this reason."""
+
+
+class NeedSizes(BuildError):
+    """A sum of matrices over a symbolic range: rebuild with concrete sizes for `names`."""
+
+    def __init__(self, names):
+        super().__init__("a sum of vectors or matrices over a symbolic number of terms")
+        self.names = tuple(names)
+
+
+def is_matrix(e) -> bool:
+    return isinstance(e, (MatrixExpr, sp.MatrixBase))
+
+
+@dataclass
+class Namer:
+    """Generated SymPy names for the document's names; display strings kept on the side."""
+
+    display: dict = field(default_factory=dict)  # safe name -> display
+    scalars: dict = field(default_factory=dict)  # display -> Symbol
+    bases: dict = field(default_factory=dict)  # display -> IndexedBase
+    matrices: dict = field(default_factory=dict)  # (display, shape) -> MatrixSymbol
+    opaque: dict = field(default_factory=dict)  # key -> Symbol/IndexedBase/MatrixSymbol
+    depends: dict = field(default_factory=dict)  # safe name -> set of display names it depends on
+    dims: dict = field(default_factory=dict)  # root slot -> Symbol
+    counter: int = 0
+
+    def fresh(self, prefix: str, display: str) -> str:
+        self.counter += 1
+        name = f"{prefix}{self.counter}"
+        self.display[name] = display
+        return name
+
+    def scalar(self, display: str, *, positive=False, integer=False) -> sp.Symbol:
+        sym = self.scalars.get(display)
+        if sym is None:
+            kw = {"real": True}
+            if integer:
+                kw = {"integer": True}
+                if positive:
+                    kw["positive"] = True
+            elif positive:
+                kw["positive"] = True
+            sym = sp.Symbol(self.fresh("s", display), **kw)
+            self.scalars[display] = sym
+        return sym
+
+    def index(self, display: str) -> sp.Symbol:
+        """The summation index called `display` (the same Symbol in every sum: sums compare)."""
+        key = ("index", display)
+        sym = self.opaque.get(key)
+        if sym is None:
+            sym = sp.Symbol(self.fresh("i", display), integer=True)
+            self.opaque[key] = sym
+        return sym
+
+    def base(self, display: str) -> sp.IndexedBase:
+        b = self.bases.get(display)
+        if b is None:
+            b = sp.IndexedBase(self.fresh("x", display), real=True)
+            self.bases[display] = b
+        return b
+
+    def matrix(self, display: str, rows, cols) -> sp.MatrixSymbol:
+        key = (display, rows, cols)
+        m = self.matrices.get(key)
+        if m is None:
+            m = sp.MatrixSymbol(self.fresh("m", display), rows, cols)
+            self.matrices[key] = m
+        return m
+
+    def name_of(self, obj) -> str:
+        name = getattr(obj, "name", None) or str(getattr(obj, "label", obj))
+        return self.display.get(str(name), str(name))
+
+
+@dataclass
+class Env:
+    """What the builder knows about the step being built."""
+
+    scope: Scope
+    namer: Namer
+    definitions: dict = field(default_factory=dict)  # fn key -> (params, body Node)
+    sizes: dict = field(default_factory=dict)  # display name -> int (instantiation)
+    bound: dict = field(default_factory=dict)  # index display -> sympy Symbol or int
+    positive: set = field(default_factory=set)
+    integer: set = field(default_factory=set)
+    uses_definitions: set = field(default_factory=set)
+
+
+class Builder:
+    def __init__(self, env: Env):
+        self.env = env
+        self.depth = 0
+
+    # -- names --
+    def _dim(self, slot):
+        sc = self.env.scope
+        v = sc.value(slot)
+        if isinstance(v, int):
+            return sp.Integer(v)
+        if isinstance(v, str):
+            if v in self.env.sizes:
+                return sp.Integer(self.env.sizes[v])
+            return self.env.namer.scalar(v, positive=True, integer=True)
+        root = sc.find(slot)
+        d = self.env.namer.dims.get(root)
+        if d is None:
+            d = sp.Symbol(self.env.namer.fresh("k", f"dim{len(self.env.namer.dims) + 1}"), integer=True, positive=True)
+            self.env.namer.dims[root] = d
+        return d
+
+    def _scalar_symbol(self, name: str):
+        env = self.env
+        if name in env.bound:
+            v = env.bound[name]
+            return sp.Integer(v) if isinstance(v, int) else v
+        if name in env.sizes:
+            return sp.Integer(env.sizes[name])
+        letter = _strip(name)
+        facts = env.scope.facts
+        positive = name in facts.positive or name in env.positive or (
+            (name in POSITIVE_NAMES or letter in POSITIVE_NAMES) and name not in facts.nonnegative
+        )
+        integer = name in facts.integer or name in env.integer or name in INTEGER_NAMES
+        if name in INTEGER_NAMES or name in env.integer:
+            positive = True
+        if name in ("i", "j", "l", "t", "s"):
+            integer = True
+            positive = False
+        return env.namer.scalar(name, positive=positive, integer=integer)
+
+    def _shape_of_key(self, key: str):
+        sc = self.env.scope
+        dims = sc.dims.get(key)
+        if dims is None:
+            raise BuildError(f"no shape known for {key}")
+        return self._dim(dims[0]), self._dim(dims[1])
+
+    # -- entry --
+    def build(self, node: N.Node):
+        self.depth += 1
+        if self.depth > 300:
+            raise BuildError("expression nests too deeply")
+        try:
+            method = getattr(self, "_" + type(node).__name__)
+        except AttributeError:
+            raise BuildError(f"cannot use {type(node).__name__} here") from None
+        try:
+            return method(node)
+        finally:
+            self.depth -= 1
+
+    def _Num(self, node: N.Num):
+        if len(node.text) > MAX_DIGITS:
+            raise BuildError("a number with too many digits")
+        return sp.Rational(node.text)
+
+    def _Const(self, node: N.Const):
+        return {"pi": sp.pi, "e": sp.E, "oo": sp.oo}[node.name]
+
+    def _Sym(self, node: N.Sym):
+        name = node.name
+        if name == "const":
+            raise BuildError("an unnamed constant ('const') has no value")
+        kind = self.env.scope.kind(name)
+        if kind == SCALAR:
+            return self._scalar_symbol(name)
+        if name in ("I", "\\mathbf{I}", "\\mathbb{I}", "\\mathbf{1}") and name not in self.env.scope.facts.kinds:
+            r, c = self._shape_of_key(name)
+            return sp.Identity(r)
+        r, c = self._shape_of_key(name)
+        return self.env.namer.matrix(name, r, c)
+
+    def _index_value(self, idx_node):
+        value = self.build(idx_node)
+        if is_matrix(value):
+            raise BuildError("a matrix used as an index")
+        return value
+
+    def _Indexed(self, node: N.Indexed):
+        key = node.base + "[]"
+        kind = self.env.scope.kind(key)
+        indices = tuple(self._index_value(i) for i in node.indices)
+        if kind == SCALAR:
+            bound = self._bound_symbols()
+            if not any(isinstance(i, sp.Basic) and i.free_symbols & bound for i in indices):
+                # x_k with k free (an iteration, or 'each sample'): a plain scalar
+                if all(isinstance(i, sp.Basic) and i.is_Integer for i in indices) and self._base_is_summed(node.base):
+                    return self.env.namer.base(node.base)[indices]
+                label = node.base + "_{" + ",".join(render(i) for i in node.indices) + "}"
+                return self._scalar_symbol(label)
+            return self.env.namer.base(node.base)[indices]
+        # a vector or matrix per sample/iteration: one MatrixSymbol per concrete index
+        r, c = self._shape_of_key(key)
+        label = node.base + "_{" + ",".join(str(i) for i in indices) + "}"
+        if any(isinstance(i, sp.Basic) and i.free_symbols & self._bound_symbols() for i in indices):
+            raise NeedSizes(self._open_bounds())
+        return self.env.namer.matrix(label, r, c)
+
+    def _base_is_summed(self, base: str) -> bool:
+        return base in self.env.namer.bases
+
+    def _bound_symbols(self) -> set:
+        return {v for v in self.env.bound.values() if isinstance(v, sp.Symbol)}
+
+    def _open_bounds(self):
+        return tuple(getattr(self, "_current_bounds", ()))
+
+    def _Add(self, node: N.Add):
+        parts = [self.build(t) for t in node.terms]
+        return add(parts)
+
+    def _Neg(self, node: N.Neg):
+        return -self.build(node.arg)
+
+    def _Mul(self, node: N.Mul):
+        values = [self.build(f) for f in node.factors]
+        if node.dot and len(values) == 2 and all(is_matrix(v) for v in values):
+            a, b = values
+            if a.shape[1] == 1 and b.shape[1] == 1:
+                return a.T * b
+        return multiply(values)
+
+    def _Div(self, node: N.Div):
+        num = self.build(node.num)
+        den = self.build(node.den)
+        den = scalarize(den)
+        if den == 0:
+            raise BuildError("division by zero")
+        return num * (1 / den) if not is_matrix(num) else num * sp.Pow(den, -1)
+
+    def _Pow(self, node: N.Pow):
+        if isinstance(node.base, N.Norm):
+            return self._norm_power(node)
+        base = self.build(node.base)
+        exp = self.build(node.exp)
+        if is_matrix(exp):
+            raise BuildError("a matrix in an exponent")
+        if exp.is_Number and abs(exp) > MAX_EXPONENT:
+            raise BuildError(f"exponent {exp} is too large to check")
+        if base.is_Number if not is_matrix(base) else False:
+            if exp.is_Number and abs(exp) > 200 and abs(base) != 1:
+                raise BuildError(f"{base}^{exp} is too large to check")
+        if is_matrix(base):
+            if base.shape == (1, 1) and not (exp.is_Integer and exp > 0):
+                return sp.Pow(scalarize(base), exp)
+            if exp == -1:
+                if base.shape[0] != base.shape[1]:
+                    raise BuildError("the inverse of a non-square matrix")
+                return sp.Inverse(base)
+            if exp.is_Integer and exp > 0:
+                return sp.MatPow(base, exp)
+            if exp.is_Rational and exp.q == 2 and base.shape == (1, 1):
+                return sp.Pow(scalarize(base), exp)
+            if exp.is_Integer and exp < 0:
+                return sp.Inverse(sp.MatPow(base, -exp))
+            raise BuildError(f"a matrix to the power {exp}")
+        return sp.Pow(base, exp)
+
+    def _norm_power(self, node: N.Pow):
+        norm = node.base
+        exp = self.build(node.exp)
+        inner = self.build(norm.arg)
+        if norm.p in ("2", "", None) and exp == 2:
+            if is_matrix(inner):
+                if inner.shape[1] != 1:
+                    return sp.Trace(inner.T * inner)
+                return inner.T * inner
+            return inner**2
+        return sp.Pow(self._norm_value(norm, inner), exp)
+
+    def _norm_value(self, norm: N.Norm, inner):
+        if not is_matrix(inner):
+            return sp.Abs(inner)
+        if norm.p in ("2", "", None):
+            q = inner.T * inner if inner.shape[1] == 1 else inner.T * inner
+            return sp.sqrt(sp.Trace(q))
+        return self._opaque_scalar("\\|" + str(norm.arg) + "\\|_{" + str(norm.p) + "}", norm.arg, positive=False)
+
+    def _Norm(self, node: N.Norm):
+        return self._norm_value(node, self.build(node.arg))
+
+    def _Transpose(self, node: N.Transpose):
+        value = self.build(node.arg)
+        if is_matrix(value):
+            return value.T
+        return value  # the transpose of a scalar is itself
+
+    def _Call(self, node: N.Call):
+        fn = node.fn
+        args = [self.build(a) for a in node.args]
+        if fn == "abs":
+            (a,) = args
+            if is_matrix(a):
+                if a.shape == (1, 1):
+                    return sp.Abs(scalarize(a))
+                if a.shape[1] == 1:  # |v| of a vector: its length
+                    return sp.sqrt(sp.Trace(a.T * a))
+                return sp.Determinant(a)
+            return sp.Abs(a)
+        if fn == "tr":
+            (a,) = args
+            return sp.Trace(a) if is_matrix(a) else a
+        if fn == "det":
+            (a,) = args
+            return sp.Determinant(a) if is_matrix(a) else a
+        if fn == "binomial":
+            return sp.binomial(scalarize(args[0]), scalarize(args[1]))
+        table = {
+            "log": sp.log, "exp": sp.exp, "sqrt": sp.sqrt, "sin": sp.sin, "cos": sp.cos,
+            "tan": sp.tan, "tanh": sp.tanh, "sinh": sp.sinh, "cosh": sp.cosh, "sign": sp.sign,
+            "factorial": sp.factorial,
+        }
+        if fn in table:
+            (a,) = args
+            if is_matrix(a) and a.shape != (1, 1):
+                raise BuildError(f"{fn} of a matrix")
+            return table[fn](scalarize(a))
+        raise BuildError(f"the function {fn} is not checked")
+
+    def _BigOp(self, node: N.BigOp):
+        env = self.env
+        index = self._scalar_symbol(node.index) if node.index not in env.bound else None
+        idx_sym = env.namer.index(node.index)
+        lo = self.build(node.lo) if node.lo is not None else sp.Integer(1)
+        if node.hi is not None:
+            hi = self.build(node.hi)
+        else:
+            hi = env.namer.scalar("N_{" + node.index + "}", positive=True, integer=True)
+        del index
+        if is_matrix(lo) or is_matrix(hi):
+            raise BuildError("matrix-valued summation bounds")
+        saved = env.bound.get(node.index)
+        env.bound[node.index] = idx_sym
+        previous = getattr(self, "_current_bounds", ())
+        self._current_bounds = tuple(sorted(
+            {self.env.namer.display.get(str(s), str(s)) for s in sp.sympify(hi).free_symbols}
+        ))
+        try:
+            try:
+                body = self.build(node.body)
+            except NeedSizes:
+                if not (lo.is_Integer and hi.is_Integer):
+                    raise NeedSizes(self._current_bounds or ("?",)) from None
+                body = None
+        finally:
+            self._current_bounds = previous
+            if saved is None:
+                env.bound.pop(node.index, None)
+            else:
+                env.bound[node.index] = saved
+        if body is not None and not is_matrix(body):
+            if hi == sp.oo or lo == -sp.oo:
+                raise BuildError("an infinite series is not checked")
+            cls = sp.Sum if node.op == "sum" else sp.Product
+            return cls(body, (idx_sym, lo, hi))
+        # matrix-valued body: expand at concrete bounds
+        if not (lo.is_Integer and hi.is_Integer):
+            raise NeedSizes(self._bound_names(hi))
+        count = int(hi - lo + 1)
+        if count > 12:
+            raise BuildError("too many terms to expand")
+        terms = []
+        for value in range(int(lo), int(hi) + 1):
+            env.bound[node.index] = value
+            try:
+                terms.append(self.build(node.body))
+            finally:
+                if saved is None:
+                    env.bound.pop(node.index, None)
+                else:
+                    env.bound[node.index] = saved
+        if not terms:
+            raise BuildError("an empty sum of matrices")
+        if node.op == "sum":
+            return add(terms)
+        return multiply(terms)
+
+    def _bound_names(self, hi):
+        names = [self.env.namer.display.get(str(s), str(s)) for s in sp.sympify(hi).free_symbols]
+        return tuple(sorted(names)) or ("?",)
+
+    # -- unknown functions, gradients, derivatives --
+    def _definition_for(self, node: N.Apply):
+        return find_definition(self.env.definitions, node)
+
+    def _Apply(self, node: N.Apply):
+        definition = self._definition_for(node)
+        if definition is not None and node.primes == 0:
+            params, body = definition
+            from derive.verify.judge import substitute_nodes
+
+            self.env.uses_definitions.add(apply_key(node))
+            return self.build(substitute_nodes(body, bind(params, node.args + node.given)))
+        return self._opaque_apply(node)
+
+    def _opaque_apply(self, node: N.Apply):
+        label = render(node)
+        positive = node.fn in DENSITY_FUNCTIONS or _strip(node.fn) in DENSITY_FUNCTIONS
+        return self._opaque_scalar(label, node, positive=positive)
+
+    def _opaque_scalar(self, label: str, node: N.Node, positive=False):
+        """An unknown scalar quantity; per sample (IndexedBase) if it uses a bound index."""
+        env = self.env
+        bound_used = [name for name in env.bound if name in _names_in(node)]
+        deps = _names_in(node)
+        if len(bound_used) == 1:
+            idx_name = bound_used[0]
+            generic = substitute(node, {idx_name: N.Sym("\u00b7")})
+            key = ("indexed", render(generic))
+            base = env.namer.opaque.get(key)
+            if base is None:
+                base = sp.IndexedBase(env.namer.fresh("f", render(generic)), real=True,
+                                      **({"positive": True} if positive else {}))
+                env.namer.opaque[key] = base
+                env.namer.depends[base.name] = deps - {idx_name}
+            value = env.bound[idx_name]
+            return base[sp.Integer(value) if isinstance(value, int) else value]
+        key = ("scalar", label)
+        sym = env.namer.opaque.get(key)
+        if sym is None:
+            sym = sp.Symbol(env.namer.fresh("f", label), real=True, **({"positive": True} if positive else {}))
+            env.namer.opaque[key] = sym
+            env.namer.depends[sym.name] = deps
+        return sym
+
+    def _opaque_matrix(self, label: str, node: N.Node, rows, cols):
+        key = ("matrix", label, rows, cols)
+        m = self.env.namer.opaque.get(key)
+        if m is None:
+            m = sp.MatrixSymbol(self.env.namer.fresh("g", label), rows, cols)
+            self.env.namer.opaque[key] = m
+            self.env.namer.depends[m.name] = _names_in(node)
+        return m
+
+    def _Grad(self, node: N.Grad):
+        body = node.body
+        point = None
+        var_node = node.wrt
+        if isinstance(body, N.Apply) and len(body.args) == 1:
+            point = body.args[0]
+            if var_node is None or not _same_name(var_node, point):
+                var_node = point if isinstance(point, (N.Sym, N.Indexed)) else var_node
+        if var_node is None:
+            raise BuildError("a gradient whose variable is not written")
+        try:
+            f = self.build(body)
+        except BuildError:
+            raise
+        var = self.build(var_node)
+        if _has_opaque(f, self.env.namer) or (isinstance(body, N.Apply) and self._definition_for(body) is None):
+            return self._opaque_gradient(node, var)
+        if not (f.has(var) if isinstance(f, sp.Basic) else False):
+            # the function is not written in terms of the variable: an unknown function
+            return self._opaque_gradient(node, var)
+        try:
+            if is_matrix(var):
+                if is_matrix(f) and f.shape != (1, 1):
+                    raise BuildError("the gradient of a matrix-valued function")
+                g = f.diff(var) if is_matrix(f) else (f * sp.Identity(1)).diff(var)
+                if node.order == 2:
+                    g = g.diff(var)
+                return g.doit() if hasattr(g, "doit") else g
+            g = sp.diff(scalarize(f), var, node.order)
+            return g
+        except BuildError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - SymPy cannot differentiate it
+            raise BuildError(f"SymPy cannot differentiate this ({type(exc).__name__})") from None
+
+    def _opaque_gradient(self, node: N.Grad, var):
+        label = render(node)
+        if is_matrix(var):
+            rows = var.shape[0]
+            if node.order == 2:
+                return self._opaque_matrix(label, node, rows, rows)
+            return self._opaque_matrix(label, node, rows, var.shape[1])
+        return self._opaque_scalar(label, node)
+
+    def _Deriv(self, node: N.Deriv):
+        var = self.build(node.wrt)
+        f = self.build(node.body)
+        if _has_opaque(f, self.env.namer):
+            if is_matrix(var):
+                return self._opaque_matrix(render(node), node, var.shape[0], var.shape[1])
+            return self._opaque_scalar(render(node), node)
+        try:
+            if is_matrix(var):
+                g = (f if is_matrix(f) else f * sp.Identity(1)).diff(var)
+                return g.doit()
+            if is_matrix(f):
+                return f.diff(var)
+            return sp.diff(f, var, node.order)
+        except Exception as exc:  # noqa: BLE001
+            raise BuildError(f"SymPy cannot differentiate this ({type(exc).__name__})") from None
+
+    def _Density(self, node: N.Density):
+        if node.x is None:
+            raise BuildError("a distribution with no point is not a value")
+        x = self.build(node.x)
+        mean = self.build(node.params[0])
+        scale = self.build(node.params[1]) if len(node.params) > 1 else None
+        if scale is None:
+            raise BuildError("a density needs a scale")
+        if node.family == "normal":
+            if is_matrix(x):
+                return self._multivariate_normal(x, mean, scale)
+            if is_matrix(scale) or is_matrix(mean):
+                raise BuildError("a scalar point with a matrix mean or covariance")
+            return sp.exp(-((x - mean) ** 2) / (2 * scale)) / sp.sqrt(2 * sp.pi * scale)
+        if node.family == "laplace":
+            if is_matrix(x) or is_matrix(scale):
+                raise BuildError("a multivariate Laplace density is not checked")
+            return sp.exp(-sp.Abs(x - mean) / scale) / (2 * scale)
+        raise BuildError(f"the {node.family} density is not checked")  # pragma: no cover
+
+    def _multivariate_normal(self, x, mean, cov):
+        d = x.shape[0]
+        if not is_matrix(mean):
+            if mean != 0:
+                raise BuildError("a vector point with a scalar mean")
+            mean = sp.ZeroMatrix(*x.shape)
+        r = x - mean
+        if not is_matrix(cov):
+            cov = cov * sp.Identity(d)
+        coeff, core = _scalar_times(cov)
+        if isinstance(core, sp.Identity):
+            quad = sp.Trace(r.T * r) / coeff
+            return sp.exp(-quad / 2) / (2 * sp.pi * coeff) ** (d / 2)
+        quad = sp.Trace(r.T * sp.Inverse(cov) * r)
+        return sp.exp(-quad / 2) / (sp.sqrt((2 * sp.pi) ** d * sp.Determinant(cov)))
+
+    def _Matrix(self, node: N.Matrix):
+        rows = [[scalar_only(self.build(c)) for c in row] for row in node.rows]
+        return sp.ImmutableMatrix(rows)
+
+    def _Equation(self, node: N.Equation):
+        return sp.Eq(self.build(node.lhs), self.build(node.rhs), evaluate=False)
+
+    def _Opt(self, node: N.Opt):
+        raise BuildError("argmin/argmax inside an expression")
+
+
+# --- helpers -----------------------------------------------------------------------------------------
+
+
+def scalar_only(v):
+    if is_matrix(v):
+        raise BuildError("a matrix inside a matrix literal")
+    return v
+
+
+def scalarize(v):
+    """A 1 x 1 matrix expression as a scalar (its trace); scalars unchanged."""
+    if is_matrix(v):
+        if v.shape != (1, 1):
+            raise BuildError(f"a {v.shape[0]} x {v.shape[1]} matrix where a number is expected")
+        if isinstance(v, sp.MatrixBase):
+            return v[0, 0]
+        return sp.Trace(v)
+    return v
+
+
+def add(parts):
+    mats = [p for p in parts if is_matrix(p)]
+    if not mats:
+        return sp.Add(*parts)
+    shape = mats[0].shape
+    for m in mats[1:]:
+        if m.shape != shape:
+            raise BuildError(f"adding a {shape[0]} x {shape[1]} and a {m.shape[0]} x {m.shape[1]} matrix")
+    out = []
+    for p in parts:
+        if is_matrix(p):
+            out.append(p)
+        elif p == 0:
+            continue
+        elif shape == (1, 1) or shape[0] == shape[1]:
+            out.append(p * sp.Identity(shape[0]))
+        else:
+            raise BuildError("adding a number to a non-square matrix")
+    if isinstance(mats[0], sp.MatrixBase):
+        return functools.reduce(operator.add, out)
+    return sp.MatAdd(*out).doit() if len(out) > 1 else out[0]
+
+
+def multiply(values):
+    result = values[0]
+    for v in values[1:]:
+        if is_matrix(result) and is_matrix(v):
+            if result.shape[1] != v.shape[0]:
+                if result.shape == (1, 1):
+                    result = scalarize(result)
+                elif v.shape == (1, 1):
+                    v = scalarize(v)
+                else:
+                    raise BuildError(
+                        f"multiplying a {result.shape[0]} x {result.shape[1]} by a "
+                        f"{v.shape[0]} x {v.shape[1]} matrix"
+                    )
+        result = result * v
+    return result
+
+
+def _scalar_times(m):
+    if isinstance(m, sp.MatMul):
+        coeff, rest = m.as_coeff_mmul()
+        args = rest.args if isinstance(rest, sp.MatMul) else (rest,)
+        scalars = [a for a in args if not is_matrix(a)]
+        mats = [a for a in args if is_matrix(a)]
+        if len(mats) == 1:
+            return coeff * sp.Mul(*scalars), mats[0]
+    return sp.Integer(1), m
+
+
+def _has_opaque(expr, namer: Namer) -> bool:
+    names = set()
+    if isinstance(expr, sp.Basic):
+        for s in expr.free_symbols:
+            names.add(str(getattr(s, "name", s)))
+        for m in expr.atoms(sp.MatrixSymbol):
+            names.add(m.name)
+        for ix in expr.atoms(sp.Indexed):
+            names.add(str(ix.base.label))
+    return any(n in namer.depends for n in names)
+
+
+def _same_name(a, b) -> bool:
+    return a == b
+
+
+def _names_in(node: N.Node) -> set:
+    out = set()
+    for n in node.walk():
+        if isinstance(n, N.Sym):
+            out.add(n.name)
+        elif isinstance(n, N.Indexed):
+            out.add(n.base + "[]")
+            for i in n.indices:
+                for m in i.walk():
+                    if isinstance(m, N.Sym):
+                        out.add(m.name)
+        elif isinstance(n, N.Apply):
+            for p in n.params:
+                for m in p.walk():
+                    if isinstance(m, N.Sym):
+                        out.add(m.name)
+    return out
+
+
+def apply_key(node: N.Apply) -> str:
+    return f"{node.fn}/{len(node.args)}/{len(node.given)}/{render(node.params) if node.params else ''}"
+
+
+def find_definition(definitions: dict, node: N.Apply):
+    """The definition of f that applies to this application, as (params, body), or None.
+
+    A parameter that is a plain name matches any argument; a parameter x_i matches only
+    arguments x_k (same base). An exact match wins; among equals the latest definition.
+    """
+    entries = definitions.get(apply_key(node))
+    if not entries:
+        return None
+    args = node.args + node.given
+    best = None
+    for params, body in reversed(entries):
+        if len(params) not in (len(args), len(node.args)):
+            continue
+        pairs = list(zip(params, args))
+        if all(p == a for p, a in pairs):
+            return params, body
+        ok = True
+        for p, a in pairs:
+            if isinstance(p, N.Sym) and p != a and _is_collection(p, body):
+                ok = False  # P(x | theta) with x = (x_1, ..., x_n): only for x itself
+                break
+            if isinstance(p, N.Indexed):
+                if not (isinstance(a, N.Indexed) and a.base == p.base and len(a.indices) == len(p.indices)):
+                    ok = False
+                    break
+        if ok and best is None:
+            best = (params, body)
+    return best
+
+
+def _is_collection(param: N.Sym, body) -> bool:
+    return any(isinstance(n, N.Indexed) and n.base == param.name for n in body.walk())
+
+
+def bind(params, args) -> dict:
+    """Parameter -> argument mapping for substitute_nodes (x_i -> x_k also maps i -> k)."""
+    mapping = {}
+    for p, a in zip(params, args):
+        mapping[p] = a
+        if isinstance(p, N.Indexed) and isinstance(a, N.Indexed):
+            for pi, ai in zip(p.indices, a.indices):
+                if isinstance(pi, N.Sym) and pi != ai:
+                    mapping[pi] = ai
+    return mapping
+
+
+def substitute(node, mapping: dict):
+    """Replace Sym(name) by mapping[name] (an AST) throughout; index names too."""
+    if not mapping:
+        return node
+    if isinstance(node, N.Sym):
+        return mapping.get(node.name, node)
+    if isinstance(node, N.Indexed):
+        new = tuple(substitute(i, mapping) for i in node.indices)
+        return N.Indexed(node.base, new)
+    if isinstance(node, N.BigOp):
+        inner = {k: v for k, v in mapping.items() if k != node.index}
+        return N.BigOp(node.op, node.index,
+                       substitute(node.lo, mapping) if node.lo is not None else None,
+                       substitute(node.hi, mapping) if node.hi is not None else None,
+                       substitute(node.body, inner))
+    if isinstance(node, tuple):
+        return tuple(substitute(x, mapping) for x in node)
+    if not isinstance(node, N.Node):
+        return node
+    values = {}
+    for k, v in node.__dict__.items():
+        if isinstance(v, N.Node):
+            values[k] = substitute(v, mapping)
+        elif isinstance(v, tuple):
+            values[k] = tuple(
+                substitute(x, mapping) if isinstance(x, (N.Node, tuple)) else x for x in v
+            )
+        else:
+            values[k] = v
+    return type(node)(**values)
+
+
+def render(node) -> str:
+    """A compact readable form of a tree, for display and as a key."""
+    if isinstance(node, tuple):
+        return ",".join(render(x) for x in node)
+    if isinstance(node, N.Num):
+        return node.text
+    if isinstance(node, N.Const):
+        return {"pi": "\\pi", "e": "e", "oo": "\\infty"}[node.name]
+    if isinstance(node, N.Sym):
+        return node.name
+    if isinstance(node, N.Indexed):
+        return node.base + "_{" + ",".join(render(i) for i in node.indices) + "}"
+    if isinstance(node, N.Add):
+        out = render(node.terms[0])
+        for t in node.terms[1:]:
+            out += " - " + render(t.arg) if isinstance(t, N.Neg) else " + " + render(t)
+        return out
+    if isinstance(node, N.Neg):
+        return "-" + _wrap(node.arg)
+    if isinstance(node, N.Mul):
+        return " ".join(_wrap(f) for f in node.factors)
+    if isinstance(node, N.Div):
+        return "\\frac{" + render(node.num) + "}{" + render(node.den) + "}"
+    if isinstance(node, N.Pow):
+        return _wrap(node.base) + "^{" + render(node.exp) + "}"
+    if isinstance(node, N.Transpose):
+        return _wrap(node.arg) + "^\\top"
+    if isinstance(node, N.Call):
+        return "\\" + node.fn + "(" + render(node.args) + ")"
+    if isinstance(node, N.Norm):
+        return "\\|" + render(node.arg) + "\\|_" + str(node.p)
+    if isinstance(node, N.Apply):
+        given = (" \\mid " + render(node.given)) if node.given else ""
+        sub = ("_{" + render(node.params) + "}") if node.params else ""
+        return node.fn + sub + "'" * max(node.primes, 0) + "(" + render(node.args) + given + ")"
+    if isinstance(node, N.BigOp):
+        lo = ("=" + render(node.lo)) if node.lo is not None else ""
+        hi = ("^{" + render(node.hi) + "}") if node.hi is not None else ""
+        return "\\" + node.op + "_{" + node.index + lo + "}" + hi + " " + _wrap(node.body)
+    if isinstance(node, N.Grad):
+        sub = ("_{" + render(node.wrt) + "}") if node.wrt is not None else ""
+        sup = "^2" if node.order == 2 else ""
+        return "\\nabla" + sup + sub + " " + _wrap(node.body)
+    if isinstance(node, N.Deriv):
+        return "\\frac{\\partial}{\\partial " + render(node.wrt) + "} " + _wrap(node.body)
+    if isinstance(node, N.Opt):
+        return "\\" + node.kind + "_{" + render(node.wrt) + "} " + render(node.body)
+    if isinstance(node, N.Density):
+        x = render(node.x) + " \\mid " if node.x is not None else ""
+        return node.family + "(" + x + render(node.params) + ")"
+    if isinstance(node, N.Matrix):
+        return "[" + "; ".join(", ".join(render(c) for c in row) for row in node.rows) + "]"
+    if isinstance(node, N.Equation):
+        return render(node.lhs) + " " + node.rel + " " + render(node.rhs)
+    return "?"
+
+
+def _wrap(node) -> str:
+    text = render(node)
+    if isinstance(node, (N.Add, N.Neg)):
+        return "(" + text + ")"
+    return text

@@ -1,0 +1,516 @@
+"""Find the display mathematics of a document, with source line numbers, split into rows and cells.
+
+Markdown (any extension but ``.tex``) goes through markdown-it-py with the ``dollarmath``
+(allow_space=False, so ``$5 and $6`` is not math), ``texmath`` (``\\[...\\]``, ``\\(...\\)``) and
+``amsmath`` plugins: code fences and inline code are skipped by the Markdown parser itself. A
+``.tex`` file is scanned for ``$$``, ``\\[``, and the display environments. Each block is then
+split at top-level ``\\\\`` into rows and at ``&`` into cells; nothing inside braces or inside a
+nested environment (``bmatrix``, ``cases``) is split.
+
+Declarations for `derive verify` ride along: ``<!-- derive: X matrix n x d; sigma > 0 -->`` in
+Markdown, ``% derive: ...`` in LaTeX.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+MAX_DOCUMENT_CHARS = 2_000_000
+
+ROW_ENVIRONMENTS = frozenset(
+    {
+        "align", "align*", "aligned", "alignat", "alignat*", "alignedat", "gather", "gather*",
+        "gathered", "equation", "equation*", "split", "multline", "multline*", "eqnarray",
+        "eqnarray*", "flalign", "flalign*", "displaymath", "math",
+    }
+)
+MULTI_ROW_ENVIRONMENTS = ROW_ENVIRONMENTS - {"equation", "equation*", "displaymath", "math"}
+DROPPED_COMMANDS = ("\\nonumber", "\\notag", "\\displaystyle", "\\textstyle", "\\limits", "\\nolimits")
+DROPPED_WITH_ARGUMENT = ("\\tag", "\\tag*", "\\label", "\\eqref", "\\hspace", "\\vspace", "\\intertext")
+
+
+class ExtractError(ValueError):
+    """The document cannot be read as a math-bearing document."""
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One `&`-separated piece of a row: its text and where it starts in the file."""
+
+    text: str
+    offset: int
+    line: int
+
+
+@dataclass(frozen=True)
+class Row:
+    cells: tuple[Cell, ...]
+    line: int
+
+    @property
+    def text(self) -> str:
+        return " ".join(c.text for c in self.cells)
+
+
+@dataclass(frozen=True)
+class MathBlock:
+    """A display (or, with --inline, inline) formula, as written, with its rows."""
+
+    text: str
+    offset: int
+    line: int
+    kind: str  # "display" | "inline" | "environment"
+    rows: tuple[Row, ...]
+
+
+@dataclass(frozen=True)
+class Declaration:
+    text: str
+    line: int
+
+
+@dataclass
+class Document:
+    path: str
+    source: str
+    blocks: list[MathBlock] = field(default_factory=list)
+    inline: list[MathBlock] = field(default_factory=list)
+    declarations: list[Declaration] = field(default_factory=list)
+    sections: list[int] = field(default_factory=list)  # offsets where a heading or rule starts
+
+    def line_of(self, offset: int) -> int:
+        return _LineTable(self.source).line(offset)
+
+
+class _LineTable:
+    def __init__(self, source: str):
+        self.starts = [0]
+        pos = source.find("\n")
+        while pos != -1:
+            self.starts.append(pos + 1)
+            pos = source.find("\n", pos + 1)
+
+    def line(self, offset: int) -> int:
+        return bisect_right(self.starts, max(offset, 0))
+
+    def offset(self, line0: int) -> int:
+        line0 = min(max(line0, 0), len(self.starts) - 1)
+        return self.starts[line0]
+
+
+# --- public entry points ---------------------------------------------------------------------
+
+
+def extract_file(path: str, *, inline: bool = False) -> Document:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            source = fh.read(MAX_DOCUMENT_CHARS + 1)
+    except OSError as exc:
+        raise ExtractError(f"cannot read {path!r}: {exc.strerror}; check the path") from exc
+    return extract_text(source, path=path, inline=inline)
+
+
+def extract_text(source: str, *, path: str = "<text>", inline: bool = False) -> Document:
+    if len(source) > MAX_DOCUMENT_CHARS:
+        raise ExtractError(
+            f"{path}: document has more than {MAX_DOCUMENT_CHARS} characters; "
+            "split it into smaller files"
+        )
+    source = source.replace("\r\n", "\n").replace("\r", "\n")
+    if path.lower().endswith(".tex"):
+        return _extract_tex(source, path, inline)
+    return _extract_markdown(source, path, inline)
+
+
+# --- Markdown ----------------------------------------------------------------------------------
+
+
+def _markdown_parser():
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.amsmath import amsmath_plugin
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+    from mdit_py_plugins.front_matter import front_matter_plugin
+    from mdit_py_plugins.texmath import texmath_plugin
+
+    md = MarkdownIt("commonmark")
+    md.use(front_matter_plugin)
+    md.use(dollarmath_plugin, allow_space=False, double_inline=True)
+    md.use(texmath_plugin, delimiters="brackets")
+    md.use(amsmath_plugin)
+    return md
+
+
+def _blank_html_tag_lines(source: str) -> str:
+    """Blank lines that hold only HTML tags (``<details>``, ``</details>``, ``<br>``).
+
+    Readers' MathJax renders ``$$`` inside ``<details>``; CommonMark would swallow it into an
+    HTML block. Blanking keeps every offset (the line becomes spaces).
+    """
+    out = []
+    for line in source.split("\n"):
+        s = line.strip()
+        if (
+            len(s) >= 3 and s[0] == "<" and s[-1] == ">" and (s[1].isalpha() or s[1] == "/")
+            and "$" not in s and "\\" not in s
+        ):
+            out.append(" " * len(line))
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def _declarations_in(text: str, start: int, table: _LineTable, opener: str, closer: str | None):
+    found = []
+    pos = text.find(opener)
+    while pos != -1:
+        body_start = pos + len(opener)
+        if closer is None:
+            end = text.find("\n", body_start)
+            end = len(text) if end == -1 else end
+        else:
+            end = text.find(closer, body_start)
+            if end == -1:
+                break
+        found.append(Declaration(text[body_start:end].strip(), table.line(start + pos)))
+        pos = text.find(opener, end)
+    return found
+
+
+def _extract_markdown(source: str, path: str, inline: bool) -> Document:
+    doc = Document(path=path, source=source)
+    table = _LineTable(source)
+    doc.declarations = _declarations_in(source, 0, table, "<!-- derive:", "-->")
+    prepared = _blank_html_tag_lines(source)
+    tokens = _markdown_parser().parse(prepared)
+    cursor = 0
+    for tok in tokens:
+        if tok.map:
+            cursor = max(cursor, table.offset(tok.map[0]))
+        if tok.map and (tok.type == "hr" or (tok.type == "heading_open" and tok.tag in ("h1", "h2", "h3"))):
+            doc.sections.append(table.offset(tok.map[0]))
+        if tok.type in ("math_block", "math_block_label", "amsmath"):
+            pos = _locate(prepared, tok.content, cursor, table, tok.map)
+            content = tok.content
+            if tok.type == "amsmath":
+                kind = "environment"
+            else:
+                kind = "display"
+            doc.blocks.append(_make_block(content, pos, kind, table))
+            cursor = pos + len(content)
+        elif tok.type == "inline" and tok.children:
+            line_start = table.offset(tok.map[0]) if tok.map else cursor
+            sub_cursor = line_start
+            for child in tok.children:
+                if child.type not in ("math_inline", "math_inline_double"):
+                    continue
+                pos = _locate(prepared, child.content, sub_cursor, table, None)
+                sub_cursor = pos + len(child.content)
+                block = _make_block(child.content, pos, "display" if child.type == "math_inline_double" else "inline", table)
+                if child.type == "math_inline_double":
+                    doc.blocks.append(block)
+                else:
+                    doc.inline.append(block)
+    if inline:
+        doc.blocks = sorted(doc.blocks + doc.inline, key=lambda b: b.offset)
+    return doc
+
+
+def _locate(source: str, content: str, cursor: int, table: _LineTable, mapping) -> int:
+    """Offset of `content` in the source at or after `cursor` (best effort for nested blocks)."""
+    if content:
+        pos = source.find(content, cursor)
+        if pos != -1:
+            return pos
+        first = content.strip().split("\n", 1)[0].strip()
+        if first:
+            pos = source.find(first, cursor)
+            if pos != -1:
+                return pos
+    if mapping:
+        return table.offset(mapping[0])
+    return cursor
+
+
+# --- LaTeX files --------------------------------------------------------------------------------
+
+
+DISPLAY_ENVIRONMENTS = ROW_ENVIRONMENTS - {"aligned", "alignedat", "gathered", "split"}
+
+
+def _strip_tex_comments(source: str) -> str:
+    out = []
+    for line in source.split("\n"):
+        i = _comment_start(line)
+        out.append(line if i == -1 else line[:i] + " " * (len(line) - i))
+    return "\n".join(out)
+
+
+def _comment_start(line: str) -> int:
+    i = line.find("%")
+    while i != -1:
+        backslashes = 0
+        j = i - 1
+        while j >= 0 and line[j] == "\\":
+            backslashes += 1
+            j -= 1
+        if backslashes % 2 == 0:
+            return i
+        i = line.find("%", i + 1)
+    return -1
+
+
+def _extract_tex(source: str, path: str, inline: bool) -> Document:
+    doc = Document(path=path, source=source)
+    table = _LineTable(source)
+    for number, line in enumerate(source.split("\n"), start=1):
+        i = _comment_start(line)
+        if i != -1:
+            comment = line[i + 1 :].strip()
+            if comment.startswith("derive:"):
+                doc.declarations.append(Declaration(comment[len("derive:") :].strip(), number))
+    text = _strip_tex_comments(source)
+    for marker in ("\\section", "\\subsection", "\\subsubsection", "\\chapter", "\\paragraph"):
+        pos = text.find(marker)
+        while pos != -1:
+            doc.sections.append(pos)
+            pos = text.find(marker, pos + 1)
+    doc.sections.sort()
+    begin_doc = text.find("\\begin{document}")
+    i = begin_doc + len("\\begin{document}") if begin_doc != -1 else 0
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c == "\\" and text.startswith("\\begin{", i):
+            close = text.find("}", i)
+            name = text[i + 7 : close] if close != -1 else ""
+            if name in DISPLAY_ENVIRONMENTS:
+                end_marker = "\\end{" + name + "}"
+                end = text.find(end_marker, close)
+                if end == -1:
+                    break
+                content = text[i : end + len(end_marker)]
+                doc.blocks.append(_make_block(content, i, "environment", table))
+                i = end + len(end_marker)
+                continue
+            i = close + 1 if close != -1 else n
+            continue
+        if c == "\\" and text.startswith("\\[", i):
+            end = text.find("\\]", i + 2)
+            if end == -1:
+                break
+            doc.blocks.append(_make_block(text[i + 2 : end], i + 2, "display", table))
+            i = end + 2
+            continue
+        if c == "\\" and text.startswith("\\(", i):
+            end = text.find("\\)", i + 2)
+            if end == -1:
+                break
+            doc.inline.append(_make_block(text[i + 2 : end], i + 2, "inline", table))
+            i = end + 2
+            continue
+        if c == "\\":
+            i += 2
+            continue
+        if c == "$":
+            if text.startswith("$$", i):
+                end = text.find("$$", i + 2)
+                if end == -1:
+                    break
+                doc.blocks.append(_make_block(text[i + 2 : end], i + 2, "display", table))
+                i = end + 2
+                continue
+            end = _closing_dollar(text, i + 1)
+            if end == -1:
+                break
+            doc.inline.append(_make_block(text[i + 1 : end], i + 1, "inline", table))
+            i = end + 1
+            continue
+        i += 1
+    if inline:
+        doc.blocks = sorted(doc.blocks + doc.inline, key=lambda b: b.offset)
+    return doc
+
+
+def _closing_dollar(text: str, i: int) -> int:
+    while i < len(text):
+        if text[i] == "\\":
+            i += 2
+            continue
+        if text[i] == "$":
+            return i
+        i += 1
+    return -1
+
+
+# --- rows and cells ----------------------------------------------------------------------------
+
+
+def _make_block(content: str, offset: int, kind: str, table: _LineTable) -> MathBlock:
+    rows = split_rows(content, offset, table)
+    return MathBlock(content, offset, table.line(offset + _lead(content)), kind, rows)
+
+
+def _lead(text: str) -> int:
+    return len(text) - len(text.lstrip())
+
+
+def _blank(chars: list, start: int, end: int) -> None:
+    for k in range(start, min(end, len(chars))):
+        if chars[k] != "\n":
+            chars[k] = " "
+
+
+def _group_end(text: str, i: int) -> int:
+    """Index just past the brace group starting at text[i] == '{' (or i if none)."""
+    if i >= len(text) or text[i] != "{":
+        return i
+    depth = 0
+    j = i
+    while j < len(text):
+        ch = text[j]
+        if ch == "\\":
+            j += 2
+            continue
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                return j + 1
+        j += 1
+    return len(text)
+
+
+def _clean(text: str) -> tuple[str, bool]:
+    """Blank the row environments' own markers, tags, labels and comments; keep every offset.
+
+    Returns the cleaned text and whether it holds a multi-row environment.
+    """
+    chars = list(text)
+    multi = False
+    i = 0
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "%" and (i == 0 or text[i - 1] != "\\"):
+            j = text.find("\n", i)
+            j = n if j == -1 else j
+            _blank(chars, i, j)
+            i = j
+            continue
+        if ch != "\\":
+            i += 1
+            continue
+        for word in ("\\begin{", "\\end{"):
+            if text.startswith(word, i):
+                close = text.find("}", i)
+                name = text[i + len(word) : close] if close != -1 else ""
+                if name in ROW_ENVIRONMENTS:
+                    end = close + 1
+                    if word == "\\begin{" and name.startswith("alignat"):
+                        end = _group_end(text, end)
+                    _blank(chars, i, end)
+                    if name in MULTI_ROW_ENVIRONMENTS:
+                        multi = True
+                    i = end
+                    break
+        else:
+            matched = False
+            for word in DROPPED_WITH_ARGUMENT:
+                if text.startswith(word, i) and not text[i + len(word) : i + len(word) + 1].isalpha():
+                    j = i + len(word)
+                    while j < n and text[j] == " ":
+                        j += 1
+                    end = _group_end(text, j)
+                    _blank(chars, i, end)
+                    i = end
+                    matched = True
+                    break
+            if not matched:
+                for word in DROPPED_COMMANDS:
+                    if text.startswith(word, i) and not text[i + len(word) : i + len(word) + 1].isalpha():
+                        _blank(chars, i, i + len(word))
+                        i += len(word)
+                        matched = True
+                        break
+            if not matched:
+                i += 2
+            continue
+    return "".join(chars), multi
+
+
+def split_rows(content: str, offset: int, table: _LineTable) -> tuple[Row, ...]:
+    """Split at top-level ``\\\\`` (rows) and ``&`` (cells), skipping braces and nested
+    environments. Inside a multi-row environment a line ending in a lone backslash (a ``\\\\``
+    that Markdown escaping turned into ``\\``) also ends a row."""
+    text, multi = _clean(content)
+    rows: list[list[tuple[int, int]]] = []
+    cells: list[tuple[int, int]] = []
+    start = 0
+    depth = 0
+    env = 0
+    i = 0
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\\":
+            if text.startswith("\\begin{", i):
+                env += 1
+                i = text.find("}", i) + 1 or n
+                continue
+            if text.startswith("\\end{", i):
+                env -= 1
+                i = text.find("}", i) + 1 or n
+                continue
+            nxt = text[i + 1] if i + 1 < n else ""
+            if nxt == "\\" and depth == 0 and env == 0:
+                cells.append((start, i))
+                rows.append(cells)
+                cells = []
+                j = i + 2
+                k = j
+                while k < n and text[k] in " \t":
+                    k += 1
+                if k < n and text[k] == "[":  # \\[6pt]
+                    close = text.find("]", k)
+                    if close != -1:
+                        j = close + 1
+                start = j
+                i = j
+                continue
+            if multi and depth == 0 and env == 0 and nxt in (" ", "\t", "\n", ""):
+                k = i + 1
+                while k < n and text[k] in " \t":
+                    k += 1
+                if k >= n or text[k] == "\n":
+                    cells.append((start, i))
+                    rows.append(cells)
+                    cells = []
+                    start = k
+                    i = k
+                    continue
+            i += 2
+            continue
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif ch == "&" and depth == 0 and env == 0:
+            cells.append((start, i))
+            start = i + 1
+        i += 1
+    cells.append((start, n))
+    rows.append(cells)
+    out = []
+    for row in rows:
+        made = []
+        for a, b in row:
+            piece = text[a:b]
+            lead = _lead(piece)
+            made.append(Cell(piece.strip(), offset + a + lead, table.line(offset + a + lead)))
+        if not any(c.text for c in made):
+            continue
+        first = next(c for c in made if c.text)
+        out.append(Row(tuple(made), first.line))
+    return tuple(out)

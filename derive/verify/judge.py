@@ -1,0 +1,785 @@
+"""One planned step -> a verdict, using the engine's checker (run inside a killable worker).
+
+Before a step is called wrong, every cheaper explanation is tried: the other readings of
+ambiguous notation, an implicit sum over a free index, a monotone log between objectives. A
+failure is reported as undecided, not wrong, when the step depends on something the document
+does not pin down: a function it never defines, a substitution (names vanish on one side while
+others appear), or a value given in the prose (the step holds for one value of a symbol).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import sympy as sp
+
+from derive.verify import nodes as N
+from derive.verify.build import (
+    Builder,
+    BuildError,
+    Env,
+    Namer,
+    NeedSizes,
+    is_matrix,
+    render,
+    substitute,
+)
+from derive.verify.parse import ParseError, Reader, Reading
+from derive.verify.shapes import ShapeError, _strip, dims_for, infer_scope
+
+VERIFIED, WRONG, UNDECIDED, UNPARSED = "verified", "wrong", "undecided", "unparsed"
+SYMMETRIC_LETTERS = {"\\Sigma", "\\Lambda", "H"}
+FULL_RANK_LETTERS = {"X", "\\Phi", "A_{full}"}
+READINGS = (
+    Reading(),
+    Reading(fn_scope="product"),
+    Reading(sum_scope="wide"),
+    Reading(sum_scope="narrow"),
+    Reading(fn_scope="product", sum_scope="wide"),
+)
+
+
+@dataclass
+class Outcome:
+    verdict: str
+    method: str | None
+    reason: str
+    counterexample: dict | None = None
+    difference: str | None = None
+
+
+# --- expanding definitions ---------------------------------------------------------------------
+
+
+def expand(node, definitions: dict, depth: int = 0):
+    """Replace applications of defined functions by their definitions (AST level)."""
+    from derive.verify.build import bind, find_definition
+
+    if node is None or depth > 6 or not definitions:
+        return node
+
+    def visit(n):
+        if isinstance(n, N.Grad) and isinstance(n.body, N.Apply) and len(n.body.args) == 1 \
+                and isinstance(n.body.args[0], (N.Sym, N.Indexed)) and n.wrt != n.body.args[0] \
+                and (n.wrt is None or isinstance(n.wrt, (N.Sym, N.Indexed))):
+            # nabla_theta L(theta_k): the gradient in the argument, at the point theta_k
+            n = N.Grad(n.body, n.body.args[0], n.order)
+        if isinstance(n, N.Apply) and n.primes == 0:
+            found = find_definition(definitions, n)
+            if found is not None:
+                params, body = found
+                return expand(substitute_nodes(body, bind(params, n.args + n.given)), definitions, depth + 1)
+            return N.Apply(n.fn, tuple(visit(a) for a in n.args), tuple(visit(g) for g in n.given), n.params, n.primes)
+        if not isinstance(n, N.Node):
+            return n
+        values = {}
+        for k, v in n.__dict__.items():
+            if isinstance(v, N.Node):
+                values[k] = visit(v)
+            elif isinstance(v, tuple):
+                values[k] = tuple(
+                    visit(x) if isinstance(x, N.Node) else (tuple(visit(y) for y in x) if isinstance(x, tuple) else x)
+                    for x in v
+                )
+            else:
+                values[k] = v
+        return type(n)(**values)
+
+    return visit(node)
+
+
+def substitute_nodes(body, mapping: dict):
+    """Replace parameter nodes (Sym or Indexed) by arguments; Sym parameters also rename
+    the index of an Indexed (x -> x_k does not apply) and Indexed parameters match exactly."""
+    sym_map = {p.name: a for p, a in mapping.items() if isinstance(p, N.Sym)}
+    node_map = {p: a for p, a in mapping.items() if not isinstance(p, N.Sym)}
+    if node_map:
+        body = _replace_nodes(body, node_map)
+    return substitute(body, sym_map) if sym_map else body
+
+
+def _replace_nodes(node, mapping):
+    if isinstance(node, N.Node) and node in mapping:
+        return mapping[node]
+    if isinstance(node, tuple):
+        return tuple(_replace_nodes(x, mapping) for x in node)
+    if not isinstance(node, N.Node):
+        return node
+    values = {k: _replace_nodes(v, mapping) if isinstance(v, (N.Node, tuple)) else v for k, v in node.__dict__.items()}
+    return type(node)(**values)
+
+
+# --- names at the tree level -------------------------------------------------------------------
+
+
+def names_of(node) -> set:
+    out = set()
+    if node is None:
+        return out
+    for n in node.walk():
+        if isinstance(n, N.Sym):
+            out.add(n.name)
+        elif isinstance(n, N.Indexed):
+            out.add(n.base + "[]")
+        elif isinstance(n, N.Apply):
+            out.add("fn:" + n.fn)
+    return out
+
+
+def opaque_terms(node) -> set:
+    """The applications of undefined functions, as written (indices of sums abstracted)."""
+    out = set()
+    if node is None:
+        return out
+    for n in node.walk():
+        if isinstance(n, N.Apply):
+            out.add(render(n))
+        elif isinstance(n, N.Grad) and isinstance(n.body, (N.Apply, N.Sym)):
+            out.add(render(n))
+    return out
+
+
+def bound_indices(node) -> set:
+    return {n.index for n in node.walk() if isinstance(n, N.BigOp)} if node is not None else set()
+
+
+def opaque_functions(node) -> set:
+    return {n.fn for n in node.walk() if isinstance(n, N.Apply)} if node is not None else set()
+
+
+# --- building ----------------------------------------------------------------------------------
+
+
+class Built:
+    def __init__(self, before, after, namer, env, sizes):
+        self.before, self.after, self.namer, self.env, self.sizes = before, after, namer, env, sizes
+
+
+def build_pair(before_node, after_node, scope_nodes, facts, definitions, sizes=None, wrt_nodes=()):
+    sizes = dict(sizes or {})
+    scope = infer_scope(list(scope_nodes) + [x for x in (before_node, after_node) if x is not None], facts,
+                        equalities=[(before_node, after_node)] if before_node is not None and after_node is not None
+                        and not isinstance(before_node, N.Equation) else [])
+    dims_for(scope, [x for x in (before_node, after_node) if x is not None] + list(wrt_nodes))
+    namer = Namer()
+    env = Env(scope=scope, namer=namer, definitions={}, sizes=sizes)
+    builder = Builder(env)
+    before = builder.build(before_node) if before_node is not None else None
+    after = builder.build(after_node) if after_node is not None else None
+    wrt = tuple(builder.build(w) for w in wrt_nodes)
+    return Built(before, after, namer, env, sizes), wrt
+
+
+def build_with_sizes(before_node, after_node, scope_nodes, facts, definitions, wrt_nodes=()):
+    """Build, instantiating symbolic ranges of vector sums when SymPy needs it."""
+    try:
+        return build_pair(before_node, after_node, scope_nodes, facts, definitions, wrt_nodes=wrt_nodes), None
+    except NeedSizes as need:
+        sizes = {name: 3 for name in need.names if name != "?"}
+        for _ in range(3):
+            try:
+                return build_pair(before_node, after_node, scope_nodes, facts, definitions, sizes, wrt_nodes), sizes
+            except NeedSizes as again:
+                more = {name: 3 for name in again.names if name != "?" and name not in sizes}
+                if not more:
+                    break
+                sizes.update(more)
+        raise BuildError("a sum of vectors whose number of terms is not a size")
+
+
+def assumptions_for(built: Built, facts):
+    from derive.core.derivation import Assumption
+
+    out = []
+    seen = set()
+    for m in _matrix_symbols(built):
+        display = built.namer.display.get(m.name, m.name)
+        letter = _strip(display)
+        if m.name in seen or m.shape[0] != m.shape[1]:
+            if m.name not in seen and (display in facts.full_column_rank or letter in FULL_RANK_LETTERS) \
+                    and m.shape[0] != m.shape[1]:
+                out.append(Assumption.full_column_rank(m, f"{display} has full column rank"))
+                seen.add(m.name)
+            continue
+        seen.add(m.name)
+        if display in facts.positive_definite or letter in ("\\Sigma",):
+            out.append(Assumption.positive_definite(m, f"{display} is symmetric positive definite"))
+        elif display in facts.symmetric or letter in SYMMETRIC_LETTERS:
+            out.append(Assumption.symmetric(m, f"{display} is symmetric"))
+    return tuple(out)
+
+
+def _matrix_symbols(built: Built):
+    out = []
+    for e in (built.before, built.after):
+        if isinstance(e, sp.Basic):
+            out.extend(e.atoms(sp.MatrixSymbol))
+    return sorted(set(out), key=lambda m: m.name)
+
+
+# --- the judge -----------------------------------------------------------------------------------
+
+
+def judge(step, facts, notation) -> Outcome:
+    """Decide one planned step (called in the worker)."""
+    kind = step.check
+    if kind == "unparsed":
+        return Outcome(UNPARSED, None, step.reason)
+    if kind == "definition":
+        return Outcome(UNDECIDED, "definition", step.reason)
+    if kind == "undecided":
+        return Outcome(UNDECIDED, None, step.reason)
+    if kind == "condition":
+        return Outcome(UNDECIDED, "condition", step.reason)
+    if kind == "proportional":
+        return Outcome(UNDECIDED, None, "a proportionality (\\propto) between expressions is not checked")
+    if step.facts is not None:
+        facts = step.facts
+    defs = step.definitions
+    before = expand(step.before, defs)
+    after = expand(step.after, defs)
+    scope = tuple(expand(n, defs) for n in step.scope_nodes)
+    wrt_nodes = tuple(step.wrt)
+    try:
+        outcome = _judge_expanded(step, before, after, scope, wrt_nodes, facts)
+    except (BuildError, ShapeError) as exc:
+        return Outcome(UNDECIDED, None, f"cannot check: {exc}")
+    if outcome.verdict == WRONG:
+        caution = _caution(step, before, after, outcome, facts)
+        if caution is not None:
+            return caution
+    return outcome
+
+
+def _judge_expanded(step, before, after, scope, wrt_nodes, facts) -> Outcome:
+    kind = step.check
+    if kind in ("equal", "approx"):
+        if _has_const(after) or _has_const(before):
+            return _up_to_constant(step, before, after, scope, wrt_nodes, facts)
+        out = _equal(before, after, scope, facts)
+        if out.verdict == WRONG:
+            alt = _alternatives(step, scope, facts, lambda b, a: _equal(b, a, scope, facts))
+            if alt is not None:
+                return alt
+            wrapped = _implicit_sum(before, after)
+            if wrapped is not None:
+                again = _equal(wrapped, after, scope, facts)
+                if again.verdict == VERIFIED:
+                    return replace(again, reason=again.reason + "; reading the left side as summed over its free index")
+        if kind == "approx":
+            if out.verdict == VERIFIED:
+                return replace(out, reason="holds with equality: " + out.reason)
+            return Outcome(UNDECIDED, None, "an approximation; only exact equality is checked, and it does not hold"
+                           if out.verdict == WRONG else out.reason)
+        return out
+    if kind in ("same_minimiser", "max_to_min"):
+        return _objectives(step, before, after, scope, wrt_nodes, facts)
+    if kind in ("iff", "implies"):
+        return _equations(step, before, after, scope, wrt_nodes, facts)
+    if kind == "inequality":
+        return _inequality(step, before, after, scope, facts)
+    return Outcome(UNDECIDED, None, f"no check for {kind}")
+
+
+def _verdict_of(v, built: Built | None, note: str = "", sizes=None) -> Outcome:
+    status = v.status
+    method = v.method
+    reason = _display(v.detail, built)
+    if sizes:
+        reason += f" (instantiated at {', '.join(f'{k} = {n}' for k, n in sizes.items())})"
+        if method == "symbolic":
+            method = "instantiated"
+    if note:
+        reason = note + "; " + reason
+    if status == "passed":
+        return Outcome(VERIFIED, method, reason)
+    if status == "failed":
+        ce = None
+        if v.counterexample:
+            ce = {(_display(str(k), built)): _display(str(val), built) for k, val in v.counterexample.items()}
+        return Outcome(WRONG, method, reason, ce)
+    return Outcome(UNDECIDED, method, reason)
+
+
+def _display(text: str, built: Built | None) -> str:
+    if built is None or not text:
+        return text
+    import re
+
+    names = built.namer.display
+
+    def swap(match):
+        return names.get(match.group(0), match.group(0))
+
+    return re.sub(r"\b[smxfgki]\d+\b", swap, text)
+
+
+def _equal(before, after, scope, facts) -> Outcome:
+    from derive.core.check import check_pair
+    from derive.core.derivation import Relation
+
+    (built, _), sizes = build_with_sizes(before, after, scope, facts, {})
+    b, a = built.before, built.after
+    if is_matrix(b) and is_matrix(a) and b.shape != a.shape:
+        return Outcome(UNDECIDED, None, f"the two sides have different shapes: {_shape_text(b, built)} and {_shape_text(a, built)}")
+    if is_matrix(b) != is_matrix(a):
+        m = b if is_matrix(b) else a
+        if m.shape != (1, 1):
+            return Outcome(UNDECIDED, None, f"a scalar equated with a {_shape_text(m, built)} matrix")
+    v = check_pair(tame(b), tame(a), Relation.EQUAL, assumptions=assumptions_for(built, facts))
+    out = _verdict_of(v, built, sizes=sizes)
+    if out.verdict == WRONG:
+        out.difference = _difference(tame(b), tame(a), built)
+    return out
+
+
+def tame(e):
+    """log(a b) -> log a + log b, log(exp x) -> x: valid for the positive quantities (densities,
+    scales) logs are taken of here, and it keeps numeric values small for the checker."""
+    if not isinstance(e, sp.Basic) or is_matrix(e) or not e.has(sp.log):
+        return e
+    try:
+        from derive.core.algebra import log_of_product
+
+        return sp.expand_log(log_of_product(e), force=True)
+    except Exception:  # noqa: BLE001 - a rewrite that fails leaves the expression as it was
+        return e
+
+
+def _shape_text(m, built) -> str:
+    return " x ".join(_display(str(s), built) for s in m.shape)
+
+
+def _difference(b, a, built) -> str | None:
+    try:
+        if is_matrix(b) or is_matrix(a):
+            from derive.core.algebra import expand_matrix, scalar_transpose
+
+            d = scalar_transpose(expand_matrix(_as_matrix_difference(b, a)))
+        else:
+            if sp.count_ops(b) + sp.count_ops(a) > 150:
+                return None
+            from derive.core.algebra import sum_linearity
+
+            d = sum_linearity(sp.expand(b - a))
+            if sp.count_ops(d) < 60:
+                d = sp.factor_terms(d)
+        text = sp.latex(_displayed(d, built))
+        return text if len(text) < 400 else text[:400] + "..."
+    except Exception:  # noqa: BLE001 - the difference is a courtesy
+        return None
+
+
+def _as_matrix_difference(b, a):
+    if not is_matrix(b):
+        b = b * sp.Identity(1)
+    if not is_matrix(a):
+        a = a * sp.Identity(1)
+    return b - a
+
+
+def _displayed(expr, built):
+    mapping = {}
+    for s in expr.free_symbols:
+        if isinstance(s, sp.Symbol) and s.name in built.namer.display:
+            mapping[s] = sp.Symbol(built.namer.display[s.name])
+    for m in expr.atoms(sp.MatrixSymbol):
+        if m.name in built.namer.display:
+            mapping[m] = sp.MatrixSymbol(built.namer.display[m.name], *m.shape)
+    return expr.xreplace(mapping)
+
+
+def _has_const(node) -> bool:
+    return node is not None and any(isinstance(n, N.Sym) and n.name == "const" for n in node.walk())
+
+
+def _drop_const(node):
+    if isinstance(node, N.Add):
+        terms = tuple(t for t in node.terms if not (isinstance(t, N.Sym) and t.name == "const")
+                      and not (isinstance(t, N.Neg) and isinstance(t.arg, N.Sym) and t.arg.name == "const"))
+        if len(terms) == 1:
+            return terms[0]
+        return N.Add(terms) if terms else N.Num("0")
+    if isinstance(node, N.Sym) and node.name == "const":
+        return N.Num("0")
+    return node
+
+
+def _up_to_constant(step, before, after, scope, wrt_nodes, facts) -> Outcome:
+    """a = b + const: the difference does not depend on the variables."""
+    from derive.core.check import check_pair
+    from derive.core.derivation import Relation
+
+    b0, a0 = _drop_const(before), _drop_const(after)
+    if _has_const(b0) or _has_const(a0):
+        return Outcome(UNDECIDED, None, "'const' inside a larger term")
+    variables = [w for w in wrt_nodes if isinstance(w, (N.Sym, N.Indexed))]
+    if not variables:
+        for n in (step.before, step.after, b0, a0):
+            for m in (n.walk() if n is not None else ()):
+                if isinstance(m, N.Apply):
+                    variables.extend(a for a in m.args if isinstance(a, N.Sym))
+    if not variables:
+        return Outcome(UNDECIDED, None, "equal up to a constant, but the variable it is constant in is not named")
+    var = variables[0]
+    (built, wrt), sizes = build_with_sizes(b0, a0, scope, facts, {}, wrt_nodes=(var,))
+    v_sym = wrt[0]
+    b, a = built.before, built.after
+    diff = _as_matrix_difference(b, a) if (is_matrix(b) or is_matrix(a)) else b - a
+    if is_matrix(v_sym):
+        other = sp.MatrixSymbol(built.namer.fresh("m", "copy"), *v_sym.shape)
+    else:
+        other = sp.Symbol(built.namer.fresh("s", "copy"), **v_sym.assumptions0)
+    moved = diff.xreplace({v_sym: other})
+    v = check_pair(diff, moved, Relation.EQUAL, assumptions=assumptions_for(built, facts))
+    out = _verdict_of(v, built, sizes=sizes)
+    name = render(var)
+    if out.verdict == VERIFIED:
+        return replace(out, reason=f"the two sides differ by a term free of {name} (the 'const'); " + out.reason)
+    if out.verdict == WRONG:
+        return replace(out, reason=f"the two sides differ by a term that depends on {name}, not a constant; " + out.reason)
+    return out
+
+
+def _implicit_sum(before, after):
+    """-log p(y_i | ...) next to sum_i ...: read the left side as summed over i."""
+    if before is None or after is None:
+        return None
+    from derive.verify.parse import _free_index_names
+
+    free = _free_index_names(before)
+    sums = [n for n in after.walk() if isinstance(n, N.BigOp) and n.op == "sum" and n.index in free]
+    if not sums or _free_index_names(after) & free:
+        return None
+    s = sums[0]
+    return N.BigOp("sum", s.index, s.lo, s.hi, before)
+
+
+def _reread(items, reading, notation, defs):
+    if not items:
+        return None, False
+    reader = Reader(reading=reading, notation=notation)
+    try:
+        node = reader.expression(items)
+    except (ParseError, RecursionError):
+        return None, False
+    if isinstance(node, N.Opt):
+        node = node.body
+    return expand(node, defs), bool(reader.ambiguous)
+
+
+def _alternatives(step, scope, facts, check, notation=None):
+    """Try the other readings of ambiguous notation; return a verified outcome or None."""
+    from derive.verify.parse import Notation
+
+    if not step.before_items and not step.after_items:
+        return None
+    notation = notation or Notation()
+    base_b, amb_b = _reread(step.before_items, READINGS[0], notation, step.definitions)
+    base_a, amb_a = _reread(step.after_items, READINGS[0], notation, step.definitions)
+    if not (amb_b or amb_a):
+        return None
+    tried = set()
+    for rb in READINGS:
+        for ra in READINGS:
+            if rb == READINGS[0] and ra == READINGS[0]:
+                continue
+            if (rb != READINGS[0] and not amb_b) or (ra != READINGS[0] and not amb_a):
+                continue
+            b = _reread(step.before_items, rb, notation, step.definitions)[0] if step.before_items else None
+            a = _reread(step.after_items, ra, notation, step.definitions)[0] if step.after_items else None
+            b = b if b is not None else expand(step.before, step.definitions)
+            a = a if a is not None else expand(step.after, step.definitions)
+            key = (repr(b), repr(a))
+            if key in tried or (b == base_b and a == base_a):
+                continue
+            tried.add(key)
+            try:
+                out = check(b, a)
+            except (BuildError, ShapeError, NeedSizes):
+                continue
+            if out.verdict == VERIFIED:
+                words = []
+                if rb != READINGS[0]:
+                    words.append(f"reading the left side with {_reading_words(rb)}")
+                if ra != READINGS[0]:
+                    words.append(f"reading the right side with {_reading_words(ra)}")
+                return replace(out, reason="; ".join(words) + "; " + out.reason)
+            if len(tried) > 12:
+                return None
+    return None
+
+
+def _reading_words(r: Reading) -> str:
+    parts = []
+    if r.fn_scope == "product":
+        parts.append("\\log(...) applying to the whole product after it")
+    if r.sum_scope == "wide":
+        parts.append("\\sum reaching to the end of the expression")
+    if r.sum_scope == "narrow":
+        parts.append("\\sum covering one product only")
+    return " and ".join(parts) or "the default reading"
+
+
+# --- objectives ------------------------------------------------------------------------------------
+
+
+def _explicit(built: Built, wrt_objs):
+    """Replace matrix decision variables by explicit symbol matrices at concrete sizes."""
+    b, a = built.before, built.after
+    dims = set()
+    for e in (b, a) + tuple(wrt_objs):
+        if isinstance(e, sp.Basic):
+            for m in e.atoms(sp.MatrixSymbol):
+                for s in m.shape:
+                    dims |= sp.sympify(s).free_symbols
+    sizes = {d: sp.Integer(3) for d in dims}
+    b = b.xreplace(sizes) if isinstance(b, sp.Basic) else b
+    a = a.xreplace(sizes) if isinstance(a, sp.Basic) else a
+    flat = []
+    mapping = {}
+    for w in wrt_objs:
+        if is_matrix(w):
+            w2 = w.xreplace(sizes)
+            rows, cols = int(w2.shape[0]), int(w2.shape[1])
+            entries = [sp.Symbol(built.namer.fresh("s", f"{built.namer.name_of(w)}[{r},{c}]"), real=True)
+                       for r in range(rows) for c in range(cols)]
+            mapping[w2] = sp.ImmutableMatrix(rows, cols, entries)
+            flat.extend(entries)
+        else:
+            flat.append(w)
+    if mapping:
+        b = b.xreplace(mapping) if isinstance(b, sp.Basic) else b
+        a = a.xreplace(mapping) if isinstance(a, sp.Basic) else a
+    return b, a, tuple(flat), bool(mapping)
+
+
+def _dependent_opaque(built: Built, wrt_nodes, wrt_objs):
+    """Opaque quantities (unknown functions) that depend on the decision variables."""
+    names = set()
+    for w in wrt_nodes:
+        names |= names_of(w)
+    out = []
+    for key, obj in built.namer.opaque.items():
+        name = getattr(obj, "name", None) or str(getattr(obj, "label", ""))
+        deps = built.namer.depends.get(str(name), set())
+        if deps & names:
+            out.append(obj)
+    return tuple(out)
+
+
+def _objectives(step, before, after, scope, wrt_nodes, facts) -> Outcome:
+    from derive.core.check import check_pair
+    from derive.core.derivation import Relation
+
+    if not wrt_nodes:
+        return Outcome(UNDECIDED, None, "the decision variable of the optimisation is not named")
+    relation = Relation.SAME_MINIMISER if step.check == "same_minimiser" else Relation.MAX_TO_MIN
+    attempts = [(before, after, "")]
+    wrapped = _implicit_sum(before, after)
+    if wrapped is not None:
+        attempts.insert(0, (wrapped, after, "reading the left side as summed over its free index"))
+    first = None
+    for b_node, a_node, note in attempts:
+        for transform in ("", "log-before", "log-after"):
+            try:
+                (built, wrt), sizes = build_with_sizes(b_node, a_node, scope, facts, {}, wrt_nodes=wrt_nodes)
+            except NeedSizes:
+                raise
+            b, a = built.before, built.after
+            if transform == "" and not is_matrix(b) and not is_matrix(a) and (_log_side(a, b) or _log_side(b, a)):
+                continue  # a product against a sum of logs: compare after the log
+            if transform == "log-before":
+                if is_matrix(b) or is_matrix(a) or not _log_side(a, b):
+                    continue
+                b = sp.log(b)
+            elif transform == "log-after":
+                if is_matrix(a) or is_matrix(b) or not _log_side(b, a):
+                    continue
+                a = sp.log(a)
+            opaque = _dependent_opaque(built, wrt_nodes, wrt)
+            b, a, opaque = _positive_as_exp(b, a, opaque, built.namer)
+            built.before, built.after = tame(b), tame(a)
+            b2, a2, flat, explicit = _explicit(built, wrt)
+            if not any(_depends(e, flat + opaque) for e in (b2, a2)):
+                out = Outcome(UNDECIDED, None, "neither objective depends on the decision variables as written")
+                if first is None:
+                    first = out
+                continue
+            v = check_pair(b2, a2, relation, wrt=flat + opaque, assumptions=assumptions_for(built, facts))
+            words = note
+            if transform:
+                words = (words + "; " if words else "") + "after taking the log of one objective (log is increasing)"
+            out = _verdict_of(v, built, note=words, sizes=sizes)
+            if explicit and out.verdict == VERIFIED and out.method == "symbolic":
+                out.method = "instantiated"
+            if out.verdict == VERIFIED:
+                return out
+            if first is None or (first.verdict != WRONG and out.verdict == WRONG and not transform):
+                first = out
+    return first or Outcome(UNDECIDED, None, "no check applied")
+
+
+def _positive_as_exp(b, a, opaque, namer):
+    """Write each positive unknown (a density p(x | theta)) as exp(g) with g free: the checker
+    samples decision variables of any sign, and log p must stay real."""
+    out = []
+    for obj in opaque:
+        if isinstance(obj, sp.Symbol) and obj.is_positive:
+            g = sp.Symbol(namer.fresh("f", "log " + namer.display.get(obj.name, obj.name)), real=True)
+            namer.depends[g.name] = namer.depends.get(obj.name, set())
+            b = b.xreplace({obj: sp.exp(g)}) if isinstance(b, sp.Basic) else b
+            a = a.xreplace({obj: sp.exp(g)}) if isinstance(a, sp.Basic) else a
+            out.append(g)
+        elif isinstance(obj, sp.IndexedBase) and obj.is_positive:
+            label = namer.display.get(str(obj.label), str(obj.label))
+            g = sp.IndexedBase(namer.fresh("f", "log " + label), real=True)
+            namer.depends[str(g.label)] = namer.depends.get(str(obj.label), set())
+
+            def swap(e, obj=obj, g=g):
+                if not isinstance(e, sp.Basic):
+                    return e
+                return e.replace(lambda x: isinstance(x, sp.Indexed) and x.base == obj,
+                                 lambda x: sp.exp(g[x.indices]))
+
+            b, a = swap(b), swap(a)
+            out.append(g)
+        else:
+            out.append(obj)
+    return b, a, tuple(out)
+
+
+def _log_side(with_log, without) -> bool:
+    """Worth trying log(without): the other objective is a log-likelihood, this one a product
+    (of densities) with no log in it."""
+    if not (isinstance(with_log, sp.Basic) and isinstance(without, sp.Basic)):
+        return False
+    if not with_log.has(sp.log) or without.has(sp.log):
+        return False
+    return without.has(sp.Product) or without.has(sp.exp) or any(
+        getattr(s, "is_positive", False) and str(s.name).startswith("f") for s in without.free_symbols
+    ) or isinstance(without, sp.Mul)
+
+
+def _depends(expr, variables) -> bool:
+    if not isinstance(expr, sp.Basic):
+        return False
+    for v in variables:
+        if isinstance(v, sp.IndexedBase):
+            if any(ix.base == v for ix in expr.atoms(sp.Indexed)):
+                return True
+        elif expr.has(v):
+            return True
+    return False
+
+
+# --- equations and inequalities -------------------------------------------------------------------
+
+
+def _equations(step, before, after, scope, wrt_nodes, facts) -> Outcome:
+    from derive.core.check import check_pair
+    from derive.core.derivation import Relation
+
+    relation = Relation.IFF if step.check == "iff" else Relation.IMPLIES
+    (built, wrt), sizes = build_with_sizes(before, after, scope, facts, {}, wrt_nodes=wrt_nodes)
+    b, a = _linear_sums(built.before), _linear_sums(built.after)
+    for eq in (b, a):
+        if isinstance(eq, sp.Equality):
+            l, r = eq.lhs, eq.rhs
+            if is_matrix(l) and is_matrix(r) and l.shape != r.shape:
+                return Outcome(UNDECIDED, None, "an equation whose sides have different shapes")
+    shapes = []
+    for eq in (b, a):
+        side = eq.lhs if isinstance(eq, sp.Equality) else eq
+        shapes.append(side.shape if is_matrix(side) else (1, 1))
+    if shapes[0] != shapes[1]:
+        return Outcome(UNDECIDED, None, "the two equations have different shapes "
+                       f"({_shape_text(sp.ZeroMatrix(*shapes[0]), built)} and {_shape_text(sp.ZeroMatrix(*shapes[1]), built)})")
+    wrt_syms = tuple(w for w in wrt if not is_matrix(w) or True)
+    v = check_pair(b, a, relation, wrt=wrt_syms, assumptions=assumptions_for(built, facts))
+    out = _verdict_of(v, built, sizes=sizes)
+    if out.verdict == WRONG and v.method is None:
+        # "divides by X^T X, which the assumptions do not make invertible": a missing hypothesis
+        return Outcome(UNDECIDED, None, out.reason)
+    return out
+
+
+def _linear_sums(eq):
+    """sum_i (mu - x_i) -> n mu - sum_i x_i on both sides of a scalar equation."""
+    if not isinstance(eq, sp.Equality) or is_matrix(eq.lhs) or is_matrix(eq.rhs):
+        return eq
+    try:
+        from derive.core.algebra import sum_linearity
+
+        return sp.Eq(sum_linearity(sp.expand(eq.lhs)), sum_linearity(sp.expand(eq.rhs)), evaluate=False)
+    except Exception:  # noqa: BLE001
+        return eq
+
+
+def _inequality(step, before, after, scope, facts) -> Outcome:
+    from derive.core.check import check_pair
+    from derive.core.derivation import Relation
+
+    (built, _), sizes = build_with_sizes(before, after, scope, facts, {})
+    b, a = built.before, built.after
+    rel = {"<": sp.StrictLessThan, "<=": sp.LessThan, ">": sp.StrictGreaterThan, ">=": sp.GreaterThan}[step.inequality]
+    try:
+        if is_matrix(b) or is_matrix(a):
+            from derive.verify.build import scalarize
+
+            b, a = scalarize(b), scalarize(a)
+        statement = rel(b, a, evaluate=False)
+    except Exception as exc:  # noqa: BLE001
+        return Outcome(UNDECIDED, None, f"cannot compare the two sides: {exc}")
+    v = check_pair(statement, statement, Relation.IMPLIES, assumptions=assumptions_for(built, facts))
+    out = _verdict_of(v, built, sizes=sizes)
+    if out.verdict == WRONG:
+        return Outcome(UNDECIDED, None, "the sign of the difference is not proved: " + out.reason)
+    return out
+
+
+# --- caution before "wrong" ---------------------------------------------------------------------
+
+
+def _caution(step, before, after, outcome: Outcome, facts) -> Outcome | None:
+    b_names, a_names = names_of(before), names_of(after)
+    b_terms, a_terms = opaque_terms(before), opaque_terms(after)
+    if b_terms != a_terms:
+        odd = sorted((b_terms ^ a_terms))[:3]
+        return Outcome(UNDECIDED, None, f"involves {', '.join(odd)}, which the document does not define here "
+                       f"(the plain check fails: {outcome.reason})", outcome.counterexample, outcome.difference)
+    vanished = {n for n in b_names - a_names if not n.startswith("fn:")} - bound_indices(before) - {"const"}
+    appeared = {n for n in a_names - b_names if not n.startswith("fn:")} - bound_indices(after) - {"const"}
+    if vanished and appeared:
+        return Outcome(UNDECIDED, None, f"replaces {', '.join(sorted(vanished))} by an expression in "
+                       f"{', '.join(sorted(appeared))}: a substitution this document did not state as a formula "
+                       f"(the plain check fails: {outcome.reason})", outcome.counterexample, outcome.difference)
+    if vanished and step.check == "equal":
+        value = _value_that_makes_it_hold(before, after, vanished, facts)
+        if value is not None:
+            return Outcome(UNDECIDED, None, f"holds if {value}: a value stated in the prose? "
+                           f"(the plain check fails: {outcome.reason})", outcome.counterexample, outcome.difference)
+    return None
+
+
+def _value_that_makes_it_hold(before, after, vanished, facts):
+    try:
+        (built, _), _ = build_with_sizes(before, after, (), facts, {})
+    except Exception:  # noqa: BLE001
+        return None
+    b, a = built.before, built.after
+    if is_matrix(b) or is_matrix(a):
+        return None
+    diff = sp.expand(b - a)
+    for name in vanished:
+        sym = built.namer.scalars.get(name)
+        if sym is None or not diff.has(sym):
+            continue
+        try:
+            sols = sp.solve(diff, sym)
+        except Exception:  # noqa: BLE001
+            continue
+        for s in sols:
+            if s.is_number:
+                return f"{name} = {s}"
+    return None

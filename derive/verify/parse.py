@@ -1,0 +1,1359 @@
+"""LaTeX (ML notation) -> expression tree, with the Lark grammar in ``latex.lark``. No eval.
+
+Two stages. The grammar turns a cell into *items*: atoms with their sub/superscripts, groups
+and commands with their arguments, operators. The reader below turns items into a tree
+(`derive.verify.nodes`), deciding what a grammar cannot: precedence, how far ``\\sum`` and
+``\\log`` reach, which ``name(...)`` is a function application, how bare ``|`` pair up.
+
+Where notation is ambiguous the reader takes a `Reading` (a few switches); the runner tries
+the alternatives before it calls a step wrong.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass, field, replace
+
+from derive.verify import nodes as N
+
+MAX_CELL_CHARS = 4000
+MAX_DEPTH = 40
+
+GREEK = {
+    "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta",
+    "vartheta", "iota", "kappa", "lambda", "mu", "nu", "xi", "omicron", "rho", "varrho",
+    "sigma", "varsigma", "tau", "upsilon", "phi", "varphi", "chi", "psi", "omega", "Gamma",
+    "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega", "ell",
+    "varpi",
+}
+UNICODE_GREEK = {
+    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ζ": "zeta",
+    "η": "eta", "θ": "theta", "ι": "iota", "κ": "kappa", "λ": "lambda", "μ": "mu", "ν": "nu",
+    "ξ": "xi", "ρ": "rho", "σ": "sigma", "τ": "tau", "υ": "upsilon", "φ": "phi", "χ": "chi",
+    "ψ": "psi", "ω": "omega", "Γ": "Gamma", "Δ": "Delta", "Θ": "Theta", "Λ": "Lambda",
+    "Σ": "Sigma", "Φ": "Phi", "Ψ": "Psi", "Ω": "Omega", "π": "pi", "∑": "sum", "∏": "prod",
+    "∇": "nabla", "∂": "partial", "∞": "infty", "ℓ": "ell", "·": "cdot", "×": "times",
+    "−": "-", "≤": "le", "≥": "ge", "≈": "approx", "∝": "propto", "⊤": "top",
+}
+FUNCTION_WORDS = {
+    "log": "log", "ln": "log", "exp": "exp", "sin": "sin", "cos": "cos", "tan": "tan",
+    "tanh": "tanh", "sinh": "sinh", "cosh": "cosh", "det": "det", "tr": "tr", "Tr": "tr",
+    "trace": "tr", "sign": "sign", "sgn": "sign", "softmax": "softmax", "sigmoid": "sigmoid",
+    "diag": "diag", "lg": "log",
+}
+OPT_WORDS = {
+    "argmin": "argmin", "argmax": "argmax", "min": "min", "max": "max",
+    "minimize": "min", "maximize": "max", "minimise": "min", "maximise": "max",
+    "arg min": "argmin", "arg max": "argmax", "sup": "max", "inf": "min",
+}
+MERGED_WORDS = ("argmin", "argmax", "softmax", "sigmoid", "const", "log", "exp", "max", "min", "det", "ln")
+RELATIONS = {
+    "=": "=", "<": "<", ">": ">", "\\approx": "approx", "\\propto": "propto", "\\le": "<=",
+    "\\leq": "<=", "\\ge": ">=", "\\geq": ">=", "\\leqslant": "<=", "\\geqslant": ">=",
+    "\\iff": "iff", "\\Leftrightarrow": "iff", "\\Longleftrightarrow": "iff",
+    "\\Rightarrow": "implies", "\\implies": "implies", "\\Longrightarrow": "implies",
+    "\\equiv": "=", "\\simeq": "approx", "\\coloneqq": ":=", "\\triangleq": ":=",
+    "\\doteq": ":=", "\\ne": "!=", "\\neq": "!=", "\\sim": "sim", "\\in": "in",
+    "\\to": "to", "\\rightarrow": "to", "\\mapsto": "to", "\\longrightarrow": "to",
+    "\\subset": "in", "\\subseteq": "in", "\\gets": "to", "\\leftarrow": "to",
+    "\\approxeq": "approx", "\\cong": "approx", "\\ll": "<", "\\gg": ">",
+}
+INDEX_LETTERS = set("ijklmnts")
+TRANSPOSE_MARKS = {"T", "\\top", "\\intercal", "\\mathsf{T}", "\\mathrm{T}", "\\textsf{T}", "\\text{T}", "t", "\\mathbf{T}", "\\trans", "\\textrm{T}", "\\mathit{T}"}
+FUNCTION_LETTERS = {"f", "g", "h", "p", "q", "P", "Q", "L", "J", "F", "G", "\\ell", "\\phi", "\\psi", "\\pi_", "l", "E"}
+DENSITY_NAMES = {"\\mathcal{N}": "normal", "N": "normal", "Normal": "normal", "Laplace": "laplace",
+                 "\\mathrm{Laplace}": "laplace", "\\text{Laplace}": "laplace", "\\mathcal{L}aplace": "laplace",
+                 "\\operatorname{Laplace}": "laplace", "\\mathrm{Lap}": "laplace", "Lap": "laplace"}
+UNREADABLE = {
+    "\\cdots": "an ellipsis (\\cdots) stands for terms that are not written",
+    "\\dots": "an ellipsis (\\dots) stands for terms that are not written",
+    "\\ldots": "an ellipsis (\\ldots) stands for terms that are not written",
+    "\\vdots": "an ellipsis stands for terms that are not written",
+    "\\ddots": "an ellipsis stands for terms that are not written",
+    "\\int": "integrals are not read",
+    "\\oint": "integrals are not read",
+    "\\lim": "limits are not read",
+    "\\forall": "a quantifier is a statement, not an expression",
+    "\\exists": "a quantifier is a statement, not an expression",
+    "\\pm": "\\pm stands for two expressions",
+    "\\mp": "\\mp stands for two expressions",
+    "\\cap": "set operations are not read",
+    "\\cup": "set operations are not read",
+    "\\setminus": "set operations are not read",
+    "\\circ": "function composition is not read",
+    "\\otimes": "Kronecker products are not read",
+    "\\odot": "elementwise products are not read",
+    "\\oplus": "direct sums are not read",
+    "\\land": "logic is not read",
+    "\\lor": "logic is not read",
+    "\\neg": "logic is not read",
+}
+PRODUCT_OPS = {"\\cdot", "\\times", "*", "\\ast"}
+DIFFERENTIAL_LETTERS = set("fxyzwtuvLJ")
+
+
+class ParseError(ValueError):
+    """A cell that the grammar or the reader cannot read; says where and what was expected."""
+
+    def __init__(self, message: str, pos: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.pos = pos
+
+    def __str__(self) -> str:
+        return self.message if self.pos is None else f"{self.message} (at character {self.pos + 1})"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """Switches for notation that people write both ways.
+
+    fn_scope: how far \\log(...)^N goes: "group" (just the group), "product" (the rest of the
+    product). sum_scope: how far \\sum reaches over + and -: "index" (while the terms use the
+    summation index), "narrow" (one product), "wide" (to the end).
+    """
+
+    fn_scope: str = "group"
+    sum_scope: str = "index"
+
+
+@dataclass(frozen=True)
+class Notation:
+    """What the document declares: names that are functions, matrices, vectors, scalars."""
+
+    functions: frozenset = frozenset()
+    not_functions: frozenset = frozenset()
+
+
+# --- items ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Item:
+    kind: str
+    text: str
+    pos: int
+    end: int
+    scripts: list = field(default_factory=list)
+    body: list | None = None
+    args: list = field(default_factory=list)
+    close: str = ""
+
+    def sub(self):
+        for k, v in self.scripts:
+            if k == "sub":
+                return v
+        return None
+
+    def sup(self):
+        for k, v in self.scripts:
+            if k == "sup":
+                return v
+        return None
+
+    def primes(self) -> int:
+        return sum(1 for k, _ in self.scripts if k == "prime")
+
+
+@functools.lru_cache(maxsize=1)
+def _lark():
+    from lark import Lark
+
+    path = os.path.join(os.path.dirname(__file__), "latex.lark")
+    with open(path, encoding="utf-8") as fh:
+        grammar = fh.read()
+    return Lark(grammar, parser="lalr", lexer="contextual", propagate_positions=True,
+                maybe_placeholders=False)
+
+
+def _check_size(text: str) -> None:
+    if len(text) > MAX_CELL_CHARS:
+        raise ParseError(
+            f"formula has {len(text)} characters, more than the {MAX_CELL_CHARS} read per cell; "
+            "split it into rows with \\\\"
+        )
+    depth = 0
+    deepest = 0
+    for ch in text:
+        if ch in "{([":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "})]":
+            depth -= 1
+    if deepest > MAX_DEPTH:
+        raise ParseError(
+            f"formula nests brackets {deepest} deep, more than the {MAX_DEPTH} read; "
+            "simplify the formula"
+        )
+
+
+def items_of(text: str) -> list[Item]:
+    """Lex and parse `text` with the grammar; return the top-level items."""
+    from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+
+    _check_size(text)
+    try:
+        tree = _lark().parse(text)
+    except UnexpectedCharacters as exc:
+        raise ParseError(f"unexpected character {text[exc.pos_in_stream]!r}", exc.pos_in_stream) from None
+    except UnexpectedToken as exc:
+        tok = exc.token
+        if tok.type == "$END":
+            raise ParseError("formula ends early: a group or command is not closed", len(text)) from None
+        raise ParseError(f"unexpected {str(tok)!r}: unbalanced braces or a misplaced symbol",
+                         tok.start_pos) from None
+    except UnexpectedEOF:
+        raise ParseError("formula ends early: a group or command is not closed", len(text)) from None
+    except LarkError as exc:  # pragma: no cover - other grammar errors
+        raise ParseError(f"cannot read the formula: {type(exc).__name__}") from None
+    except RecursionError:
+        raise ParseError("formula nests too deeply") from None
+    return _seq(tree.children[0])
+
+
+def _tok_item(tok, kind=None) -> Item:
+    t = tok.type
+    text = str(tok)
+    if kind is None:
+        kind = {
+            "LETTER": "letter", "DIGIT": "digit", "UNICODE": "unicode", "CMD": "cmd",
+            "TEXT": "text", "BAR": "bar", "DBAR": "dbar",
+        }.get(t, "op")
+    if t == "UNICODE" and text in UNICODE_GREEK:
+        name = UNICODE_GREEK[text]
+        if name in ("-",):
+            return Item("op", "-", tok.start_pos, tok.end_pos)
+        kind, text = "cmd", "\\" + name
+    if t == "BAR" and text != "|":
+        text = "|"
+    if t == "DBAR":
+        text = "\\|"
+    return Item(kind, text, tok.start_pos, tok.end_pos)
+
+
+def _seq(tree) -> list[Item]:
+    out = []
+    for child in tree.children:
+        if child.data == "operator":
+            out.append(_tok_item(child.children[0], "op"))
+        else:
+            out.append(_scripted(child))
+    return out
+
+
+def _scripted(tree) -> Item:
+    base = _atom(tree.children[0])
+    for script in tree.children[1:]:
+        first = script.children[0]
+        if first.type == "PRIME":
+            base.scripts.append(("prime", None))
+        else:
+            kind = "sub" if first.type == "SUB" else "sup"
+            base.scripts.append((kind, _atom(script.children[1])))
+        base.end = max(base.end, script.meta.end_pos if not script.meta.empty else base.end)
+    return base
+
+
+def _atom(node) -> Item:
+    from lark import Token
+
+    if isinstance(node, Token):
+        return _tok_item(node)
+    data = node.data
+    meta = node.meta
+    pos, end = meta.start_pos, meta.end_pos
+    if data in ("curly", "paren", "bracket"):
+        return Item("group", data, pos, end, body=_seq(node.children[0]))
+    if data == "set_group":
+        return Item("group", "set", pos, end, body=_seq(node.children[1]))
+    if data in ("lvert", "lnorm"):
+        kind = "abs" if data == "lvert" else "norm"
+        return Item(kind, data, pos, end, body=_seq(node.children[1]))
+    if data == "delimited":
+        opener = str(node.children[1])
+        closer = str(node.children[4])
+        inner = _seq(node.children[2])
+        if opener in ("|", "\\vert", "\\lvert") and closer in ("|", "\\vert", "\\rvert"):
+            return Item("abs", "left", pos, end, body=inner)
+        if opener in ("\\|", "\\Vert", "\\lVert") and closer in ("\\|", "\\Vert", "\\rVert"):
+            return Item("norm", "left", pos, end, body=inner)
+        kinds = {"(": "paren", "[": "bracket", "\\{": "set", ".": "paren"}
+        return Item("group", kinds.get(opener, "paren"), pos, end, body=inner, close=closer)
+    if data == "cmd1":
+        return Item("cmd1", str(node.children[0]).replace(" ", ""), pos, end, args=[_atom(node.children[1])])
+    if data == "cmd2":
+        return Item("cmd2", str(node.children[0]), pos, end,
+                    args=[_atom(node.children[1]), _atom(node.children[2])])
+    if data == "sqrt":
+        if len(node.children) == 3:
+            return Item("sqrt", "sqrt", pos, end, body=_seq(node.children[1]), args=[_atom(node.children[2])])
+        return Item("sqrt", "sqrt", pos, end, args=[_atom(node.children[1])])
+    if data == "environment":
+        begin = str(node.children[0])
+        end_tok = str(node.children[2])
+        name = begin[begin.index("{") + 1 : -1]
+        end_name = end_tok[end_tok.index("{") + 1 : -1]
+        if name != end_name:
+            raise ParseError(f"\\begin{{{name}}} is closed by \\end{{{end_name}}}", pos)
+        return Item("env", name, pos, end, body=_seq(node.children[1]))
+    if data == "scripted":  # pragma: no cover - grammar keeps scripts outside atoms
+        return _scripted(node)
+    raise ParseError(f"cannot read {data}", pos)  # pragma: no cover
+
+
+# --- names --------------------------------------------------------------------------------------
+
+
+def plain(items) -> str | None:
+    """The item sequence as a name (letters, digits, Greek, text, fonts), or None."""
+    if isinstance(items, Item):
+        items = [items]
+    parts = []
+    for it in items:
+        if it.scripts:
+            inner = plain([Item(it.kind, it.text, it.pos, it.end, body=it.body, args=it.args)])
+            if inner is None:
+                return None
+            for k, v in it.scripts:
+                if k == "prime":
+                    inner += "'"
+                    continue
+                sv = plain(v)
+                if sv is None:
+                    return None
+                inner += ("_" if k == "sub" else "^") + "{" + sv + "}"
+            parts.append(inner)
+            continue
+        if it.kind in ("letter", "digit"):
+            parts.append(it.text)
+        elif it.kind == "cmd" and it.text[1:] in GREEK:
+            parts.append(it.text)
+        elif it.kind == "cmd" and it.text in ("\\ast", "\\star", "\\prime", "\\top", "\\dagger", "\\infty"):
+            parts.append(it.text)
+        elif it.kind == "text":
+            parts.append(_text_content(it.text))
+        elif it.kind == "cmd1":
+            inner = plain(it.args[0]) if it.args else ""
+            if inner is None:
+                return None
+            cmd = it.text
+            if cmd in ("\\mathrm", "\\operatorname", "\\operatorname*", "\\mathit", "\\mathnormal", "\\textrm"):
+                parts.append(inner)
+            else:
+                parts.append(f"{cmd}{{{inner}}}")
+        elif it.kind == "group" and it.text == "curly":
+            inner = plain(it.body)
+            if inner is None:
+                return None
+            parts.append(inner)
+        elif it.kind == "op" and it.text in (",", "*"):
+            parts.append(it.text)
+        elif it.kind == "group" and it.text == "paren":
+            inner = plain(it.body)
+            if inner is None:
+                return None
+            parts.append("(" + inner + ")")
+        else:
+            return None
+    return "".join(parts)
+
+
+def _text_content(token_text: str) -> str:
+    start = token_text.index("{") + 1
+    return token_text[start:-1].strip()
+
+
+# --- the reader --------------------------------------------------------------------------------
+
+
+class _Cursor:
+    def __init__(self, items: list[Item]):
+        self.items = items
+        self.i = 0
+
+    @property
+    def done(self) -> bool:
+        return self.i >= len(self.items)
+
+    def peek(self, k: int = 0) -> Item | None:
+        j = self.i + k
+        return self.items[j] if j < len(self.items) else None
+
+    def take(self) -> Item:
+        it = self.items[self.i]
+        self.i += 1
+        return it
+
+
+def _is_op(it: Item | None, *texts) -> bool:
+    return it is not None and it.kind == "op" and (not texts or it.text in texts)
+
+
+def _is_cmd(it: Item | None, *names) -> bool:
+    return it is not None and it.kind == "cmd" and it.text in names
+
+
+def _is_sign(it) -> bool:
+    return _is_op(it, "+", "-")
+
+
+def _opt_kind(it: Item | None) -> str | None:
+    """argmin / argmax / min / max written any of the usual ways, else None."""
+    it = _unwrap(it)
+    if it is None:
+        return None
+    if it.kind == "cmd" and it.text in ("\\argmin", "\\argmax", "\\min", "\\max", "\\sup", "\\inf"):
+        return OPT_WORDS[it.text[1:]]
+    if it.kind == "word" and it.text in OPT_WORDS:
+        return OPT_WORDS[it.text]
+    if it.kind == "text":
+        content = _text_content(it.text).strip().lower()
+        if content in OPT_WORDS:
+            return OPT_WORDS[content]
+    if it.kind == "cmd1" and it.text in ("\\operatorname", "\\operatorname*", "\\mathrm", "\\text", "\\mathop"):
+        name = plain(_unwrap(it.args[0])) if it.args else None
+        if name and name.replace(" ", "").replace("\\,", "") in OPT_WORDS:
+            return OPT_WORDS[name.replace(" ", "")]
+    if it.kind == "cmd2" and it.text in ("\\underset", "\\overset"):
+        below = _opt_kind(it.args[1])
+        return below
+    return None
+
+
+def _unwrap(it: Item | None) -> Item | None:
+    while it is not None and it.kind == "group" and it.text == "curly" and it.body and len(it.body) == 1 \
+            and not it.scripts:
+        it = it.body[0]
+    return it
+
+
+def _function_word(it: Item | None) -> str | None:
+    it = _unwrap(it)
+    if it is None:
+        return None
+    if it.kind == "cmd" and it.text[1:] in FUNCTION_WORDS:
+        return FUNCTION_WORDS[it.text[1:]]
+    if it.kind == "word" and it.text in FUNCTION_WORDS:
+        return FUNCTION_WORDS[it.text]
+    if it.kind == "cmd1" and it.text in ("\\mathrm", "\\operatorname", "\\operatorname*", "\\text"):
+        arg = _unwrap(it.args[0]) if it.args else None
+        if arg is not None and arg.kind == "cmd" and arg.text[1:] in FUNCTION_WORDS:
+            return FUNCTION_WORDS[arg.text[1:]]
+        name = plain(arg) if arg is not None else None
+        if name in FUNCTION_WORDS:
+            return FUNCTION_WORDS[name]
+    return None
+
+
+class Reader:
+    def __init__(self, reading: Reading = Reading(), notation: Notation = Notation()):
+        self.reading = reading
+        self.notation = notation
+        self.ambiguous: set[str] = set()  # which switches of the reading mattered
+        self.depth = 0
+
+    # -- entry points --
+    def expression(self, items: list[Item]) -> N.Node:
+        items = self._prepare(items)
+        if not items:
+            raise ParseError("empty expression")
+        cur = _Cursor(items)
+        node = self._additive(cur)
+        if not cur.done:
+            it = cur.peek()
+            raise ParseError(f"unexpected {it.text!r} after a complete expression", it.pos)
+        return node
+
+    # -- preparation: numbers, words, bars --
+    def _prepare(self, items: list[Item]) -> list[Item]:
+        items = self._numbers(items)
+        items = self._words(items)
+        items = self._arg_opt(items)
+        items = self._differentials(items)
+        items = self._bars(items)
+        return items
+
+    def _numbers(self, items):
+        out = []
+        i = 0
+        while i < len(items):
+            it = items[i]
+            if it.kind == "digit" or (it.kind == "op" and it.text == "." and i + 1 < len(items)
+                                       and items[i + 1].kind == "digit" and not items[i + 1].scripts
+                                       and (not out or out[-1].kind != "number")):
+                text = it.text
+                end = it.end
+                scripts = list(it.scripts)
+                j = i + 1
+                while not scripts and j < len(items):
+                    nxt = items[j]
+                    if nxt.kind == "digit" and nxt.pos == end:
+                        text += nxt.text
+                        scripts = list(nxt.scripts)
+                        end = nxt.end
+                        j += 1
+                    elif (nxt.kind == "op" and nxt.text == "." and "." not in text and j + 1 < len(items)
+                          and items[j + 1].kind == "digit" and nxt.pos == end and items[j + 1].pos == nxt.end):
+                        text += "."
+                        end = nxt.end
+                        j += 1
+                    else:
+                        break
+                if text.startswith("."):
+                    text = "0" + text
+                out.append(Item("number", text, it.pos, end, scripts=scripts))
+                i = j
+                continue
+            out.append(it)
+            i += 1
+        return out
+
+    def _words(self, items):
+        out = []
+        i = 0
+        while i < len(items):
+            it = items[i]
+            if it.kind == "letter" and not it.scripts:
+                merged = None
+                for word in MERGED_WORDS:
+                    n = len(word)
+                    chunk = items[i : i + n]
+                    if len(chunk) == n and all(c.kind == "letter" for c in chunk) and "".join(
+                        c.text for c in chunk
+                    ) == word and all(not c.scripts for c in chunk[:-1]) and all(
+                        chunk[k + 1].pos == chunk[k].end for k in range(n - 1)
+                    ):
+                        merged = Item("word", word, it.pos, chunk[-1].end, scripts=list(chunk[-1].scripts))
+                        break
+                if merged is not None:
+                    out.append(merged)
+                    i += len(merged.text)
+                    continue
+            out.append(it)
+            i += 1
+        return out
+
+    def _arg_opt(self, items):
+        """\\arg\\min_x reads as one operator."""
+        out = []
+        for it in items:
+            if (out and out[-1].kind == "cmd" and out[-1].text == "\\arg" and not out[-1].scripts
+                    and it.kind == "cmd" and it.text in ("\\min", "\\max")):
+                prev = out.pop()
+                out.append(Item("cmd", "\\arg" + it.text[1:], prev.pos, it.end, scripts=list(it.scripts)))
+                continue
+            out.append(it)
+        return out
+
+    def _differentials(self, items):
+        """d theta (a perturbation) reads as one name when d is followed by a Greek letter."""
+        out = []
+        i = 0
+        while i < len(items):
+            it = items[i]
+            nxt = items[i + 1] if i + 1 < len(items) else None
+            prev = out[-1] if out else None
+            if (
+                it.kind == "letter" and it.text == "d" and not it.scripts and nxt is not None
+                and "d" not in self.notation.not_functions
+                and not (prev is not None and prev.kind in ("letter", "number") and prev.end == it.pos)
+                and (
+                    (nxt.kind == "cmd" and nxt.text[1:] in GREEK and nxt.pos <= it.end + 1)
+                    or (nxt.kind == "letter" and nxt.text in DIFFERENTIAL_LETTERS and nxt.pos == it.end)
+                )
+            ):
+                out.append(Item("letter", "d" + nxt.text, it.pos, nxt.end, scripts=list(nxt.scripts)))
+                i += 2
+                continue
+            out.append(it)
+            i += 1
+        return out
+
+    def _bars(self, items):
+        """Pair bare | and \\| into absolute values and norms; a lone one means 'given'."""
+        # two adjacent bars are a norm bar: ||x||
+        merged = []
+        for it in items:
+            if (it.kind == "bar" and merged and merged[-1].kind == "bar" and not merged[-1].scripts
+                    and merged[-1].end == it.pos):
+                prev = merged.pop()
+                merged.append(Item("dbar", "\\|", prev.pos, it.end, scripts=list(it.scripts)))
+                continue
+            merged.append(it)
+        items = merged
+        for kind, made in (("dbar", "norm"), ("bar", "abs")):
+            items = self._pair(items, kind, made)
+        return items
+
+    def _pair(self, items, kind, made):
+        positions = [k for k, it in enumerate(items) if it.kind == kind]
+        if not positions:
+            return items
+        out = []
+        open_at = None
+        for k, it in enumerate(items):
+            if it.kind != kind:
+                if open_at is None:
+                    out.append(it)
+                continue
+            if open_at is None:
+                prev = items[k - 1] if k > 0 else None
+                can_close_later = any(items[j].kind == kind for j in range(k + 1, len(items)))
+                if can_close_later and (prev is None or prev.kind != "op" or True):
+                    open_at = k
+                    continue
+                out.append(Item("mid", it.text, it.pos, it.end))
+                continue
+            inner = items[open_at + 1 : k]
+            if not inner:
+                # "||" already merged; an empty pair is an error
+                raise ParseError("empty |...|", it.pos)
+            out.append(Item(made, "bars", items[open_at].pos, it.end, scripts=list(it.scripts), body=inner))
+            open_at = None
+        if open_at is not None:
+            out.append(Item("mid", items[open_at].text, items[open_at].pos, items[open_at].end))
+            out.extend(items[open_at + 1 :])
+        return out
+
+    # -- additive level --
+    def _additive(self, cur: _Cursor) -> N.Node:
+        self.depth += 1
+        if self.depth > 200:
+            raise ParseError("formula nests too deeply")
+        try:
+            return self._additive_inner(cur)
+        finally:
+            self.depth -= 1
+
+    def _additive_inner(self, cur: _Cursor) -> N.Node:
+        kind = _opt_kind(cur.peek())
+        if kind is not None:
+            return self._opt(cur, kind)
+        terms: list[tuple[int, N.Node]] = []
+        sign = 1
+        while _is_sign(cur.peek()):
+            if cur.take().text == "-":
+                sign = -sign
+        if cur.done:
+            raise ParseError("a sign with nothing after it")
+        terms.append((sign, self._term(cur)))
+        while _is_sign(cur.peek()):
+            sign = 1
+            while _is_sign(cur.peek()):
+                if cur.take().text == "-":
+                    sign = -sign
+            if cur.done:
+                raise ParseError("a sign with nothing after it")
+            if _opt_kind(cur.peek()) is not None:
+                raise ParseError("argmin/argmax in the middle of an expression", cur.peek().pos)
+            terms.append((sign, self._term(cur)))
+        terms = self._absorb_into_sums(terms)
+        nodes = [t if s > 0 else N.Neg(t) for s, t in terms]
+        return nodes[0] if len(nodes) == 1 else N.Add(tuple(nodes))
+
+    def _absorb_into_sums(self, terms):
+        """\\sum_i a_i + b_i reads as \\sum_i (a_i + b_i) when b_i uses the index."""
+        out = []
+        k = 0
+        while k < len(terms):
+            sign, term = terms[k]
+            big = _last_bigop(term)
+            k += 1
+            if big is None:
+                out.append((sign, term))
+                continue
+            absorbed = []
+            while k < len(terms):
+                nxt_sign, nxt = terms[k]
+                uses = big.index in _free_index_names(nxt)
+                if uses:
+                    self.ambiguous.add("sum_scope")
+                take = {"index": uses, "wide": True, "narrow": False}[self.reading.sum_scope]
+                if not take:
+                    break
+                absorbed.append(nxt if nxt_sign > 0 else N.Neg(nxt))
+                k += 1
+            if absorbed:
+                new_body = N.Add((big.body, *absorbed))
+                term = _replace_last_bigop(term, replace(big, body=new_body))
+            out.append((sign, term))
+        return out
+
+    def _opt(self, cur: _Cursor, kind: str) -> N.Node:
+        it = cur.take()
+        wrt_items = None
+        if it.kind == "cmd2":  # \underset{theta}{argmin}
+            wrt_items = [it.args[0]]
+            sub = it.args[1].sub()
+        else:
+            sub = it.sub()
+        if it.kind == "cmd" and it.text == "\\arg":
+            pass
+        if sub is not None:
+            wrt_items = [sub]
+        wrt: tuple = ()
+        if wrt_items:
+            wrt = self._opt_variables(wrt_items)
+        if cur.done:
+            raise ParseError(f"{kind} with nothing to optimise", it.pos)
+        body = self._additive(cur)
+        return N.Opt(kind, wrt, body)
+
+    def _opt_variables(self, items) -> tuple:
+        flat = []
+        for it in items:
+            if it.kind == "group" and it.text == "curly":
+                flat.extend(it.body)
+            else:
+                flat.append(it)
+        pieces: list[list[Item]] = [[]]
+        for it in flat:
+            if _is_op(it, ",", ";"):
+                pieces.append([])
+            elif it.kind == "cmd" and RELATIONS.get(it.text) == "in":
+                break
+            else:
+                pieces[-1].append(it)
+        out = []
+        for piece in pieces:
+            if piece:
+                out.append(self.expression(piece))
+        return tuple(out)
+
+    # -- multiplicative level --
+    def _term(self, cur: _Cursor) -> N.Node:
+        factors: list[N.Node] = []
+        dot = False
+        while not cur.done:
+            it = cur.peek()
+            if _is_sign(it):
+                if not factors:
+                    raise ParseError("unexpected sign", it.pos)
+                break
+            if it.kind == "op" or it.kind == "mid":
+                if it.text in PRODUCT_OPS:
+                    cur.take()
+                    dot = dot or it.text == "\\cdot"
+                    if cur.done or _is_sign(cur.peek()):
+                        if cur.done:
+                            raise ParseError("a product sign with nothing after it", it.pos)
+                    continue
+                if it.text == "/":
+                    cur.take()
+                    if not factors or cur.done:
+                        raise ParseError("a division with a side missing", it.pos)
+                    den = self._factor(cur)
+                    factors[-1] = N.Div(factors[-1], den)
+                    continue
+                if it.text == "!" and factors:
+                    cur.take()
+                    factors[-1] = N.Call("factorial", (factors[-1],))
+                    continue
+                if it.text == "." and cur.i == len(cur.items) - 1:
+                    cur.take()  # a sentence's full stop
+                    break
+                if it.text == "," and cur.i == len(cur.items) - 1:
+                    cur.take()
+                    break
+                raise ParseError(f"unexpected {it.text!r} inside an expression", it.pos)
+            if it.kind == "cmd" and it.text in PRODUCT_OPS:
+                cur.take()
+                dot = dot or it.text == "\\cdot"
+                if cur.done:
+                    raise ParseError("a product sign with nothing after it", it.pos)
+                if _is_sign(cur.peek()):
+                    sign_item = cur.take()
+                    inner = self._term(cur)
+                    factors.append(N.Neg(inner) if sign_item.text == "-" else inner)
+                    break
+                continue
+            if _opt_kind(it) is not None:
+                raise ParseError("argmin/argmax in the middle of a product", it.pos)
+            factors.append(self._factor(cur))
+        if not factors:
+            raise ParseError("expected a term", cur.peek().pos if cur.peek() else None)
+        if len(factors) == 1:
+            return factors[0]
+        return N.Mul(tuple(factors), dot)
+
+    def _rest_of_term(self, cur: _Cursor, what: str, pos: int) -> N.Node:
+        if cur.done or _is_sign(cur.peek()):
+            if not cur.done and cur.peek().text == "-":
+                cur.take()
+                return N.Neg(self._term(cur))
+            raise ParseError(f"{what} with nothing after it", pos)
+        return self._term(cur)
+
+    # -- factors --
+    def _factor(self, cur: _Cursor) -> N.Node:
+        it = cur.take()
+        k = it.kind
+        if k == "number":
+            return self._scripts(N.Num(it.text), it)
+        if k in ("letter", "unicode", "text", "word") or (k == "cmd" and it.text[1:] in GREEK) or k == "cmd1":
+            return self._named(cur, it)
+        if k == "cmd":
+            fw = _function_word(it)
+            if fw is not None:
+                return self._function(cur, it, fw)
+            return self._command(cur, it)
+        if k == "group":
+            return self._group(cur, it)
+        if k == "abs":
+            inner = self.expression(it.body)
+            sub = it.sub()
+            if sub is not None:  # |v|_2^2 written with single bars: a norm
+                node = N.Norm(inner, plain(sub) or "2")
+                sup = it.sup()
+                return N.Pow(node, self._script_value(sup)) if sup is not None else node
+            return self._scripts(N.Call("abs", (inner,)), it)
+        if k == "norm":
+            inner = self.expression(it.body)
+            sub = it.sub()
+            p = plain(sub) if sub is not None else "2"
+            node = N.Norm(inner, p or "2")
+            sup = it.sup()
+            if sup is not None:
+                node = N.Pow(node, self._script_value(sup))
+            return node
+        if k == "cmd2":
+            return self._cmd2(cur, it)
+        if k == "sqrt":
+            arg = self._arg(it.args[0])
+            if it.body:
+                node = N.Pow(arg, N.Div(N.Num("1"), self.expression(it.body)))
+            else:
+                node = N.Call("sqrt", (arg,))
+            return self._scripts(node, it)
+        if k == "env":
+            return self._scripts(self._environment(it), it)
+        if k == "mid":
+            raise ParseError("a lone | (read as 'given') outside a function's arguments", it.pos)
+        raise ParseError(f"unexpected {it.text!r}", it.pos)
+
+    def _arg(self, item: Item) -> N.Node:
+        """A command argument (one atom, or a braced group) as an expression."""
+        if item.kind == "group" and item.text == "curly":
+            return self._scripts(self.expression(item.body), item)
+        return self.expression([item])
+
+    def _script_value(self, item: Item) -> N.Node:
+        if item.kind == "group" and item.text == "curly":
+            return self.expression(item.body)
+        return self.expression([replace(item, scripts=[])]) if not item.scripts else self.expression([item])
+
+    def _scripts(self, node: N.Node, it: Item) -> N.Node:
+        """Apply superscripts (power, transpose, inverse) of a non-name item."""
+        for kind, value in it.scripts:
+            if kind == "sub":
+                raise ParseError("a subscript on an expression that is not a name", it.pos)
+            if kind == "prime":
+                raise ParseError("a prime on an expression that is not a function", it.pos)
+            node = self._superscript(node, value)
+        return node
+
+    def _superscript(self, node: N.Node, value: Item) -> N.Node:
+        mark = plain(value)
+        if mark in TRANSPOSE_MARKS and mark != "t":
+            return N.Transpose(node)
+        if mark is not None and mark.replace(" ", "") in ("-T", "-\\top", "-\\intercal"):
+            return N.Transpose(N.Pow(node, N.Num("-1")))
+        if mark in ("\\ast", "*", "\\star", "\\dagger", "\\prime"):
+            raise ParseError(f"superscript {mark} on an expression", value.pos)
+        return N.Pow(node, self._script_value(value))
+
+    def _named(self, cur: _Cursor, it: Item) -> N.Node:
+        """A name with its scripts: symbol, indexed quantity, function application, e^x."""
+        k = it.kind
+        if k == "cmd1" and it.text in ("\\underbrace", "\\overbrace", "\\boxed", "\\cancel", "\\bcancel"):
+            body = self._arg(it.args[0])
+            scripts = [(kk, v) for kk, v in it.scripts
+                       if not ((it.text == "\\underbrace" and kk == "sub") or (it.text == "\\overbrace" and kk == "sup"))]
+            return self._scripts(body, replace(it, scripts=scripts))
+        if k == "cmd1" and it.text == "\\mathbb":
+            name = plain(it.args[0])
+            if name == "E":
+                raise ParseError("expectations (\\mathbb{E}) are not read", it.pos)
+            raise ParseError(f"\\mathbb{{{name}}} is a set, not a value", it.pos)
+        fw = _function_word(it)
+        if fw is not None:
+            return self._function(cur, it, fw)
+        if k == "word":
+            if it.text == "const":
+                return self._scripts(N.Sym("const"), it)
+            raise ParseError(f"unexpected word {it.text!r}", it.pos)
+        base = self._base_name(it)
+        if base is None:
+            raise ParseError("cannot read this name", it.pos)
+        if base == "const" or base.lower() in ("constant", "const.", "c.", "const"):
+            return N.Sym("const")
+        if base in ("e",) and it.sup() is not None and it.sub() is None:
+            return N.Call("exp", (self._script_value(it.sup()),))
+        if base == "\\pi":
+            node: N.Node = N.Const("pi")
+            return self._power_scripts(node, it)
+        if base == "\\infty":
+            return N.Const("oo")
+        sub = it.sub()
+        sup = it.sup()
+        primes = it.primes()
+        # derivative order f^{(n)}
+        deriv_order = None
+        if sup is not None and sup.kind == "group" and sup.text == "curly" and len(sup.body) == 1 \
+                and sup.body[0].kind == "group" and sup.body[0].text == "paren":
+            inner = plain(sup.body[0].body)
+            if inner is not None and (inner.isdigit() or inner in ("n", "k")):
+                deriv_order = inner
+        nxt = cur.peek()
+        is_call = nxt is not None and nxt.kind == "group" and nxt.text == "paren" and self._function_like(base, it, nxt)
+        if is_call:
+            group = cur.take()
+            args, given = self._call_args(group)
+            params = ()
+            if sub is not None:
+                params = (self._script_name_node(sub),)
+            name = base
+            family = DENSITY_NAMES.get(base)
+            if family is not None:
+                return self._after_call(self._density(family, args, given, group), group)
+            if deriv_order is not None:
+                primes = -1  # a derivative of unknown order: opaque, distinct from f
+                name = base + "^{(" + deriv_order + ")}"
+            node = N.Apply(name, tuple(args), tuple(given), params, primes)
+            if sup is not None and deriv_order is None:
+                node = self._superscript(node, sup)
+            return self._after_call(node, group)
+        # not a call: symbol, possibly indexed
+        node = self._symbol(base, sub, sup, it)
+        if primes:
+            raise ParseError("a prime on a name that is not applied to arguments", it.pos)
+        return node
+
+    def _after_call(self, node, group: Item):
+        for kind, value in group.scripts:
+            if kind == "sub":
+                raise ParseError("a subscript after a function's arguments", group.pos)
+            if kind == "sup":
+                node = self._superscript(node, value)
+        return node
+
+    def _power_scripts(self, node, it):
+        for kind, value in it.scripts:
+            if kind == "sup":
+                node = self._superscript(node, value)
+            else:
+                raise ParseError("unexpected script", it.pos)
+        return node
+
+    def _base_name(self, it: Item) -> str | None:
+        bare = replace(it, scripts=[])
+        return plain(bare)
+
+    def _script_name_node(self, sub: Item) -> N.Node:
+        try:
+            return self._script_value(sub)
+        except ParseError:
+            return N.Sym(plain(sub) or "?")
+
+    def _symbol(self, base: str, sub: Item | None, sup: Item | None, it: Item) -> N.Node:
+        node: N.Node
+        decoration = ""
+        power = sup
+        if sup is not None:
+            mark = plain(sup)
+            if mark in ("\\ast", "*", "\\star", "\\dagger", "\\prime", "'"):
+                decoration = "^{" + mark + "}"
+                power = None
+            elif mark is not None and mark.startswith("(") and mark.endswith(")") and sub is None:
+                inner = sup.body[0].body if (sup.kind == "group" and sup.text == "curly") else sup.body
+                node = N.Indexed(base, (self.expression(inner),))
+                return node
+        if sub is not None:
+            index = self._index_of(sub)
+            if index is not None and not decoration:
+                node = N.Indexed(base, index)
+            else:
+                sname = plain(sub)
+                if sname is None:
+                    raise ParseError("cannot read this subscript as an index or a name", sub.pos)
+                node = N.Sym(base + decoration + "_{" + sname + "}")
+        else:
+            node = N.Sym(base + decoration)
+        if power is not None:
+            node = self._superscript(node, power)
+        return node
+
+    def _index_of(self, sub: Item) -> tuple | None:
+        """The indices of a subscript that reads as an index (i, k+1, 0, ij), else None."""
+        items = sub.body if (sub.kind == "group" and sub.text == "curly") else [sub]
+        if not items:
+            return None
+        for x in items:
+            if x.scripts:
+                return None
+            if x.kind == "letter" and x.text in INDEX_LETTERS:
+                continue
+            if x.kind == "digit" or (x.kind == "op" and x.text in ("+", "-")):
+                continue
+            if x.kind == "op" and x.text == ",":
+                continue
+            return None
+        letters = [x for x in items if x.kind == "letter"]
+        has_op = any(x.kind == "op" and x.text in ("+", "-") for x in items)
+        if len(letters) >= 2 and not has_op and not any(x.kind == "op" for x in items):
+            return tuple(N.Sym(x.text) for x in letters)
+        pieces: list[list[Item]] = [[]]
+        for x in items:
+            if x.kind == "op" and x.text == ",":
+                pieces.append([])
+            else:
+                pieces[-1].append(x)
+        try:
+            return tuple(self.expression(p) for p in pieces if p)
+        except ParseError:
+            return None
+
+    def _function_like(self, base: str, it: Item, group: Item) -> bool:
+        if base in self.notation.not_functions:
+            return False
+        if base in self.notation.functions:
+            return True
+        if base in DENSITY_NAMES:
+            return True
+        sup = it.sup()
+        if sup is not None:
+            mark = plain(sup)
+            if not (mark and mark.startswith("(") and mark.endswith(")")):
+                return False
+        if it.primes():
+            return True
+        letter = base.split("_")[0]
+        if base in FUNCTION_LETTERS or letter in FUNCTION_LETTERS:
+            return True
+        if it.kind in ("text", "cmd1") and base.startswith("\\mathcal"):
+            return True
+        if it.kind == "text" or (it.kind == "cmd1" and it.text in ("\\mathrm", "\\operatorname", "\\operatorname*")):
+            return len(base) > 1
+        if any(x.kind in ("mid", "bar", "dbar") or _is_op(x, ";") or (x.kind == "cmd" and x.text == "\\mid")
+               for x in group.body or []):
+            return True
+        return False
+
+    def _call_args(self, group: Item):
+        body = self._bars(self._differentials(self._words(self._numbers(group.body or []))))
+        pieces: list[list[Item]] = [[]]
+        given_from = None
+        for x in body:
+            if _is_op(x, ","):
+                pieces.append([])
+            elif _is_op(x, ";") or x.kind == "mid" or (x.kind == "cmd" and x.text == "\\mid") or x.kind == "dbar":
+                if given_from is None:
+                    given_from = len(pieces)
+                pieces.append([])
+            else:
+                pieces[-1].append(x)
+        nodes = []
+        for p in pieces:
+            if not p:
+                raise ParseError("an empty argument", group.pos)
+            nodes.append(self._expression_prepared(p))
+        if given_from is None:
+            return nodes, []
+        return nodes[:given_from], nodes[given_from:]
+
+    def _expression_prepared(self, items):
+        cur = _Cursor(items)
+        node = self._additive(cur)
+        if not cur.done:
+            it = cur.peek()
+            raise ParseError(f"unexpected {it.text!r} in an argument", it.pos)
+        return node
+
+    def _density(self, family, args, given, group) -> N.Node:
+        if given:
+            if len(args) != 1:
+                raise ParseError("a density written as N(x | mean, variance) takes one point", group.pos)
+            return N.Density(family, args[0], tuple(given))
+        if len(args) == 2:
+            return N.Density(family, None, tuple(args))
+        if len(args) == 3:
+            return N.Density(family, args[0], tuple(args[1:]))
+        raise ParseError(f"a {family} density takes a mean and a scale", group.pos)
+
+    def _function(self, cur: _Cursor, it: Item, fn: str) -> N.Node:
+        base = None
+        power = None
+        for kind, value in it.scripts:
+            if kind == "sub":
+                base = self._script_value(value)
+            elif kind == "sup":
+                power = value
+            else:
+                raise ParseError("a prime on a function word", it.pos)
+        nxt = cur.peek()
+        if nxt is not None and nxt.kind == "group" and nxt.text in ("paren", "bracket", "curly", "set") \
+                and not (nxt.text == "curly" and not nxt.body):
+            group = cur.take()
+            arg = self._group(cur, group, in_function=True)
+            follows = not cur.done and not _is_sign(cur.peek()) and not (
+                cur.peek().kind == "op" and cur.peek().text not in PRODUCT_OPS
+            ) and not (cur.peek().kind == "cmd" and cur.peek().text in PRODUCT_OPS)
+            if follows:
+                self.ambiguous.add("fn_scope")
+                if self.reading.fn_scope == "product":
+                    rest = self._term(cur)
+                    arg = N.Mul((arg, rest))
+        else:
+            arg = self._rest_of_term(cur, f"\\{fn}", it.pos)
+        if fn == "log" and base is not None:
+            node: N.Node = N.Div(N.Call("log", (arg,)), N.Call("log", (base,)))
+        else:
+            node = N.Call(fn, (arg,))
+        if power is not None:
+            mark = plain(power)
+            if mark in ("-1",):
+                raise ParseError(f"\\{fn}^{{-1}} (an inverse function) is not read", it.pos)
+            node = N.Pow(node, self._script_value(power))
+        return node
+
+    def _group(self, cur: _Cursor, it: Item, in_function: bool = False) -> N.Node:
+        body = it.body or []
+        if not body:
+            if it.text == "curly":
+                raise ParseError("an empty group {}", it.pos)
+            raise ParseError("empty brackets", it.pos)
+        if any(_is_op(x, ",") for x in body):
+            if it.text in ("paren", "bracket") and not in_function:
+                pieces: list[list[Item]] = [[]]
+                for x in body:
+                    if _is_op(x, ","):
+                        pieces.append([])
+                    else:
+                        pieces[-1].append(x)
+                if all(pieces):
+                    row = tuple(self.expression(p) for p in pieces)
+                    return self._scripts(N.Matrix((row,)), it)
+            raise ParseError("a tuple (a, b) is not a value here", it.pos)
+        inner = self.expression(body)
+        return self._scripts(inner, it)
+
+    def _command(self, cur: _Cursor, it: Item) -> N.Node:
+        name = it.text
+        if name in ("\\sum", "\\prod"):
+            return self._bigop(cur, it, name[1:])
+        if name == "\\nabla":
+            return self._nabla(cur, it)
+        if name in ("\\pi", "\\infty"):
+            node: N.Node = N.Const("pi" if name == "\\pi" else "oo")
+            return self._power_scripts(node, it)
+        if name in UNREADABLE:
+            raise ParseError(UNREADABLE[name], it.pos)
+        if name in RELATIONS:
+            raise ParseError(f"a relation {name} inside an expression", it.pos)
+        if name == "\\partial":
+            raise ParseError("a lone \\partial (write \\frac{\\partial f}{\\partial x})", it.pos)
+        if name in ("\\arg",):
+            raise ParseError("\\arg without \\min or \\max", it.pos)
+        if name in ("\\ell", "\\imath", "\\jmath", "\\hbar"):
+            return self._named(cur, replace(it, kind="letter", text=name))
+        if name == "\\mid":
+            raise ParseError("\\mid outside a function's arguments", it.pos)
+        raise ParseError(f"unknown command {name}", it.pos)
+
+    def _bigop(self, cur: _Cursor, it: Item, op: str) -> N.Node:
+        sub, sup = it.sub(), it.sup()
+        index = None
+        lo = hi = None
+        if sub is not None:
+            items = sub.body if (sub.kind == "group" and sub.text == "curly") else [sub]
+            eq = next((k for k, x in enumerate(items) if _is_op(x, "=")), None)
+            if eq is not None:
+                index = plain(items[:eq])
+                lo = self.expression(items[eq + 1 :])
+            else:
+                membership = next((k for k, x in enumerate(items) if x.kind == "cmd" and x.text == "\\in"), None)
+                index = plain(items if membership is None else items[:membership])
+        if not index or not _is_simple_index(index):
+            raise ParseError(f"\\{op} needs an index such as _{{i=1}}", it.pos)
+        if sup is not None:
+            hi = self._script_value(sup)
+        body = self._rest_of_term(cur, f"\\{op}", it.pos)
+        return N.BigOp(op, index, lo, hi, body)
+
+    def _nabla(self, cur: _Cursor, it: Item) -> N.Node:
+        wrt = None
+        order = 1
+        for kind, value in it.scripts:
+            if kind == "sub":
+                wrt = self._script_value(value)
+            elif kind == "sup":
+                mark = plain(value)
+                if mark != "2":
+                    raise ParseError("\\nabla^k for k other than 2", it.pos)
+                order = 2
+        if cur.done or _is_sign(cur.peek()):
+            raise ParseError("\\nabla with nothing after it", it.pos)
+        body = self._factor(cur)
+        outer = []
+        while isinstance(body, (N.Transpose, N.Pow)) and isinstance(
+            body.arg if isinstance(body, N.Transpose) else body.base, (N.Apply, N.Sym, N.Indexed, N.Transpose, N.Pow)
+        ):
+            outer.append(body)
+            body = body.arg if isinstance(body, N.Transpose) else body.base
+        node: N.Node = N.Grad(body, wrt, order)
+        for wrap in reversed(outer):
+            node = N.Transpose(node) if isinstance(wrap, N.Transpose) else N.Pow(node, wrap.exp)
+        return node
+
+    def _cmd2(self, cur: _Cursor, it: Item) -> N.Node:
+        name = it.text
+        if name in ("\\frac", "\\dfrac", "\\tfrac", "\\cfrac"):
+            num, den = it.args
+            deriv = self._derivative(cur, num, den, it)
+            if deriv is not None:
+                return deriv
+            return self._scripts(N.Div(self._arg(num), self._arg(den)), it)
+        if name in ("\\binom", "\\dbinom", "\\tbinom"):
+            return self._scripts(N.Call("binomial", (self._arg(it.args[0]), self._arg(it.args[1]))), it)
+        if name in ("\\underset", "\\overset", "\\stackrel"):
+            if _opt_kind(it) is not None:
+                raise ParseError("argmin/argmax in the middle of an expression", it.pos)
+            return self._scripts(self._arg(it.args[1]), it)
+        raise ParseError(f"unknown command {name}", it.pos)  # pragma: no cover
+
+    def _derivative(self, cur, num: Item, den: Item, it: Item):
+        nitems = num.body if (num.kind == "group" and num.text == "curly") else [num]
+        ditems = den.body if (den.kind == "group" and den.text == "curly") else [den]
+        if not nitems or not ditems:
+            return None
+        first = nitems[0]
+        is_d = lambda x: (x.kind == "cmd" and x.text == "\\partial") or (x.kind == "letter" and x.text == "d") or (
+            x.kind == "cmd1" and x.text == "\\mathrm" and plain(x.args[0]) == "d")  # noqa: E731
+        if not is_d(first) or not is_d(ditems[0]):
+            if first.kind == "letter" and first.text.startswith("d\\") and ditems[0].kind == "letter" and ditems[0].text.startswith("d\\"):
+                pass
+            else:
+                return None
+        order = 1
+        sup = first.sup()
+        if sup is not None:
+            try:
+                order = int(plain(sup) or "1")
+            except ValueError:
+                raise ParseError("a derivative of symbolic order", it.pos) from None
+        wrt_items = ditems[1:]
+        if not wrt_items:
+            return None
+        last = wrt_items[-1]
+        if last.sup() is not None:
+            wrt_items = wrt_items[:-1] + [replace(last, scripts=[s for s in last.scripts if s[0] != "sup"])]
+        wrt = self.expression(wrt_items)
+        rest = nitems[1:]
+        if rest:
+            body = self.expression(rest)
+        else:
+            nxt = cur.peek()
+            if nxt is not None and nxt.kind == "group" and nxt.text in ("paren", "bracket", "curly"):
+                body = self._group(cur, cur.take())
+            else:
+                body = self._rest_of_term(cur, "a derivative", it.pos)
+        node = N.Deriv(body, wrt, order)
+        return self._scripts(node, it)
+
+    def _environment(self, it: Item) -> N.Node:
+        name = it.name if hasattr(it, "name") else it.text
+        if name in ("bmatrix", "pmatrix", "matrix", "Bmatrix", "smallmatrix", "array"):
+            body = list(it.body or [])
+            if name == "array" and body and body[0].kind == "group" and body[0].text == "curly":
+                body = body[1:]
+            rows: list[list[list[Item]]] = [[[]]]
+            for x in body:
+                if x.kind == "op" and x.text == "\\\\":
+                    rows.append([[]])
+                elif x.kind == "op" and x.text in ("&", "\\&"):
+                    rows[-1].append([])
+                else:
+                    rows[-1][-1].append(x)
+            rows = [r for r in rows if any(cell for cell in r)]
+            if not rows:
+                raise ParseError("an empty matrix", it.pos)
+            width = len(rows[0])
+            if any(len(r) != width for r in rows):
+                raise ParseError("matrix rows of different lengths", it.pos)
+            return N.Matrix(tuple(tuple(self.expression(c) for c in r) for r in rows))
+        if name == "cases":
+            raise ParseError("a case distinction (cases) is not read", it.pos)
+        raise ParseError(f"the environment {name} is not read", it.pos)
+
+
+def _is_simple_index(name: str) -> bool:
+    return name.isalpha() and len(name) <= 2 or name in ("\\ell",)
+
+
+def _last_bigop(node):
+    if isinstance(node, N.BigOp):
+        return node
+    if isinstance(node, N.Mul) and node.factors:
+        return _last_bigop(node.factors[-1])
+    if isinstance(node, N.Neg):
+        return _last_bigop(node.arg)
+    return None
+
+
+def _replace_last_bigop(node, new):
+    if isinstance(node, N.BigOp):
+        return new
+    if isinstance(node, N.Mul):
+        return N.Mul(node.factors[:-1] + (_replace_last_bigop(node.factors[-1], new),), node.dot)
+    if isinstance(node, N.Neg):
+        return N.Neg(_replace_last_bigop(node.arg, new))
+    return node  # pragma: no cover
+
+
+def _free_index_names(node: N.Node) -> set:
+    """Index names used in `node` outside any sum that binds them."""
+    out: set = set()
+
+    def visit(n, bound):
+        if isinstance(n, N.Indexed):
+            for idx in n.indices:
+                for m in idx.walk():
+                    if isinstance(m, N.Sym) and m.name not in bound:
+                        out.add(m.name)
+            return
+        if isinstance(n, N.BigOp):
+            for part in (n.lo, n.hi):
+                if part is not None:
+                    visit(part, bound)
+            visit(n.body, bound | {n.index})
+            return
+        if isinstance(n, N.Sym) and n.name in INDEX_LETTERS and n.name not in bound:
+            out.add(n.name)
+        for c in n.children():
+            visit(c, bound)
+
+    visit(node, frozenset())
+    return out
+
+
+# --- public helpers ------------------------------------------------------------------------------
+
+
+def read(text: str, reading: Reading = Reading(), notation: Notation = Notation()) -> N.Node:
+    """Parse one expression (no relations) from LaTeX text."""
+    return Reader(reading, notation).expression(items_of(text))
+
+
+def relation_of(it: Item) -> str | None:
+    """The relation an item stands for (=, approx, propto, <=, implies...), or None."""
+    if it.kind == "op" and it.text in ("=", "<", ">"):
+        return RELATIONS[it.text]
+    if it.kind == "cmd" and it.text in RELATIONS:
+        return RELATIONS[it.text]
+    if it.kind == "cmd2" and it.text in ("\\overset", "\\stackrel"):
+        top = it.args[1]
+        inner = top.body if (top.kind == "group" and top.text == "curly") else [top]
+        if len(inner) == 1 and relation_of(inner[0]) == "=":
+            return ":="
+    return None

@@ -1,0 +1,453 @@
+"""Chains -> the steps to check, in document order, with what the document said before them.
+
+The plan keeps three things as it walks the document: facts (declarations, ``X \\in
+\\mathbb{R}^{n \\times d}``, ``\\sigma > 0``), definitions of functions (``f(x) = x^2``, ``p(\\theta)
+\\sim \\mathcal{N}(0, \\lambda^{-1} I)``) and the last value given to a name (so ``J(w) = ...`` in
+one block continues from ``J(w) = ...`` in the block before).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from derive.verify import nodes as N
+from derive.verify.build import apply_key, find_definition, render
+from derive.verify.extract import Document
+from derive.verify.parse import Notation
+from derive.verify.segment import (
+    Chain,
+    Member,
+    chains_of_block,
+    decoration_base,
+    harvest_fact,
+    is_zero,
+    name_like,
+    unknowns_of,
+)
+from derive.verify.shapes import MATRIX, VECTOR, Facts, parse_declarations
+
+RELATION_TEXT = {
+    "=": "=", "approx": "\\approx", "propto": "\\propto", "<=": "\\le", ">=": "\\ge", "<": "<",
+    ">": ">", "iff": "\\iff", "implies": "\\implies", ":=": ":=",
+}
+
+
+@dataclass
+class Planned:
+    """One step to report: where it is, what it claims, and what the checker needs."""
+
+    line: int
+    source: str
+    relation: str  # as written: "=", "\\approx", "\\propto", ...
+    check: str  # equal | same_minimiser | max_to_min | iff | implies | inequality | approx |
+    #             definition | condition | unparsed | proportional | value_of_optimum
+    before: N.Node | None = None
+    after: N.Node | None = None
+    before_text: str = ""
+    wrt: tuple = ()
+    reason: str = ""
+    scope_nodes: tuple = ()
+    definitions: dict = field(default_factory=dict)
+    block: int = 0
+    before_items: list | None = None
+    after_items: list | None = None
+    inequality: str = ""
+    column: int | None = None
+    facts: Facts | None = None
+
+
+@dataclass
+class Plan:
+    steps: list = field(default_factory=list)
+    facts: Facts = field(default_factory=Facts)
+    notation: Notation = field(default_factory=Notation)
+
+
+def plan_document(doc: Document) -> Plan:
+    declared = Facts()
+    for d in doc.declarations:
+        declared = declared.merged(parse_declarations(d.text))
+    notation = Notation(frozenset(declared.functions), frozenset(declared.not_functions))
+    # first pass: every block (display and inline) -> chains, harvested facts
+    all_blocks = sorted(
+        [(b.offset, b, True) for b in doc.blocks] + [(b.offset, b, False) for b in doc.inline if b not in doc.blocks],
+        key=lambda t: t[0],
+    )
+    harvested = Facts()
+    parsed = []
+    snapshots = []
+    for index, (_, block, display) in enumerate(all_blocks):
+        bc = chains_of_block(doc, block, index, notation)
+        parsed.append((bc, display))
+        for chain in bc.chains:
+            for kind, names, value in harvest_fact(chain):
+                if kind == "shape":
+                    for name in names:
+                        if value == ():
+                            harvested.kinds.setdefault(name, "scalar")
+                        elif value[1] == 1:
+                            harvested.kinds[name] = VECTOR
+                        else:
+                            harvested.kinds[name] = MATRIX
+                elif kind in ("positive", "nonnegative"):
+                    getattr(harvested, kind).update(names)
+        # what the document has stated so far (a statement holds from where it is made on)
+        snapshots.append(_copy_facts(harvested).merged(declared))
+    planner = _Planner(doc, declared)
+    boundaries = list(doc.sections)
+    for (bc, display), facts in zip(parsed, snapshots):
+        while boundaries and boundaries[0] <= bc.block.offset:
+            boundaries.pop(0)
+            planner.new_section()
+        planner.facts = facts
+        planner.block(bc, display)
+    return Plan(planner.steps, declared, notation)
+
+
+def _copy_facts(f: Facts) -> Facts:
+    return Facts().merged(f)
+
+
+class _Planner:
+    def __init__(self, doc: Document, facts: Facts):
+        self.doc = doc
+        self.facts = facts
+        self.steps: list[Planned] = []
+        self.definitions: dict = {}
+        self.values: dict = {}  # render(name) -> node
+        self.unknowns: tuple = ()
+        self.last_equation = None  # (node lhs, node rhs, line, block index, end line)
+
+    def new_section(self) -> None:
+        """A heading or a rule: names may mean something else from here on."""
+        self.values = {}
+        self.definitions = {}
+        self.unknowns = ()
+
+    # -- context --
+    def _record_definition(self, lhs: N.Node, rhs: N.Node, require_mention: bool = True) -> bool:
+        """f(x) = body: remember body for later applications of f (parameters: names or x_i)."""
+        if not isinstance(lhs, N.Apply) or lhs.primes != 0:
+            return False
+        params = []
+        for a in lhs.args + lhs.given:
+            if isinstance(a, (N.Sym, N.Indexed)):
+                params.append(a)
+            else:
+                return False
+        names = set()
+        for p in params:
+            names.add(p.name if isinstance(p, N.Sym) else p.base)
+            if isinstance(p, N.Indexed) and any(isinstance(n, N.Sym) and n.name == p.base for n in rhs.walk()) \
+                    and not any(n == p for n in rhs.walk()):
+                return False  # p(x_i) defined by a formula in x: a slip, not a definition to use
+        if (require_mention and not _mentions_any(rhs, names)) or _has_apply(rhs, lhs.fn) or isinstance(rhs, N.Opt):
+            return False
+        if _mixes_name_and_indexed(rhs):
+            return False  # x next to x_i: most likely a slip in the formula; do not build on it
+        if isinstance(rhs, N.Density) and rhs.x is None:
+            return False
+        entries = [e for e in self.definitions.get(apply_key(lhs), []) if e[0] != tuple(params)]
+        self.definitions[apply_key(lhs)] = entries + [(tuple(params), rhs)]
+        return True
+
+    def _defined(self, node) -> bool:
+        found = find_definition(self.definitions, node)
+        return found is not None and (found[0] == node.args + node.given or found[0] == node.args)
+
+    def _define_from_chain(self, lhs: N.Node, members) -> None:
+        """Of a chain L(theta) = A = B = ..., keep the first member that is fully written out."""
+        candidates = [m.node for m in members if m.node is not None and not is_zero(m.node)
+                      and not isinstance(m.node, N.Opt)]
+        known = lambda n: all(  # noqa: E731
+            find_definition(self.definitions, x) is not None for x in n.walk() if isinstance(x, N.Apply)
+        )
+        for choose, mention in ((lambda n: not _has_any_apply(n), True), (known, True),
+                                (lambda n: not _has_any_apply(n), False), (known, False)):
+            for c in candidates:
+                if choose(c) and self._record_definition(lhs, c, require_mention=mention):
+                    return
+
+    def _distribution(self, subject: N.Node, law: N.Node) -> None:
+        """theta ~ N(0, s^2): p(theta) is that density."""
+        if not isinstance(law, N.Density) or law.x is not None:
+            return
+        if isinstance(subject, N.Apply):
+            point = subject.args[0] if subject.args else None
+            if point is None or not isinstance(point, (N.Sym, N.Indexed)):
+                return
+            density = N.Density(law.family, point, law.params)
+            self._record_definition(subject, density)
+            return
+        if isinstance(subject, (N.Sym, N.Indexed)):
+            for fn in ("p", "P", "\\mathrm{p}", "\\mathrm{P}"):
+                app = N.Apply(fn, (subject,))
+                if isinstance(subject, N.Sym):
+                    self._record_definition(app, N.Density(law.family, subject, law.params))
+
+    # -- blocks --
+    def block(self, bc, display: bool) -> None:
+        chains = bc.chains
+        nodes = []
+        for chain in chains:
+            for m in chain.members:
+                if m is not None and m.node is not None:
+                    nodes.append(m.node)
+        for chain in chains:
+            if chain.error is None and len(chain.members) == 2 and chain.relations == ["sim"]:
+                left, right = chain.members
+                if left.node is not None and right.node is not None:
+                    self._distribution(left.node, right.node)
+        if not display:
+            # inline math: only facts and function definitions, never steps
+            for chain in chains:
+                if chain.error is None and chain.relations and chain.relations[0] in ("=", ":=") \
+                        and chain.members and chain.members[0].node is not None \
+                        and isinstance(chain.members[0].node, N.Apply) and len(chain.members) >= 2 \
+                        and chain.members[1].node is not None and len(chain.members) == 2:
+                    self._record_definition(chain.members[0].node, chain.members[1].node)
+            return
+        for n in nodes:
+            found = unknowns_of(n)
+            if found:
+                self.unknowns = found
+        previous_equation = None
+        for k, chain in enumerate(chains):
+            if chain.error is not None:
+                self.steps.append(Planned(chain.error_line, chain.error_text, "", "unparsed",
+                                          reason=chain.error, block=bc.index))
+                previous_equation = None
+                continue
+            if chain.is_fact or not chain.members:
+                previous_equation = None
+                continue
+            previous_equation = self.chain(chain, bc, nodes, previous_equation)
+
+    def chain(self, chain: Chain, bc, nodes, previous_equation):
+        members, relations = chain.members, chain.relations
+        # split at logical relations: A = B \implies C = D
+        groups: list[list] = [[members[0]]]
+        group_rel: list[list] = [[]]
+        logical: list[str] = []
+        for rel, m in zip(relations, members[1:]):
+            if rel in ("implies", "iff"):
+                groups.append([m])
+                group_rel.append([])
+                logical.append(rel)
+            else:
+                groups[-1].append(m)
+                group_rel[-1].append(rel)
+        if logical and all(len(g) == 2 and r == ["="] for g, r in zip(groups, group_rel)):
+            # a sequence of equations joined by implies/iff
+            eqs = [(g[0], g[1]) for g in groups]
+            if previous_equation is not None and eqs:
+                self._equation_step(previous_equation, eqs[0], "iff", bc, nodes)
+            for (a, b), rel in zip(zip(eqs, eqs[1:]), logical):
+                self._equation_step(a, b, rel, bc, nodes)
+            return eqs[-1]
+        if logical:
+            # objectives or mixed: treat implies/iff as steps between members
+            for i, rel in enumerate(relations):
+                self._step(members, i, rel, bc, nodes, chain)
+            return None
+        single_equation = len(members) == 2 and relations == ["="]
+        first = members[0]
+        if single_equation and first.node is not None and members[1].node is not None \
+                and not name_like(first.node) and previous_equation is not None:
+            self._equation_step(previous_equation, (members[0], members[1]), "iff", bc, nodes)
+            return (members[0], members[1])
+        for i, rel in enumerate(relations):
+            self._step(members, i, rel, bc, nodes, chain)
+        # remember the value of a named left side
+        if first.node is not None and name_like(first.node) and relations and relations[0] in ("=", ":="):
+            last = None
+            for m in members[1:]:
+                if m.node is not None and not is_zero(m.node):
+                    last = m.node
+            if last is not None and _linkable(first.node):
+                self.values[render(first.node)] = last
+            if isinstance(first.node, N.Apply) and not self._defined(first.node):
+                self._define_from_chain(first.node, members[1:])
+        if single_equation or (relations and relations[-1] == "=" and members[-1].node is not None and is_zero(members[-1].node)):
+            if len(members) >= 2 and members[-2].node is not None:
+                return (members[-2], members[-1])
+        return None
+
+    def _equation_step(self, before_eq, after_eq, rel, bc, nodes):
+        (a, b), (c, d) = before_eq, after_eq
+        line = c.line
+        source = f"{c.text} = {d.text}"
+        bad = next((m for m in (a, b, c, d) if m.node is None), None)
+        if bad is not None:
+            self.steps.append(Planned(line, source, RELATION_TEXT[rel], "unparsed",
+                                      reason=_member_reason(bad), block=bc.index))
+            return
+        before = N.Equation(a.node, "=", b.node)
+        after = N.Equation(c.node, "=", d.node)
+        wrt = self.unknowns
+        solved = decoration_base(c.node)
+        check = "iff"
+        if rel == "implies" and solved is not None:
+            after = N.Equation(solved, "=", d.node)
+            wrt = (solved,)
+            check = "implies"
+        elif rel == "implies" and isinstance(c.node, (N.Sym, N.Indexed)):
+            wrt = (c.node,)
+            check = "implies"
+        self.steps.append(Planned(
+            line, source, RELATION_TEXT[rel], check, before=before, after=after,
+            before_text=f"{a.text} = {b.text}", wrt=tuple(wrt), scope_nodes=tuple(nodes) + (before, after),
+            definitions=dict(self.definitions), block=bc.index, facts=self.facts,
+        ))
+
+    def _step(self, members, i, rel, bc, nodes, chain):
+        before_m: Member = members[i]
+        after_m: Member = members[i + 1]
+        line = after_m.line
+        source = f"{RELATION_TEXT.get(rel, rel)} {after_m.text}"
+        base = dict(line=line, source=source, relation=RELATION_TEXT.get(rel, rel), block=bc.index,
+                    before_text=before_m.text)
+        if after_m.node is None or before_m.node is None:
+            bad = after_m if after_m.node is None else before_m
+            self.steps.append(Planned(check="unparsed", reason=_member_reason(bad), **base))
+            return
+        before, after = before_m.node, after_m.node
+        if rel == ":=":
+            self.steps.append(Planned(check="definition", reason="a definition (:=): nothing to check", **base))
+            return
+        # the first step of a chain whose left side is a bare name
+        if i == 0 and name_like(before) and rel in ("=",) and not isinstance(before, N.Opt):
+            key = render(before)
+            previous = self.values.get(key) if _linkable(before) else None
+            if previous is not None and previous != after:
+                self._compare(previous, after, rel, base, nodes,
+                              note=f"continues from the earlier value of {key}")
+                return
+            self.steps.append(Planned(check="definition", reason=f"defines {key}: nothing to check", **base))
+            return
+        if i > 0 and rel == "=" and isinstance(before, N.Apply) and name_like(before) \
+                and not isinstance(after, N.Opt) and not _has_any_apply(after):
+            key = render(before)
+            self._define_from_chain(before, members[i + 1 :])
+            self.steps.append(Planned(check="definition", reason=f"defines {key}: nothing to check", **base))
+            return
+        if len(members) == 2 and rel in (">", ">=", "<", "<=") and isinstance(before, (N.Sym, N.Indexed)) \
+                and is_zero(after):
+            return  # a premise such as eta > 0
+        if rel == "=" and is_zero(after) and i == len(members) - 2 and not is_zero(before):
+            self.steps.append(Planned(
+                check="condition", reason="sets the expression to 0: an equation to solve, not an identity",
+                before=before, after=after, scope_nodes=tuple(nodes), definitions=dict(self.definitions), **base))
+            return
+        self._compare(before, after, rel, base, nodes, items=(before_m.items, after_m.items))
+
+    def _compare(self, before, after, rel, base, nodes, note: str = "", items=(None, None)):
+        defs = dict(self.definitions)
+        base = dict(base, facts=self.facts, before_items=items[0], after_items=items[1])
+        scope = tuple(nodes) + (before, after)
+        if isinstance(before, N.Opt) or isinstance(after, N.Opt):
+            b_obj, a_obj = _objective(before), _objective(after)
+            kinds = (_opt_kind(before), _opt_kind(after))
+            wrt = tuple(dict.fromkeys((before.wrt if isinstance(before, N.Opt) else ()) + (after.wrt if isinstance(after, N.Opt) else ())))
+            if not wrt:
+                wrt = _arguments(b_obj) + _arguments(a_obj)
+            if not wrt:
+                wrt = self.unknowns
+            if rel not in ("=", "propto", "iff", "implies", "approx"):
+                self.steps.append(Planned(check="undecided", reason="an inequality between optimisation problems", **base))
+                return
+            if "value" in kinds:
+                self.steps.append(Planned(check="undecided", reason="compares optimal values (min/max), not minimisers", **base))
+                return
+            check = "same_minimiser" if kinds[0] == kinds[1] or None in kinds else "max_to_min"
+            sense = kinds[0] or kinds[1]
+            self.steps.append(Planned(check=check, before=b_obj, after=a_obj, wrt=wrt, scope_nodes=scope,
+                                      definitions=defs, reason=note or ("argmax" if sense == "max" else "argmin"), **base))
+            return
+        check = {
+            "=": "equal", "approx": "approx", "propto": "proportional", "<=": "inequality",
+            ">=": "inequality", "<": "inequality", ">": "inequality", "iff": "iff", "implies": "implies",
+        }.get(rel, "undecided")
+        self.steps.append(Planned(check=check, before=before, after=after, scope_nodes=scope,
+                                  definitions=defs, inequality=rel if check == "inequality" else "",
+                                  reason=note, wrt=self.unknowns, **base))
+
+
+def _linkable(node) -> bool:
+    """Names whose earlier value a later 'name = ...' continues from: J(w), \\hat\\theta_{MAP}."""
+    if isinstance(node, N.Apply):
+        return True
+    if isinstance(node, N.Sym):
+        return "_{" in node.name or node.name.startswith(("\\hat", "\\widehat", "\\tilde")) or "^{" in node.name
+    return False
+
+
+def _arguments(node) -> tuple:
+    """theta of l(theta) when an objective is a named function of its variable."""
+    out = []
+    for n in node.walk():
+        if isinstance(n, N.Apply):
+            for a in n.args + n.given:
+                if isinstance(a, N.Sym) and a not in out and len(a.name) > 0:
+                    out.append(a)
+    return tuple(out[:1])
+
+
+def _member_reason(m: Member) -> str:
+    if m.error_offset is not None:
+        return f"{m.error} (column {m.error_offset - m.offset + 1} of '{m.text[:60]}')" if m.error_offset >= m.offset else m.error
+    return m.error or "cannot read"
+
+
+def _objective(node):
+    return node.body if isinstance(node, N.Opt) else node
+
+
+def _opt_kind(node):
+    if not isinstance(node, N.Opt):
+        return None
+    if node.kind in ("argmin",):
+        return "min"
+    if node.kind in ("argmax",):
+        return "max"
+    if node.kind in ("min", "max"):
+        # \min_x written for argmin is common in derivations of minimisers; \text{minimize} too
+        return node.kind
+    return "value"
+
+
+def _mixes_name_and_indexed(node) -> bool:
+    plain = {n.name for n in node.walk() if isinstance(n, N.Sym)}
+    bases = {n.base for n in node.walk() if isinstance(n, N.Indexed)}
+    return bool(plain & bases)
+
+
+def _mentions_any(node, names) -> bool:
+    for n in node.walk():
+        if isinstance(n, N.Sym) and n.name in names:
+            return True
+        if isinstance(n, N.Indexed) and n.base in names:
+            return True
+        if isinstance(n, N.Indexed):
+            for i in n.indices:
+                for m in i.walk():
+                    if isinstance(m, N.Sym) and m.name in names:
+                        return True
+    return False
+
+
+def _has_apply(node, fn) -> bool:
+    return any(isinstance(n, N.Apply) and n.fn == fn for n in node.walk())
+
+
+def _has_any_apply(node) -> bool:
+    return any(isinstance(n, (N.Apply,)) for n in node.walk())
+
+
+def apply_key_of(node):
+    return apply_key(node) if isinstance(node, N.Apply) else None
+
+
+def _only_self_reference(before, after) -> bool:
+    """x = x + 0 style restatements are checked; a name defined by an expression is not."""
+    return False
