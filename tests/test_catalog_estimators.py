@@ -22,11 +22,16 @@ from scipy import optimize, stats
 
 import derive
 from derive.catalog import estimators as est
-from derive.catalog.symbols import N, i, k, mu, n, p, rate, scale_b, sigma, x_
+from derive.catalog.symbols import N, i, k, mu, n, p, rate, sigma, x_
 from derive.core.check import INSTANTIATED, PASSED, SYMBOLIC, check_pair, prove_equal
 from derive.core.context import Context
 from derive.core.derivation import Assumption, Relation
-from tests.strategies import bernoulli_samples, exponential_samples, gaussian_samples, poisson_samples
+from tests.strategies import (
+    bernoulli_samples,
+    exponential_samples,
+    gaussian_samples,
+    poisson_samples,
+)
 
 SCALAR_IDS = ("gaussian-mle-mean", "gaussian-mle-variance", "bernoulli-mle", "laplace-mle",
               "poisson-mle", "exponential-mle")
@@ -56,7 +61,6 @@ def _evaluate(expr, data, scalars=None):
     expr = expr.replace(lambda e: isinstance(e, est.Median), lambda e: sp.Float(float(np.median(data)), 30))
 
     def numeric_sum(node):
-        (index, low, high), = node.limits
         body = node.function.replace(lambda e: isinstance(e, sp.Indexed), lambda e: u)
         fn = sp.lambdify([u, *scalars], body, "numpy")
         values = np.broadcast_to(fn(data, *scalars.values()), data.shape)
@@ -256,7 +260,7 @@ def test_laplace_maximises_the_likelihood(seed):
     below, above = np.sum(data < med), np.sum(data > med)
     condition = d.extras["location_condition"].xreplace({est.n_below: below, est.n_above: above, n: size})
     assert condition == sp.true
-    deviations = lambda m: np.sum(np.abs(data - m))  # noqa: E731
+    deviations = lambda m: np.sum(np.abs(data - m))
     m_best = _argmax(deviations, (data.min(), data.max()))
     assert deviations(med) == pytest.approx(deviations(m_best), rel=1e-9)
     if size % 2 == 1:
@@ -265,7 +269,7 @@ def test_laplace_maximises_the_likelihood(seed):
     b_best = _argmax(lambda b: -np.sum(stats.laplace.logpdf(data, med, b)), (1e-6, 50.0))
     assert b_hat == pytest.approx(b_best, rel=1e-6)
     assert _evaluate(d.extras["scale"], data, {mu: med}) == pytest.approx(b_hat, rel=1e-12)
-    nll = lambda q: -np.sum(stats.laplace.logpdf(data, q[0], np.exp(q[1])))  # noqa: E731
+    nll = lambda q: -np.sum(stats.laplace.logpdf(data, q[0], np.exp(q[1])))
     res = optimize.minimize(nll, x0=[np.mean(data), 0.0], method="Nelder-Mead",
                             options={"xatol": 1e-10, "fatol": 1e-12, "maxiter": 20000})
     assert nll([med, np.log(b_hat)]) <= res.fun + 1e-9
@@ -275,7 +279,7 @@ def test_laplace_median_is_not_the_mean():
     """A skewed sample: the mean is not a maximiser (the median condition fails there)."""
     data = np.array([0.0, 0.1, 0.2, 0.3, 10.0])
     med, mean = np.median(data), np.mean(data)
-    nll = lambda m: -np.sum(stats.laplace.logpdf(data, m, 1.0))  # noqa: E731
+    nll = lambda m: -np.sum(stats.laplace.logpdf(data, m, 1.0))
     assert nll(med) < nll(mean)
     cond = derive.get("laplace-mle").extras["location_condition"]
     at_mean = cond.xreplace({est.n_below: int(np.sum(data < mean)), est.n_above: int(np.sum(data > mean)), n: 5})

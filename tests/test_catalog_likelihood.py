@@ -19,9 +19,16 @@ from scipy import optimize, special, stats
 import derive
 from derive.catalog import likelihood as lk
 from derive.catalog.symbols import f_, i, n, scale_b, sigma, x_, y_
-from derive.core.check import FAILED, INSTANTIATED, PASSED, SYMBOLIC, check_pair, prove_equal
+from derive.core.check import (
+    FAILED,
+    INSTANTIATED,
+    PASSED,
+    SYMBOLIC,
+    check_pair,
+    prove_equal,
+)
 from derive.core.context import Context
-from derive.core.derivation import Assumption, Relation
+from derive.core.derivation import Relation
 
 IDS = ("log-likelihood-iid", "gaussian-nll-mse", "laplace-nll-mae", "mle-cross-entropy", "bernoulli-nll-bce")
 
@@ -42,7 +49,7 @@ def _sum_values(expr, arrays, scalars):
     stand_in = {base: sp.Symbol(f"_{base.label}") for base in arrays}
 
     def numeric_sum(node):
-        (index, low, high), = node.limits
+        (index, _low, _high), = node.limits
         body = node.function.replace(
             lambda e: isinstance(e, sp.Indexed) and e.indices == (index,),
             lambda e: stand_in[e.base],
@@ -155,9 +162,9 @@ def test_nll_and_loss_have_the_same_minimiser(seed):
     for name, scale, pdf in (("gaussian-nll-mse", sigma, stats.norm), ("laplace-nll-mae", scale_b, stats.laplace)):
         d = derive.get(name)
         loss = d.result.xreplace({f_[i]: c})
-        by_loss = optimize.minimize_scalar(lambda v: _sum_values(loss, {y_: y}, {c: v}),
+        by_loss = optimize.minimize_scalar(lambda v, loss=loss: _sum_values(loss, {y_: y}, {c: v}),
                                            bounds=(-5, 5), method="bounded", options={"xatol": 1e-10})
-        by_nll = optimize.minimize_scalar(lambda v: -np.sum(pdf.logpdf(y, v, 0.7)),
+        by_nll = optimize.minimize_scalar(lambda v, pdf=pdf: -np.sum(pdf.logpdf(y, v, 0.7)),
                                           bounds=(-5, 5), method="bounded", options={"xatol": 1e-10})
         expected = np.mean(y) if name == "gaussian-nll-mse" else np.median(y)
         assert by_loss.x == pytest.approx(by_nll.x, abs=1e-6)
@@ -235,13 +242,12 @@ def _support_sum(expr, counts, probs, size):
     K = lk.K
 
     def numeric_sum(node):
-        (index, low, high), = node.limits
+        (index, _low, _high), = node.limits
         total = 0.0
         for j, (c, q) in enumerate(zip(counts, probs), start=1):
             term = node.function.xreplace({index: j})
-            term = term.replace(lambda e: isinstance(e, sp.Indexed) and e.base == lk.counts,
-                                lambda e: sp.Integer(int(c)))
-            term = term.replace(lambda e: e.func == lk.density, lambda e: sp.Float(q, 30))
+            term = term.xreplace({lk.counts[j]: sp.Integer(int(c))})
+            term = term.replace(lambda e, q=q: e.func == lk.density, lambda e, q=q: sp.Float(q, 30))
             total += float(term.xreplace({n: size}))
         return sp.Float(total, 30)
 

@@ -24,7 +24,13 @@ from sympy.matrices.expressions.slice import MatrixSlice
 
 from derive.catalog.likelihood import gaussian_density, laplace_density, split_constant
 from derive.catalog.symbols import N, i, k, mu, n, p, rate, scale_b, sigma, x_
-from derive.core.algebra import _split_scale, is_matrix, log_rules, sum_linearity, use_symmetry
+from derive.core.algebra import (
+    _split_scale,
+    is_matrix,
+    log_rules,
+    sum_linearity,
+    use_symmetry,
+)
 from derive.core.derivation import (
     Assumption,
     Derivation,
@@ -77,7 +83,8 @@ class Median(sp.Function):
     nargs = 1
 
     def _latex(self, printer):
-        return r"\operatorname{median}(%s_1, \dots, %s_n)" % ((printer._print(self.args[0]),) * 2)
+        base = printer._print(self.args[0])
+        return rf"\operatorname{{median}}({base}_1, \dots, {base}_n)"
 
     def _numpycode(self, printer):
         return f"{printer._module_format('numpy.median')}({printer._print(self.args[0])})"
@@ -87,7 +94,7 @@ class SampleColumn(MatrixSlice):
     """Column i (1-based) of the data matrix D: the sample x_i in R^k."""
 
     def _latex(self, printer):
-        return "x_{%s}" % printer._print(self.colslice[0] + 1)
+        return f"x_{{{printer._print(self.colslice[0] + 1)}}}"
 
 
 def column(data, index):
@@ -336,7 +343,7 @@ def laplace_mle() -> Derivation:
     n_tied = n - n_below - n_above
     subdifferential = sp.Interval(n_below - n_above - n_tied, n_below - n_above + n_tied)
     median_condition = sp.And(sp.Le(n_below, n / 2), sp.Le(n_above, n / 2))
-    scale_steps, scale, score, curvature = _maximum_steps(loglik, b, concave=False)
+    scale_steps, scale, _score, _curvature = _maximum_steps(loglik, b, concave=False)
     location_steps = (
         max_to_min(deviations, "for every b > 0, maximising over mu is minimising the sum of "
                    "absolute deviations: multiply by -b and drop the terms free of mu",
@@ -513,7 +520,7 @@ def _trace_terms(expr, dX):
     for term in sp.Add.make_args(sp.expand(expr, deep=False)):
         coeff, rest = term.as_independent(sp.Trace, as_Add=False)
         if not isinstance(rest, sp.Trace):
-            raise ValueError(f"{term} is not a multiple of a trace")
+            raise ValueError(f"{term} is not a multiple of a trace")  # noqa: TRY004 - a bad value
         out += [(coeff * c, fs) for c, fs in _products(rest.arg, dX)]
     return out
 

@@ -38,7 +38,7 @@ z = sp.Symbol("z", real=True)
 label = sp.Symbol("y", real=True)
 
 
-class sigmoid(sp.Function):  # noqa: N801 - the usual lower-case name of the logistic function
+class sigmoid(sp.Function):
     """The logistic function sigma(z) = 1 / (1 + exp(-z)); sigma' = sigma (1 - sigma).
 
     Kept whole in symbolic work (so p = sigma(z) stays visible); at a rational number it
@@ -69,7 +69,7 @@ class sigmoid(sp.Function):  # noqa: N801 - the usual lower-case name of the log
         return (1 / (1 + sp.exp(-self.args[0])))._eval_evalf(prec)
 
     def _latex(self, printer):
-        return r"\sigma\left(%s\right)" % printer._print(self.args[0])
+        return rf"\sigma\left({printer._print(self.args[0])}\right)"
 
     def _numpycode(self, printer):
         return f"1/(1 + {printer._module_format('numpy.exp')}(-{printer._print(self.args[0])}))"
