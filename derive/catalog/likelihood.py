@@ -313,7 +313,7 @@ def bernoulli_nll_bce() -> Derivation:
     nll = -sp.log(sp.Product(pmf, (i, 1, n)))
     as_sum = log_rules(nll)
     bce = sum_into(as_sum / n)
-    per_sample = -(label * sp.log(sigmoid(z)) + (1 - label) * sp.log(1 - sigmoid(z)))
+    per_sample = (n * bce.function).xreplace({logit[i]: z, y_[i]: label})  # one summand, times n
     grad = sp.expand(per_sample.diff(z))
     steps = (
         definition(nll, "negative log-likelihood of n independent labels y_i in {0, 1} with "
@@ -322,8 +322,8 @@ def bernoulli_nll_bce() -> Derivation:
         equal(as_sum, "the log of a product is the sum of the logs; log(a^y) = y log a for a > 0"),
         same_minimiser(bce, "divide by n > 0: the binary cross-entropy (mean over the samples)",
                        wrt=(logit,), alpha=1 / n, beta=0, lhs=r"\mathrm{BCE}(z)"),
-        definition(per_sample, "one sample's term, a function of its logit z (label y)",
-                   lhs=r"\ell(z)"),
+        definition(per_sample, "one sample's term of the sum (times n), a function of its "
+                   "logit z with label y", lhs=r"\ell(z)"),
         gradient(grad, "sigma' = sigma (1 - sigma): the factors sigma and 1 - sigma cancel",
                  wrt=z, lhs=r"\frac{\partial \ell}{\partial z}"),
     )
