@@ -347,6 +347,11 @@ class Builder:
         if fn == "det":
             (a,) = args
             return sp.Determinant(a) if is_matrix(a) else a
+        if fn in ("binomial", "factorial"):
+            for a in args:
+                a = scalarize(a)
+                if a.is_Number and abs(a) > 1000:
+                    raise BuildError(f"{fn} of {a} is too large to check")
         if fn == "binomial":
             return sp.binomial(scalarize(args[0]), scalarize(args[1]))
         table = {

@@ -46,6 +46,7 @@ class Outcome:
     reason: str
     counterexample: dict | None = None
     difference: str | None = None
+    certain: bool = False  # no unknown function can rescue the step (a shape argument)
 
 
 # --- expanding definitions ---------------------------------------------------------------------
@@ -244,7 +245,7 @@ def judge(step, facts, notation) -> Outcome:
         outcome = _judge_expanded(step, before, after, scope, wrt_nodes, facts)
     except (BuildError, ShapeError) as exc:
         return Outcome(UNDECIDED, None, f"cannot check: {exc}")
-    if outcome.verdict == WRONG:
+    if outcome.verdict == WRONG and not outcome.certain:
         caution = _caution(step, before, after, outcome, facts)
         if caution is not None:
             return caution
@@ -602,6 +603,9 @@ def _objectives(step, before, after, scope, wrt_nodes, facts) -> Outcome:
             built.before, built.after = tame(b), tame(a)
             b2, a2, flat, explicit = _explicit(built, wrt)
             if not any(_depends(e, flat + opaque) for e in (b2, a2)):
+                # argmax_mu log P(X | theta) with P not written out: the unknown is the objective
+                opaque = tuple(_all_opaque(built))
+            if not any(_depends(e, flat + opaque) for e in (b2, a2)):
                 out = Outcome(UNDECIDED, None, "neither objective depends on the decision variables as written")
                 if first is None:
                     first = out
@@ -618,6 +622,14 @@ def _objectives(step, before, after, scope, wrt_nodes, facts) -> Outcome:
             if first is None or (first.verdict != WRONG and out.verdict == WRONG and not transform):
                 first = out
     return first or Outcome(UNDECIDED, None, "no check applied")
+
+
+def _all_opaque(built: Built):
+    out = []
+    for key, obj in built.namer.opaque.items():
+        if key[0] in ("scalar", "indexed") and isinstance(obj, (sp.Symbol, sp.IndexedBase)):
+            out.append(obj)
+    return out
 
 
 def _positive_as_exp(b, a, opaque, namer):
@@ -693,6 +705,12 @@ def _equations(step, before, after, scope, wrt_nodes, facts) -> Outcome:
         side = eq.lhs if isinstance(eq, sp.Equality) else eq
         shapes.append(side.shape if is_matrix(side) else (1, 1))
     if shapes[0] != shapes[1]:
+        if _derivative_dropped(before, after, shapes):
+            return Outcome(
+                WRONG, SYMBOLIC_SHAPES, certain=True, reason=
+                f"the equation before is a {_shape_text(sp.ZeroMatrix(*shapes[0]), built)} condition (a derivative "
+                "with respect to a vector), this one is a single number: the derivative was dropped",
+            )
         return Outcome(UNDECIDED, None, "the two equations have different shapes "
                        f"({_shape_text(sp.ZeroMatrix(*shapes[0]), built)} and {_shape_text(sp.ZeroMatrix(*shapes[1]), built)})")
     wrt_syms = tuple(w for w in wrt if not is_matrix(w) or True)
@@ -702,6 +720,19 @@ def _equations(step, before, after, scope, wrt_nodes, facts) -> Outcome:
         # "divides by X^T X, which the assumptions do not make invertible": a missing hypothesis
         return Outcome(UNDECIDED, None, out.reason)
     return out
+
+
+SYMBOLIC_SHAPES = "symbolic"
+
+
+def _derivative_dropped(before, after, shapes) -> bool:
+    """d/d mu [...] = 0 (a vector) followed by a scalar equation with no derivative in it."""
+    def derivs(node):
+        return [n for n in node.walk() if isinstance(n, (N.Deriv, N.Grad))]
+
+    if shapes[1] != (1, 1) or shapes[0][1] != 1 or shapes[0][0] == 1:
+        return False
+    return bool(derivs(before)) and not derivs(after)
 
 
 def _linear_sums(eq):

@@ -307,6 +307,12 @@ class _Planner:
         source = f"{RELATION_TEXT.get(rel, rel)} {after_m.text}"
         base = dict(line=line, source=source, relation=RELATION_TEXT.get(rel, rel), block=bc.index,
                     before_text=before_m.text)
+        if i == 0 and rel in ("=", ":=") and before_m.node is not None and name_like(before_m.node) \
+                and after_m.node is None:
+            self.steps.append(Planned(check="definition", reason=(
+                f"defines {render(before_m.node)}: nothing to check (its value is not read: {_member_reason(after_m)})"
+            ), **base))
+            return
         if after_m.node is None or before_m.node is None:
             bad = after_m if after_m.node is None else before_m
             self.steps.append(Planned(check="unparsed", reason=_member_reason(bad), **base))
