@@ -58,7 +58,7 @@ def test_definitions_are_not_steps_to_check():
 
 
 def test_unparsed_steps_say_why_and_where():
-    results, _ = verify_text("$$\na = b + \\cdots\n$$\n")
+    results, _ = verify_text("$$\na + 1 = b + \\cdots\n$$\n")
     (r,) = results
     assert r.outcome.verdict == "unparsed" and "ellipsis" in r.outcome.reason and r.step.line == 2
 

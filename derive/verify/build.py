@@ -66,6 +66,7 @@ class Namer:
     depends: dict = field(default_factory=dict)  # safe name -> set of display names it depends on
     dims: dict = field(default_factory=dict)  # root slot -> Symbol
     counter: int = 0
+    preset: dict = field(default_factory=dict)  # (kind, display) -> SymPy object to use (round trips)
 
     def fresh(self, prefix: str, display: str) -> str:
         self.counter += 1
@@ -74,6 +75,8 @@ class Namer:
         return name
 
     def scalar(self, display: str, *, positive=False, integer=False) -> sp.Symbol:
+        if ("scalar", display) in self.preset:
+            return self.preset[("scalar", display)]
         sym = self.scalars.get(display)
         if sym is None:
             kw = {"real": True}
@@ -90,6 +93,8 @@ class Namer:
     def index(self, display: str) -> sp.Symbol:
         """The summation index called `display` (the same Symbol in every sum: sums compare)."""
         key = ("index", display)
+        if key in self.preset:
+            return self.preset[key]
         sym = self.opaque.get(key)
         if sym is None:
             sym = sp.Symbol(self.fresh("i", display), integer=True)
@@ -97,6 +102,8 @@ class Namer:
         return sym
 
     def base(self, display: str) -> sp.IndexedBase:
+        if ("base", display) in self.preset:
+            return self.preset[("base", display)]
         b = self.bases.get(display)
         if b is None:
             b = sp.IndexedBase(self.fresh("x", display), real=True)
@@ -104,6 +111,8 @@ class Namer:
         return b
 
     def matrix(self, display: str, rows, cols) -> sp.MatrixSymbol:
+        if ("matrix", display) in self.preset:
+            return self.preset[("matrix", display)]
         key = (display, rows, cols)
         m = self.matrices.get(key)
         if m is None:
@@ -151,6 +160,15 @@ class Builder:
             d = sp.Symbol(self.env.namer.fresh("k", f"dim{len(self.env.namer.dims) + 1}"), integer=True, positive=True)
             self.env.namer.dims[root] = d
         return d
+
+    def _dim_used_elsewhere(self, slot) -> bool:
+        """Whether a dimension slot is shared with some name's shape (so it is a real size)."""
+        sc = self.env.scope
+        root = sc.find(slot)
+        for shape in sc.dims.values():
+            if root in (sc.find(shape[0]), sc.find(shape[1])):
+                return True
+        return False
 
     def _scalar_symbol(self, name: str):
         env = self.env
@@ -208,7 +226,15 @@ class Builder:
         kind = self.env.scope.kind(name)
         if kind == SCALAR:
             return self._scalar_symbol(name)
-        if name in ("I", "\\mathbf{I}", "\\mathbb{I}", "\\mathbf{1}") and name not in self.env.scope.facts.kinds:
+        occurrence = self.env.scope.occurrences.get(id(node))
+        if occurrence is not None:
+            rows, cols = occurrence
+            if self.env.scope.value(cols) is None and not self._dim_used_elsewhere(cols):
+                return sp.OneMatrix(self._dim(rows), 1)  # nothing fixes its width: a vector
+            if self.env.scope.value(rows) is None and not self._dim_used_elsewhere(rows):
+                return sp.OneMatrix(1, self._dim(cols))
+            return sp.OneMatrix(self._dim(rows), self._dim(cols))
+        if name in ("I", "\\mathbf{I}", "\\mathbb{I}") and name not in self.env.scope.facts.kinds:
             r, c = self._shape_of_key(name)
             return sp.Identity(r)
         r, c = self._shape_of_key(name)
@@ -382,7 +408,7 @@ class Builder:
         env.bound[node.index] = idx_sym
         previous = getattr(self, "_current_bounds", ())
         self._current_bounds = tuple(sorted(
-            {self.env.namer.display.get(str(s), str(s)) for s in sp.sympify(hi).free_symbols}
+            {self.env.namer.display.get(str(s), str(s)) for s in getattr(hi, "free_symbols", set())}
         ))
         try:
             try:
@@ -425,7 +451,7 @@ class Builder:
         return multiply(terms)
 
     def _bound_names(self, hi):
-        names = [self.env.namer.display.get(str(s), str(s)) for s in sp.sympify(hi).free_symbols]
+        names = [self.env.namer.display.get(str(s), str(s)) for s in getattr(hi, "free_symbols", set())]
         return tuple(sorted(names)) or ("?",)
 
     # -- unknown functions, gradients, derivatives --
@@ -456,6 +482,9 @@ class Builder:
             idx_name = bound_used[0]
             generic = substitute(node, {idx_name: N.Sym("\u00b7")})
             key = ("indexed", render(generic))
+            if key in env.namer.preset:
+                value = env.bound[idx_name]
+                return env.namer.preset[key](sp.Integer(value) if isinstance(value, int) else value)
             base = env.namer.opaque.get(key)
             if base is None:
                 base = sp.IndexedBase(env.namer.fresh("f", render(generic)), real=True,
@@ -465,6 +494,8 @@ class Builder:
             value = env.bound[idx_name]
             return base[sp.Integer(value) if isinstance(value, int) else value]
         key = ("scalar", label)
+        if ("opaque", label) in env.namer.preset:
+            return env.namer.preset[("opaque", label)]
         sym = env.namer.opaque.get(key)
         if sym is None:
             sym = sp.Symbol(env.namer.fresh("f", label), real=True, **({"positive": True} if positive else {}))

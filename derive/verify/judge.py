@@ -156,13 +156,13 @@ class Built:
         self.before, self.after, self.namer, self.env, self.sizes = before, after, namer, env, sizes
 
 
-def build_pair(before_node, after_node, scope_nodes, facts, definitions, sizes=None, wrt_nodes=()):
+def build_pair(before_node, after_node, scope_nodes, facts, definitions, sizes=None, wrt_nodes=(), preset=None):
     sizes = dict(sizes or {})
     scope = infer_scope(list(scope_nodes) + [x for x in (before_node, after_node) if x is not None], facts,
                         equalities=[(before_node, after_node)] if before_node is not None and after_node is not None
                         and not isinstance(before_node, N.Equation) else [])
     dims_for(scope, [x for x in (before_node, after_node) if x is not None] + list(wrt_nodes))
-    namer = Namer()
+    namer = Namer(preset=dict(preset or {}))
     env = Env(scope=scope, namer=namer, definitions={}, sizes=sizes)
     builder = Builder(env)
     before = builder.build(before_node) if before_node is not None else None
@@ -171,15 +171,17 @@ def build_pair(before_node, after_node, scope_nodes, facts, definitions, sizes=N
     return Built(before, after, namer, env, sizes), wrt
 
 
-def build_with_sizes(before_node, after_node, scope_nodes, facts, definitions, wrt_nodes=()):
+def build_with_sizes(before_node, after_node, scope_nodes, facts, definitions, wrt_nodes=(), preset=None):
     """Build, instantiating symbolic ranges of vector sums when SymPy needs it."""
     try:
-        return build_pair(before_node, after_node, scope_nodes, facts, definitions, wrt_nodes=wrt_nodes), None
+        return build_pair(before_node, after_node, scope_nodes, facts, definitions, wrt_nodes=wrt_nodes,
+                          preset=preset), None
     except NeedSizes as need:
         sizes = {name: 3 for name in need.names if name != "?"}
         for _ in range(3):
             try:
-                return build_pair(before_node, after_node, scope_nodes, facts, definitions, sizes, wrt_nodes), sizes
+                return build_pair(before_node, after_node, scope_nodes, facts, definitions, sizes, wrt_nodes,
+                                  preset=preset), sizes
             except NeedSizes as again:
                 more = {name: 3 for name in again.names if name != "?" and name not in sizes}
                 if not more:
@@ -533,7 +535,7 @@ def _explicit(built: Built, wrt_objs):
         if isinstance(e, sp.Basic):
             for m in e.atoms(sp.MatrixSymbol):
                 for s in m.shape:
-                    dims |= sp.sympify(s).free_symbols
+                    dims |= getattr(s, "free_symbols", set())
     sizes = {d: sp.Integer(3) for d in dims}
     b = b.xreplace(sizes) if isinstance(b, sp.Basic) else b
     a = a.xreplace(sizes) if isinstance(a, sp.Basic) else a

@@ -91,6 +91,7 @@ UNREADABLE = {
 }
 PRODUCT_OPS = {"\\cdot", "\\times", "*", "\\ast"}
 DIFFERENTIAL_LETTERS = set("fxyzwtuvLJ")
+ADJACENT_FUNCTIONS = {"\\sigma", "\\varphi", "\\Phi", "\\psi"}
 
 
 class ParseError(ValueError):
@@ -347,7 +348,7 @@ def plain(items) -> str | None:
             if inner is None:
                 return None
             parts.append(inner)
-        elif it.kind == "op" and it.text in (",", "*"):
+        elif it.kind == "op" and it.text in (",", "*", "<", ">", "+", "-", "="):
             parts.append(it.text)
         elif it.kind == "group" and it.text == "paren":
             inner = plain(it.body)
@@ -1022,15 +1023,21 @@ class Reader:
         if base in DENSITY_NAMES:
             return True
         sup = it.sup()
+        letter = base.split("_")[0]
         if sup is not None:
             mark = plain(sup)
-            if not (mark and mark.startswith("(") and mark.endswith(")")):
-                return False
+            derivative_order = mark and mark.startswith("(") and mark.endswith(")")
+            # p^{c}(z): a power of an applied function, only for the usual function letters
+            listed = any(_is_op(x, ",", ";") or x.kind in ("mid", "bar") or (x.kind == "cmd" and x.text == "\\mid")
+                         for x in group.body or [])
+            if not derivative_order and not (listed and (base in FUNCTION_LETTERS or letter in FUNCTION_LETTERS)):
+                return False  # p^{x_i} (1 - p)^{1 - x_i} is a product; p^{c}(z, theta) an applied power
         if it.primes():
             return True
-        letter = base.split("_")[0]
         if base in FUNCTION_LETTERS or letter in FUNCTION_LETTERS:
             return True
+        if base in ADJACENT_FUNCTIONS and group.pos == it.end:
+            return True  # \sigma(z) written against its parenthesis: the sigmoid
         if it.kind in ("text", "cmd1") and base.startswith("\\mathcal"):
             return True
         if it.kind == "text" or (it.kind == "cmd1" and it.text in ("\\mathrm", "\\operatorname", "\\operatorname*")):
@@ -1105,7 +1112,7 @@ class Reader:
                     rest = self._term(cur)
                     arg = N.Mul((arg, rest))
         else:
-            arg = self._rest_of_term(cur, f"\\{fn}", it.pos)
+            arg = self._function_argument(cur, fn, it.pos)
         if fn == "log" and base is not None:
             node: N.Node = N.Div(N.Call("log", (arg,)), N.Call("log", (base,)))
         else:
@@ -1116,6 +1123,31 @@ class Reader:
                 raise ParseError(f"\\{fn}^{{-1}} (an inverse function) is not read", it.pos)
             node = N.Pow(node, self._script_value(power))
         return node
+
+    def _function_argument(self, cur: _Cursor, fn: str, pos: int) -> N.Node:
+        """\\log a b c: the product after the function, up to a \\sum or \\prod that is not its
+        first factor (\\log \\lambda \\sum_i x_i is log(lambda) times the sum)."""
+        if cur.done or _is_sign(cur.peek()):
+            return self._rest_of_term(cur, f"\\{fn}", pos)
+        stop = None
+        for k in range(cur.i + 1, len(cur.items)):
+            x = cur.items[k]
+            if _is_sign(x) or (x.kind == "op" and x.text not in PRODUCT_OPS):
+                break
+            if x.kind == "cmd" and x.text in ("\\sum", "\\prod"):
+                stop = k
+                break
+        if stop is None:
+            return self._term(cur)
+        self.ambiguous.add("fn_scope")
+        if self.reading.fn_scope == "product":
+            return self._term(cur)
+        head = _Cursor(cur.items[cur.i : stop])
+        arg = self._term(head)
+        if not head.done:
+            raise ParseError("cannot read the argument of a function", pos)
+        cur.i = stop
+        return arg
 
     def _group(self, cur: _Cursor, it: Item, in_function: bool = False) -> N.Node:
         body = it.body or []

@@ -18,6 +18,7 @@ from derive.verify.parse import GREEK
 
 SCALAR, VECTOR, MATRIX = "scalar", "vector", "matrix"
 SCALAR_CAPITALS = {"N", "T", "K", "C", "Z", "D", "B", "R", "E", "L", "J", "P", "Q", "F", "G"}
+ONES = {"\\mathbf{1}", "\\mathbb{1}", "\\boldsymbol{1}", "\\bm{1}", "\\vec{1}"}
 MATRIX_GREEK = {"\\Sigma", "\\Lambda", "\\Phi", "\\Psi", "\\Omega"}
 POSITIVE_NAMES = {"\\sigma", "b", "\\lambda", "\\eta", "\\tau", "\\alpha", "\\beta", "\\gamma", "\\kappa", "\\nu", "\\rho", "\\epsilon_0", "s"}
 INTEGER_NAMES = {"n", "N", "m", "k", "K", "d", "p", "M", "T"}
@@ -190,6 +191,8 @@ def _font(name: str) -> str | None:
 def default_kind(name: str) -> str | None:
     """The kind a name has by convention, or None when only usage can tell."""
     letter = _strip(name)
+    if name in ONES:
+        return MATRIX
     if name.startswith("d\\") or name == "const":
         return None if name != "const" else SCALAR
     font = _font(name)
@@ -214,6 +217,7 @@ class Scope:
     parent: dict = field(default_factory=dict)  # union-find over dimension slots
     fixed: dict = field(default_factory=dict)  # root slot -> int or dimension name
     counter: int = 0
+    occurrences: dict = field(default_factory=dict)  # id(node) -> shape, for names such as \mathbf{1}
 
     # -- dimension slots --
     def slot(self) -> int:
@@ -434,7 +438,9 @@ def infer_scope(exprs: list, facts: Facts, equalities: list = ()) -> Scope:
                 names.add(k)
     for k in names:
         plain = k[:-2] if k.endswith("[]") else k
-        if plain in facts.kinds:
+        if k in facts.kinds:
+            scope.kinds[k] = facts.kinds[k]
+        elif plain in facts.kinds:
             scope.kinds[k] = facts.kinds[plain]
         else:
             d = default_kind(plain)
@@ -471,7 +477,7 @@ class DimPass:
         r = sc.slot()
         c = sc.one() if kind == VECTOR else sc.slot()
         plain = key[:-2] if key.endswith("[]") else key
-        declared = sc.facts.dims.get(plain)
+        declared = sc.facts.dims.get(key) or sc.facts.dims.get(plain)
         if declared is not None:
             sc.fix(r, declared[0])
             sc.fix(c, declared[1])
@@ -485,6 +491,11 @@ class DimPass:
         if isinstance(node, (N.Num, N.Const)):
             return None
         if isinstance(node, (N.Sym, N.Indexed)):
+            if isinstance(node, N.Sym) and node.name in ONES and node.name not in sc.facts.kinds:
+                # the all-ones vector takes its shape from where it stands, occurrence by occurrence
+                shape = (sc.slot(), sc.slot())
+                sc.occurrences[id(node)] = shape
+                return shape
             return self.name_shape(_key(node))
         if isinstance(node, N.Neg):
             return self.shape(node.arg)

@@ -1,0 +1,156 @@
+"""Round trip: every step of every derivation in the catalogue, rendered to LaTeX by derive,
+reads back (derive verify's grammar and reader) to an expression the checker proves equal to
+the original.
+
+Names are tied back to the catalogue's SymPy objects the way a reader of the LaTeX would be told
+them: shapes as declarations, and each rendered name mapped to its object.
+"""
+
+import pytest
+import sympy as sp
+from sympy.core.function import AppliedUndef
+
+import derive
+from derive.core.check import check_pair
+from derive.core.derivation import Relation
+from derive.render.latex import expression_latex
+from derive.verify import nodes as N
+from derive.verify.build import render, substitute
+from derive.verify.judge import build_with_sizes
+from derive.verify.parse import Notation, ParseError, Reader, items_of
+from derive.verify.shapes import MATRIX, SCALAR, VECTOR, Facts
+
+NAMES = derive.names()
+ELEMENTARY = (sp.exp, sp.log, sp.Abs, sp.sign, sp.factorial, sp.binomial, sp.sin, sp.cos, sp.tanh)
+SAMPLES = 3  # the size derive verify instantiates sums of vectors at
+
+
+def read(latex, notation=Notation()):
+    return Reader(notation=notation).expression(items_of(latex))
+
+
+def _node(obj, notation=Notation()):
+    try:
+        return read(expression_latex(obj), notation)
+    except ParseError:
+        return None
+
+
+def _functions(expr) -> Notation:
+    """The heads of the unknown functions of `expr` (sigmoid, Heaviside...), as a reader is told."""
+    heads = set()
+    for f in expr.atoms(sp.Function):
+        if isinstance(f, ELEMENTARY) or not isinstance(f, sp.Expr):
+            continue
+        latex = expression_latex(f)
+        head = latex.split("(")[0].replace("\\left", "").strip()
+        if head:
+            heads.add(head)
+    return Notation(functions=frozenset(heads))
+
+
+def _dim(value):
+    if isinstance(value, sp.Integer):
+        return int(value)
+    node = _node(value)
+    return node.name if isinstance(node, N.Sym) else str(value)
+
+
+def tie(expr, notation=Notation()):
+    """Declarations and a preset of names for the atoms of `expr`."""
+    facts, preset = Facts(), {}
+    for column in expr.atoms(sp.MatrixSlice):  # x_i, the i-th column of the data matrix
+        data = column.parent
+        facts.kinds["x[]"] = VECTOR
+        facts.dims["x[]"] = (_dim(data.shape[0]), 1)
+        for j in range(1, SAMPLES + 1):
+            preset[("matrix", f"x_{{{j}}}")] = data[:, j - 1]
+    for s in expr.atoms(sp.Symbol):
+        node = _node(s)
+        if isinstance(node, N.Sym):
+            preset[("scalar", node.name)] = s
+            preset[("index", node.name)] = s
+            facts.kinds[node.name] = SCALAR
+        elif isinstance(node, N.Pow) and isinstance(node.base, N.Sym):  # sigma^2 as one symbol
+            preset[("scalar", node.base.name)] = sp.sqrt(s)
+        elif isinstance(node, N.Indexed):
+            preset[("scalar", render(node))] = s
+        elif isinstance(node, N.Apply):
+            preset[("opaque", render(node))] = s
+    for m in expr.atoms(sp.MatrixSymbol):
+        node = _node(m)
+        if isinstance(node, N.Sym):
+            preset[("matrix", node.name)] = m
+            facts.kinds[node.name] = VECTOR if m.shape[1] == 1 else MATRIX
+            facts.dims[node.name] = (_dim(m.shape[0]), _dim(m.shape[1]))
+            for d in m.shape:
+                if isinstance(d, sp.Symbol):
+                    preset[("scalar", _dim(d))] = d
+    for b in expr.atoms(sp.IndexedBase):
+        name = str(_node(b).name if isinstance(_node(b), N.Sym) else b.label)
+        preset[("base", name)] = b
+        facts.kinds[name + "[]"] = SCALAR
+    unknown = [f for f in expr.atoms(sp.Function) if not isinstance(f, ELEMENTARY) and isinstance(f, sp.Expr)]
+    for app in unknown + list(expr.atoms(sp.Derivative)):
+        node = _node(app, notation)
+        if node is None:
+            continue
+        indices = [i for ix in app.atoms(sp.Indexed) for i in ix.indices if isinstance(i, sp.Symbol)]
+        if indices:
+            i = indices[0]
+            label = render(substitute(node, {_node(i).name: N.Sym("\u00b7")}))
+            preset[("indexed", label)] = lambda idx, app=app, i=i: app.xreplace({i: idx})
+        else:
+            preset[("opaque", render(node))] = app
+    return facts, preset
+
+
+# Steps whose LaTeX from derive.render.latex does not say what the expression is: reading them
+# back shows it (a negated matrix sum holding scalar*I terms is flattened with a lost sign:
+# -(a + (-n log(2 pi s^2)/2) I) is printed "- n log(2 pi s^2)/2"). Report them; do not hide them.
+RENDERER_SIGN_SLIPS = {
+    ("map-gaussian-prior-ridge", 0): "renderer drops the sign of -(c*I) inside a negated matrix sum",
+    ("map-laplace-prior-lasso", 0): "renderer drops the sign of -(c*I) inside a negated matrix sum",
+}
+
+
+def sides(expr):
+    if isinstance(expr, sp.core.relational.Relational):
+        return [expr.lhs, expr.rhs]
+    return [expr]
+
+
+def readable(expr):
+    return isinstance(expr, (sp.Expr, sp.MatrixExpr, sp.MatrixBase, sp.core.relational.Relational))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_catalogue_latex_reads_back_to_the_same_expression(name):
+    d = derive.get(name)
+    problems, known = [], []
+    for k, step in enumerate(d.steps):
+        sink = known if (name, k) in RENDERER_SIGN_SLIPS else problems
+        if not readable(step.expr):
+            continue  # sets and logical conditions (the Laplace subgradient interval) are not values
+        for original in sides(step.expr):
+            latex = expression_latex(original)
+            notation = _functions(original)
+            facts, preset = tie(original, notation)
+            try:
+                (built, _), sizes = build_with_sizes(read(latex, notation), None, (), facts, {}, preset=preset)
+            except Exception as exc:  # noqa: BLE001 - reported below with the step
+                sink.append(f"step {k}: {latex[:80]}: {type(exc).__name__}: {exc}")
+                continue
+            if sizes:  # sums of vectors were expanded at a concrete number of samples
+                counts = {s: sp.Integer(sizes[_node(s).name]) for s in original.free_symbols
+                          if isinstance(_node(s), N.Sym) and _node(s).name in sizes}
+                original = original.xreplace(counts).doit()
+                built.before = built.before.xreplace(counts)
+            if isinstance(original, sp.ZeroMatrix) and built.before == 0:
+                continue  # "0" carries no shape: it is the zero of whatever it is compared with
+            v = check_pair(original, built.before, Relation.EQUAL)
+            if v.status != "passed":
+                sink.append(f"step {k}: {latex[:80]} read as {built.before}: {v.detail}")
+    assert problems == []
+    if known:
+        pytest.xfail("; ".join(RENDERER_SIGN_SLIPS[(name, int(p.split()[1].rstrip(':')))] for p in known[:1]))
