@@ -137,6 +137,7 @@ class Env:
     positive: set = field(default_factory=set)
     integer: set = field(default_factory=set)
     uses_definitions: set = field(default_factory=set)
+    bounds: dict = field(default_factory=dict)  # index name -> the usual upper bound (a node)
 
 
 class Builder:
@@ -399,6 +400,8 @@ class Builder:
         lo = self.build(node.lo) if node.lo is not None else sp.Integer(1)
         if node.hi is not None:
             hi = self.build(node.hi)
+        elif node.index in env.bounds:
+            hi = self.build(env.bounds[node.index])  # \sum_i: over the range the document uses for i
         else:
             hi = env.namer.scalar("N_{" + node.index + "}", positive=True, integer=True)
         del index
@@ -536,10 +539,10 @@ class Builder:
             if is_matrix(var):
                 if is_matrix(f) and f.shape != (1, 1):
                     raise BuildError("the gradient of a matrix-valued function")
-                g = f.diff(var) if is_matrix(f) else (f * sp.Identity(1)).diff(var)
+                g = matrix_derivative(f, var)
                 if node.order == 2:
-                    g = g.diff(var)
-                return g.doit() if hasattr(g, "doit") else g
+                    g = matrix_derivative(g, var)
+                return g
             g = sp.diff(scalarize(f), var, node.order)
             return g
         except BuildError:
@@ -565,11 +568,12 @@ class Builder:
             return self._opaque_scalar(render(node), node)
         try:
             if is_matrix(var):
-                g = (f if is_matrix(f) else f * sp.Identity(1)).diff(var)
-                return g.doit()
+                return matrix_derivative(f, var)
             if is_matrix(f):
                 return f.diff(var)
             return sp.diff(f, var, node.order)
+        except BuildError:
+            raise
         except Exception as exc:  # noqa: BLE001
             raise BuildError(f"SymPy cannot differentiate this ({type(exc).__name__})") from None
 
@@ -621,6 +625,40 @@ class Builder:
 
 
 # --- helpers -----------------------------------------------------------------------------------------
+
+
+def matrix_derivative(f, var):
+    """d f / d var for a vector var, f a number or a 1 x 1 (or column) expression.
+
+    SymPy differentiates traces and logs of matrix expressions to a silent 0, so numbers are
+    taken apart first: log(exp(x)) -> x, and each term c * tr(M) with M 1 x 1 becomes c * dM.
+    A zero that cannot be explained is refused (BuildError), never returned.
+    """
+    if not is_matrix(f):
+        f = sp.expand(sp.expand_log(f, force=True)) if f.has(sp.log) else sp.expand(f)
+        parts = []
+        for term in sp.Add.make_args(f):
+            if not term.has(var):
+                continue
+            factors = sp.Mul.make_args(term)
+            traces = [x for x in factors if isinstance(x, sp.Trace)]
+            rest = [x for x in factors if not isinstance(x, sp.Trace)]
+            if len(traces) != 1 or any(x.has(var) for x in rest) or traces[0].arg.shape != (1, 1):
+                raise BuildError("SymPy cannot differentiate this term with respect to a vector")
+            parts.append(sp.Mul(*rest) * traces[0].arg)
+        if not parts:
+            return sp.ZeroMatrix(*var.shape)
+        f = sp.MatAdd(*parts).doit() if len(parts) > 1 else parts[0]
+    g = f.diff(var)
+    g = g.doit() if hasattr(g, "doit") else g
+    if (g == 0 or getattr(g, "is_ZeroMatrix", False) or isinstance(g, sp.Array)) and f.has(var):
+        raise BuildError("SymPy's derivative came out as a zero it cannot justify")
+    if isinstance(g, sp.NDimArray):
+        raise BuildError("SymPy returned an array for this derivative")
+    return g
+
+
+# --- more helpers ----------------------------------------------------------------------------
 
 
 def scalar_only(v):

@@ -59,7 +59,18 @@ def expand(node, definitions: dict, depth: int = 0):
     if node is None or depth > 6 or not definitions:
         return node
 
+    def named_function(name, var):
+        """d sigma / dz with sigma(z) defined: the application sigma(z)."""
+        for key in definitions:
+            if key.startswith(name + "/1/0/") or key.startswith(name + "/1/1/"):
+                return N.Apply(name, (var,))
+        return None
+
     def visit(n):
+        if isinstance(n, (N.Grad, N.Deriv)) and isinstance(n.body, N.Sym) and isinstance(n.wrt, (N.Sym, N.Indexed)):
+            app = named_function(n.body.name, n.wrt)
+            if app is not None:
+                n = N.Grad(app, n.wrt, n.order) if isinstance(n, N.Grad) else N.Deriv(app, n.wrt, n.order)
         if isinstance(n, N.Grad) and isinstance(n.body, N.Apply) and len(n.body.args) == 1 \
                 and isinstance(n.body.args[0], (N.Sym, N.Indexed)) and n.wrt != n.body.args[0] \
                 and (n.wrt is None or isinstance(n.wrt, (N.Sym, N.Indexed))):
@@ -156,6 +167,9 @@ class Built:
         self.before, self.after, self.namer, self.env, self.sizes = before, after, namer, env, sizes
 
 
+BOUNDS: dict = {}  # set per step by judge(): index name -> usual upper bound
+
+
 def build_pair(before_node, after_node, scope_nodes, facts, definitions, sizes=None, wrt_nodes=(), preset=None):
     sizes = dict(sizes or {})
     scope = infer_scope(list(scope_nodes) + [x for x in (before_node, after_node) if x is not None], facts,
@@ -163,7 +177,7 @@ def build_pair(before_node, after_node, scope_nodes, facts, definitions, sizes=N
                         and not isinstance(before_node, N.Equation) else [])
     dims_for(scope, [x for x in (before_node, after_node) if x is not None] + list(wrt_nodes))
     namer = Namer(preset=dict(preset or {}))
-    env = Env(scope=scope, namer=namer, definitions={}, sizes=sizes)
+    env = Env(scope=scope, namer=namer, definitions={}, sizes=sizes, bounds=dict(BOUNDS))
     builder = Builder(env)
     before = builder.build(before_node) if before_node is not None else None
     after = builder.build(after_node) if after_node is not None else None
@@ -207,7 +221,7 @@ def assumptions_for(built: Built, facts):
         seen.add(m.name)
         if display in facts.positive_definite or letter in ("\\Sigma",):
             out.append(Assumption.positive_definite(m, f"{display} is symmetric positive definite"))
-        elif display in facts.symmetric or letter in SYMMETRIC_LETTERS:
+        elif display in facts.symmetric or letter in SYMMETRIC_LETTERS or _strip(display) in facts.symmetric:
             out.append(Assumption.symmetric(m, f"{display} is symmetric"))
     return tuple(out)
 
@@ -238,6 +252,8 @@ def judge(step, facts, notation) -> Outcome:
         return Outcome(UNDECIDED, None, "a proportionality (\\propto) between expressions is not checked")
     if step.facts is not None:
         facts = step.facts
+    BOUNDS.clear()
+    BOUNDS.update(getattr(step, "bounds", None) or {})
     defs = step.definitions
     before = expand(step.before, defs)
     after = expand(step.after, defs)
@@ -247,10 +263,66 @@ def judge(step, facts, notation) -> Outcome:
         outcome = _judge_expanded(step, before, after, scope, wrt_nodes, facts)
     except (BuildError, ShapeError) as exc:
         return Outcome(UNDECIDED, None, f"cannot check: {exc}")
+    if outcome.verdict == WRONG and getattr(step, "symbols", None):
+        outcome = _with_symbol_values(step, before, after, scope, wrt_nodes, facts, outcome)
     if outcome.verdict == WRONG and not outcome.certain:
         caution = _caution(step, before, after, outcome, facts)
         if caution is not None:
             return caution
+        conditional = _holds_under_assumptions(step, before, after, scope, wrt_nodes, facts, outcome)
+        if conditional is not None:
+            return conditional
+    return outcome
+
+
+def _holds_under_assumptions(step, before, after, scope, wrt_nodes, facts, outcome):
+    """A step that fails in general but holds when the square matrices are symmetric, or the
+    numbers positive, uses an assumption the prose may state: undecided, with that assumption."""
+    from derive.verify.shapes import Facts
+
+    names = names_of(before) | names_of(after)
+    try:
+        scope_obj = infer_scope(list(scope) + [before, after], facts)
+    except Exception:  # noqa: BLE001
+        return None
+    matrices = {n for n in names if scope_obj.kind(n) == "matrix"}
+    scalars = {n for n in names if scope_obj.kind(n) == "scalar" and not n.startswith("fn:")}
+    trials = []
+    if matrices - facts.symmetric:
+        trials.append(("the square matrices " + ", ".join(sorted(matrices)) + " are symmetric",
+                       facts.merged(Facts(symmetric=set(matrices)))))
+    if scalars - facts.positive:
+        trials.append(("the quantities " + ", ".join(sorted(scalars)) + " are positive",
+                       facts.merged(Facts(positive=set(scalars)))))
+    for words, assumed in trials:
+        try:
+            again = _judge_expanded(step, before, after, scope, wrt_nodes, assumed)
+        except (BuildError, ShapeError):
+            continue
+        if again.verdict == VERIFIED:
+            return Outcome(UNDECIDED, None, f"holds if {words} (an assumption the text may state); "
+                           f"without it: {outcome.reason}", outcome.counterexample, outcome.difference)
+    return None
+
+
+def _with_symbol_values(step, before, after, scope, wrt_nodes, facts, outcome):
+    """Before calling a step wrong, use what the document said the names in it are
+    (\\bar x = (1/n) sum_i x_i, eta = 0.1, s = y^T X theta)."""
+    used = names_of(before) | names_of(after)
+    mapping = {name: value for name, value in step.symbols.items() if name in used}
+    if not mapping:
+        return outcome
+    b2, a2 = substitute(before, mapping), substitute(after, mapping)
+    scope2 = tuple(substitute(n, mapping) for n in scope) + tuple(mapping.values())
+    try:
+        again = _judge_expanded(step, b2, a2, scope2, wrt_nodes, facts)
+    except (BuildError, ShapeError):
+        return outcome
+    words = ", ".join(f"{name} = {render(value)}" for name, value in mapping.items())
+    if again.verdict == VERIFIED:
+        return replace(again, reason=f"using {words}: {again.reason}")
+    if again.verdict == WRONG:
+        return replace(again, reason=f"{again.reason} (also with {words})")
     return outcome
 
 

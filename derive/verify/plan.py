@@ -54,6 +54,8 @@ class Planned:
     inequality: str = ""
     column: int | None = None
     facts: Facts | None = None
+    symbols: dict = field(default_factory=dict)
+    bounds: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -94,14 +96,59 @@ def plan_document(doc: Document) -> Plan:
         # what the document has stated so far (a statement holds from where it is made on)
         snapshots.append(_copy_facts(harvested).merged(declared))
     planner = _Planner(doc, declared)
-    boundaries = list(doc.sections)
-    for (bc, display), facts in zip(parsed, snapshots):
-        while boundaries and boundaries[0] <= bc.block.offset:
-            boundaries.pop(0)
+    bounds = _usual_bounds(parsed)
+    sections = [_section_of(bc.block.offset, doc.sections) for bc, _ in parsed]
+    stated = _names_stated_inline(parsed, sections)
+    planner.symbols = dict(stated.get(0, {}))
+    current = 0
+    for (bc, display), facts, section in zip(parsed, snapshots, sections):
+        if section != current:
+            current = section
             planner.new_section()
+            planner.symbols = dict(stated.get(section, {}))
         planner.facts = facts
         planner.block(bc, display)
+    for step in planner.steps:
+        step.bounds = bounds
     return Plan(planner.steps, declared, notation)
+
+
+def _section_of(offset: int, boundaries) -> int:
+    return sum(1 for b in boundaries if b <= offset)
+
+
+def _names_stated_inline(parsed, sections) -> dict:
+    """Per section, the names the prose gives a value ($\\bar x = \\frac1n \\sum_i x_i$), wherever in the
+    section they are stated ("where ..." often follows the formula)."""
+    out: dict = {}
+    for (bc, display), section in zip(parsed, sections):
+        if display:
+            continue
+        for chain in bc.chains:
+            if chain.error is None and chain.relations[:1] == ["="] and len(chain.members) >= 2:
+                lhs, rhs = chain.members[0].node, chain.members[1].node
+                if isinstance(lhs, N.Sym) and rhs is not None and not isinstance(rhs, N.Opt) \
+                        and not _mentions_any(rhs, {lhs.name}):
+                    out.setdefault(section, {}).setdefault(lhs.name, rhs)
+    return out
+
+
+def _usual_bounds(parsed) -> dict:
+    """For each summation index, the upper bound the document writes most often (for \\sum_i)."""
+    counts: dict = {}
+    for bc, _ in parsed:
+        for chain in bc.chains:
+            for m in chain.members:
+                if m is None or m.node is None:
+                    continue
+                for n in m.node.walk():
+                    if isinstance(n, N.BigOp) and n.hi is not None and isinstance(n.hi, (N.Sym, N.Num)):
+                        key = (n.index, n.hi)
+                        counts[key] = counts.get(key, 0) + 1
+    best: dict = {}
+    for (index, hi), c in sorted(counts.items(), key=lambda kv: -kv[1]):
+        best.setdefault(index, hi)
+    return best
 
 
 def _copy_facts(f: Facts) -> Facts:
@@ -115,6 +162,7 @@ class _Planner:
         self.steps: list[Planned] = []
         self.definitions: dict = {}
         self.values: dict = {}  # render(name) -> node
+        self.symbols: dict = {}  # a name given a value: \\bar x = (1/n) sum x_i, eta = 0.1
         self.unknowns: tuple = ()
         self.last_equation = None  # (node lhs, node rhs, line, block index, end line)
 
@@ -122,6 +170,7 @@ class _Planner:
         """A heading or a rule: names may mean something else from here on."""
         self.values = {}
         self.definitions = {}
+        self.symbols = {}
         self.unknowns = ()
 
     # -- context --
@@ -199,13 +248,16 @@ class _Planner:
                 if left.node is not None and right.node is not None:
                     self._distribution(left.node, right.node)
         if not display:
-            # inline math: only facts and function definitions, never steps
+            # inline math: only facts and definitions, never steps
             for chain in chains:
                 if chain.error is None and chain.relations and chain.relations[0] in ("=", ":=") \
-                        and chain.members and chain.members[0].node is not None \
-                        and isinstance(chain.members[0].node, N.Apply) and len(chain.members) >= 2 \
-                        and chain.members[1].node is not None and len(chain.members) == 2:
-                    self._record_definition(chain.members[0].node, chain.members[1].node)
+                        and chain.members and chain.members[0].node is not None and len(chain.members) >= 2 \
+                        and chain.members[1].node is not None:
+                    lhs, rhs = chain.members[0].node, chain.members[1].node
+                    if isinstance(lhs, N.Apply) and len(chain.members) == 2:
+                        self._record_definition(lhs, rhs)
+                    elif isinstance(lhs, N.Sym) and not isinstance(rhs, N.Opt) and not _mentions_any(rhs, {lhs.name}):
+                        self.symbols[lhs.name] = rhs
             return
         for n in nodes:
             found = unknowns_of(n)
@@ -225,7 +277,7 @@ class _Planner:
 
     def chain(self, chain: Chain, bc, nodes, previous_equation):
         members, relations = chain.members, chain.relations
-        # split at logical relations: A = B \implies C = D
+        # split at logical relations: A = B = 0 \implies C = D
         groups: list[list] = [[members[0]]]
         group_rel: list[list] = [[]]
         logical: list[str] = []
@@ -237,13 +289,18 @@ class _Planner:
             else:
                 groups[-1].append(m)
                 group_rel[-1].append(rel)
-        if logical and all(len(g) == 2 and r == ["="] for g, r in zip(groups, group_rel)):
-            # a sequence of equations joined by implies/iff
-            eqs = [(g[0], g[1]) for g in groups]
-            if previous_equation is not None and eqs:
-                self._equation_step(previous_equation, eqs[0], "iff", bc, nodes)
-            for (a, b), rel in zip(zip(eqs, eqs[1:]), logical):
-                self._equation_step(a, b, rel, bc, nodes)
+        if logical and all(r and all(x == "=" for x in r) for r in group_rel):
+            # equations joined by implies/iff: steps inside each group, then equation steps
+            eqs = []
+            for g, r in zip(groups, group_rel):
+                if len(g) > 2:
+                    self._plain_chain(g, r, bc, nodes, ends_in_condition=True)
+                eqs.append((g[-2], g[-1]))
+            starts = [(g[0], g[1]) for g in groups]
+            if previous_equation is not None and len(groups[0]) == 2:
+                self._equation_step(previous_equation, starts[0], "iff", bc, nodes)
+            for k, rel in enumerate(logical):
+                self._equation_step(eqs[k], starts[k + 1], rel, bc, nodes)
             return eqs[-1]
         if logical:
             # objectives or mixed: treat implies/iff as steps between members
@@ -256,9 +313,27 @@ class _Planner:
                 and not name_like(first.node) and previous_equation is not None:
             self._equation_step(previous_equation, (members[0], members[1]), "iff", bc, nodes)
             return (members[0], members[1])
+        self._plain_chain(members, relations, bc, nodes)
+        if single_equation or (relations and relations[-1] == "=" and members[-1].node is not None and is_zero(members[-1].node)):
+            if len(members) >= 2 and members[-2].node is not None:
+                return (members[-2], members[-1])
+        return None
+
+    def _plain_chain(self, members, relations, bc, nodes, ends_in_condition=False):
+        """Steps between consecutive members; remember what the chain's named left side is."""
+        last_index = len(relations) - 1
         for i, rel in enumerate(relations):
-            self._step(members, i, rel, bc, nodes, chain)
-        # remember the value of a named left side
+            if ends_in_condition and i == last_index and rel == "=":
+                b, a = members[i], members[i + 1]
+                if b.node is not None and a.node is not None and not name_like(b.node):
+                    self.steps.append(Planned(
+                        a.line, f"= {a.text}", "=", "condition", before=b.node, after=a.node,
+                        before_text=b.text, block=bc.index,
+                        reason="the last equation of a chain that implies the next: an equation to solve",
+                    ))
+                    continue
+            self._step(members, i, rel, bc, nodes, None)
+        first = members[0]
         if first.node is not None and name_like(first.node) and relations and relations[0] in ("=", ":="):
             last = None
             for m in members[1:]:
@@ -268,10 +343,15 @@ class _Planner:
                 self.values[render(first.node)] = last
             if isinstance(first.node, N.Apply) and not self._defined(first.node):
                 self._define_from_chain(first.node, members[1:])
-        if single_equation or (relations and relations[-1] == "=" and members[-1].node is not None and is_zero(members[-1].node)):
-            if len(members) >= 2 and members[-2].node is not None:
-                return (members[-2], members[-1])
-        return None
+            if isinstance(first.node, (N.Sym,)) and len(members) >= 2:
+                value = next((m.node for m in members[1:] if m.node is not None and not is_zero(m.node)), None)
+                if value is not None and not isinstance(value, N.Opt) and not _mentions_any(value, {first.node.name}):
+                    self.symbols[first.node.name] = value
+        log_of = _log_of_apply(first.node) if first.node is not None else None
+        if log_of is not None and relations and relations[0] == "=" and find_definition(self.definitions, log_of) is None:
+            value = next((m.node for m in members[1:] if m.node is not None and not isinstance(m.node, N.Opt)), None)
+            if value is not None and not _has_apply(value, log_of.fn):
+                self._record_definition(log_of, N.Call("exp", (value,)), require_mention=False)
 
     def _equation_step(self, before_eq, after_eq, rel, bc, nodes):
         (a, b), (c, d) = before_eq, after_eq
@@ -297,7 +377,7 @@ class _Planner:
         self.steps.append(Planned(
             line, source, RELATION_TEXT[rel], check, before=before, after=after,
             before_text=f"{a.text} = {b.text}", wrt=tuple(wrt), scope_nodes=tuple(nodes) + (before, after),
-            definitions=dict(self.definitions), block=bc.index, facts=self.facts,
+            definitions=dict(self.definitions), block=bc.index, facts=self.facts, symbols=dict(self.symbols),
         ))
 
     def _step(self, members, i, rel, bc, nodes, chain):
@@ -331,6 +411,11 @@ class _Planner:
                 return
             self.steps.append(Planned(check="definition", reason=f"defines {key}: nothing to check", **base))
             return
+        log_of = _log_of_apply(before)
+        if i == 0 and rel == "=" and log_of is not None and find_definition(self.definitions, log_of) is None \
+                and not isinstance(after, N.Opt):
+            self.steps.append(Planned(check="definition", reason=f"defines {render(before)}: nothing to check", **base))
+            return
         if i > 0 and rel == "=" and isinstance(before, N.Apply) and name_like(before) \
                 and not isinstance(after, N.Opt) and not _has_any_apply(after):
             key = render(before)
@@ -349,7 +434,7 @@ class _Planner:
 
     def _compare(self, before, after, rel, base, nodes, note: str = "", items=(None, None)):
         defs = dict(self.definitions)
-        base = dict(base, facts=self.facts, before_items=items[0], after_items=items[1])
+        base = dict(base, facts=self.facts, before_items=items[0], after_items=items[1], symbols=dict(self.symbols))
         scope = tuple(nodes) + (before, after)
         if isinstance(before, N.Opt) or isinstance(after, N.Opt):
             b_obj, a_obj = _objective(before), _objective(after)
@@ -377,6 +462,13 @@ class _Planner:
         self.steps.append(Planned(check=check, before=before, after=after, scope_nodes=scope,
                                   definitions=defs, inequality=rel if check == "inequality" else "",
                                   reason=note, wrt=self.unknowns, **base))
+
+
+def _log_of_apply(node):
+    """log L(theta) (a log-likelihood named after its likelihood): the application L(theta)."""
+    if isinstance(node, N.Call) and node.fn == "log" and isinstance(node.args[0], N.Apply) and name_like(node.args[0]):
+        return node.args[0]
+    return None
 
 
 def _linkable(node) -> bool:
