@@ -63,9 +63,14 @@ def test_unparsed_steps_say_why_and_where():
     assert r.outcome.verdict == "unparsed" and "ellipsis" in r.outcome.reason and r.step.line == 2
 
 
-def test_a_value_from_the_prose_is_undecided_not_wrong():
+def test_values_stated_in_the_prose_are_used():
     text = "Let $f(x) = x^2$ and $\\eta = 0.1$.\n\n$$\nx_{k+1} = x_k - \\eta \\nabla f(x_k) = x_k - 0.1 \\cdot 2 x_k = 0.8 x_k\n$$\n"
-    assert [v for _, v, _ in verdicts(text)] == ["undecided", "undecided", "verified"]
+    assert verdicts(text) == [(4, "undecided", "definition"), (4, "verified", "symbolic"), (4, "verified", "symbolic")]
+
+
+def test_a_value_not_stated_anywhere_is_undecided_not_wrong():
+    text = "Let $f(x) = x^2$.\n\n$$\nx_{k+1} = x_k - \\eta \\nabla f(x_k) = x_k - 0.1 \\cdot 2 x_k\n$$\n"
+    assert [v for _, v, _ in verdicts(text)] == ["undecided", "undecided"]
 
 
 def test_unknown_functions_make_a_failure_undecided():
