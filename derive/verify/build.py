@@ -562,7 +562,8 @@ class Builder:
     def _Deriv(self, node: N.Deriv):
         var = self.build(node.wrt)
         f = self.build(node.body)
-        if _has_opaque(f, self.env.namer):
+        if _has_opaque(f, self.env.namer) or not (f.has(var) if isinstance(f, sp.Basic) else False):
+            # an unknown function, or a name not written in terms of the variable (d p_k / d z_k)
             if is_matrix(var):
                 return self._opaque_matrix(render(node), node, var.shape[0], var.shape[1])
             return self._opaque_scalar(render(node), node)

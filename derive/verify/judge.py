@@ -76,6 +76,12 @@ def expand(node, definitions: dict, depth: int = 0):
                 and (n.wrt is None or isinstance(n.wrt, (N.Sym, N.Indexed))):
             # nabla_theta L(theta_k): the gradient in the argument, at the point theta_k
             n = N.Grad(n.body, n.body.args[0], n.order)
+        if isinstance(n, N.Apply) and n.primes in (1, 2) and len(n.args) == 1 and isinstance(n.args[0], (N.Sym, N.Indexed)):
+            found = find_definition(definitions, N.Apply(n.fn, n.args, n.given, n.params, 0))
+            if found is not None:
+                params, body = found
+                value = expand(substitute_nodes(body, bind(params, n.args + n.given)), definitions, depth + 1)
+                return N.Deriv(value, n.args[0], n.primes)  # f'(w_t): the derivative at the point
         if isinstance(n, N.Apply) and n.primes == 0:
             found = find_definition(definitions, n)
             if found is not None:
@@ -146,7 +152,7 @@ def opaque_terms(node) -> set:
     for n in node.walk():
         if isinstance(n, N.Apply):
             out.add(render(n))
-        elif isinstance(n, N.Grad) and isinstance(n.body, (N.Apply, N.Sym)):
+        elif isinstance(n, (N.Grad, N.Deriv)) and isinstance(n.body, (N.Apply, N.Sym, N.Indexed)):
             out.add(render(n))
     return out
 
@@ -396,6 +402,12 @@ def _equal(before, after, scope, facts) -> Outcome:
     (built, _), sizes = build_with_sizes(before, after, scope, facts, {})
     b, a = built.before, built.after
     if is_matrix(b) and is_matrix(a) and b.shape != a.shape:
+        square = _square_facts(before, after, scope, facts)
+        if square is not None and not getattr(facts, "_square", False):
+            again = _equal(before, after, scope, square)
+            if again.verdict in (VERIFIED, WRONG):
+                return replace(again, reason="with every matrix square (the sides have different shapes "
+                               "otherwise): " + again.reason)
         return Outcome(UNDECIDED, None, f"the two sides have different shapes: {_shape_text(b, built)} and {_shape_text(a, built)}")
     if is_matrix(b) != is_matrix(a):
         m = b if is_matrix(b) else a
@@ -419,6 +431,22 @@ def tame(e):
         return sp.expand_log(log_of_product(e), force=True)
     except Exception:  # noqa: BLE001 - a rewrite that fails leaves the expression as it was
         return e
+
+
+def _square_facts(before, after, scope, facts):
+    """The same facts with every matrix (not vector) declared q x q."""
+    from derive.verify.shapes import Facts
+
+    try:
+        sc = infer_scope(list(scope) + [before, after], facts)
+    except Exception:  # noqa: BLE001
+        return None
+    mats = {k for k, v in sc.kinds.items() if v == "matrix" and not k.endswith("[]") and k not in facts.dims}
+    if not mats:
+        return None
+    out = facts.merged(Facts(kinds={m: "matrix" for m in mats}, dims={m: ("q", "q") for m in mats}))
+    out._square = True
+    return out
 
 
 def _shape_text(m, built) -> str:

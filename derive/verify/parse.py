@@ -908,6 +908,8 @@ class Reader:
                 deriv_order = inner
         nxt = cur.peek()
         is_call = nxt is not None and nxt.kind == "group" and nxt.text == "paren" and self._function_like(base, it, nxt)
+        if is_call and sub is not None and self._index_of(sub) is not None and _mentions_name(nxt.body or [], base):
+            is_call = False  # p_k (1 - p_k): a product, not p_k applied to something
         if is_call:
             group = cur.take()
             args, given = self._call_args(group)
@@ -1317,6 +1319,18 @@ class Reader:
         if name == "cases":
             raise ParseError("a case distinction (cases) is not read", it.pos)
         raise ParseError(f"the environment {name} is not read", it.pos)
+
+
+def _mentions_name(items, base: str) -> bool:
+    for x in items:
+        if x.kind in ("letter", "cmd") and x.text == base:
+            return True
+        if x.body and _mentions_name(x.body, base):
+            return True
+        for a in x.args:
+            if _mentions_name([a], base):
+                return True
+    return False
 
 
 def _is_simple_index(name: str) -> bool:

@@ -17,7 +17,7 @@ from derive.verify import nodes as N
 from derive.verify.parse import GREEK
 
 SCALAR, VECTOR, MATRIX = "scalar", "vector", "matrix"
-SCALAR_CAPITALS = {"N", "T", "K", "C", "Z", "D", "B", "R", "E", "L", "J", "P", "Q", "F", "G"}
+SCALAR_CAPITALS = {"N", "T", "K", "C", "Z", "D", "R", "E", "L", "J", "P", "Q"}
 ONES = {"\\mathbf{1}", "\\mathbb{1}", "\\boldsymbol{1}", "\\bm{1}", "\\vec{1}"}
 MATRIX_GREEK = {"\\Sigma", "\\Lambda", "\\Phi", "\\Psi", "\\Omega"}
 POSITIVE_NAMES = {"\\sigma", "b", "\\lambda", "\\eta", "\\tau", "\\alpha", "\\beta", "\\gamma", "\\kappa", "\\nu", "\\rho", "\\epsilon_0", "s"}
@@ -316,6 +316,9 @@ class _KindPass:
     def mark(self, key: str | None, kind: str) -> None:
         if key is None or key == "const" or key in self.scope.facts.kinds:
             return
+        letter = _strip(key[:-2] if key.endswith("[]") else key)
+        if kind == VECTOR and len(letter) == 1 and letter.isupper():
+            kind = MATRIX  # a capital used as a matrix is a matrix, not a vector
         current = self.scope.kinds.get(key)
         if current is None or (current == SCALAR and kind != SCALAR and key not in self.scope.facts.kinds):
             if current != kind and not (current == MATRIX and kind == VECTOR):
