@@ -314,6 +314,8 @@ class Builder:
         if is_matrix(base):
             if base.shape == (1, 1) and not (exp.is_Integer and exp > 0):
                 return sp.Pow(scalarize(base), exp)
+            if base.shape == (1, 1) and exp == 2:
+                return base.T * base  # (w^T x - t)^2 as a quadratic form SymPy can differentiate
             if exp == -1:
                 if base.shape[0] != base.shape[1]:
                     raise BuildError("the inverse of a non-square matrix")
@@ -560,6 +562,8 @@ class Builder:
         return self._opaque_scalar(label, node)
 
     def _Deriv(self, node: N.Deriv):
+        if isinstance(node.wrt, N.Pow) and isinstance(node.wrt.base, N.Sym) and isinstance(node.wrt.exp, N.Num):
+            return self._derivative_in_a_power(node)
         var = self.build(node.wrt)
         f = self.build(node.body)
         if _has_opaque(f, self.env.namer) or not (f.has(var) if isinstance(f, sp.Basic) else False):
@@ -577,6 +581,17 @@ class Builder:
             raise
         except Exception as exc:  # noqa: BLE001
             raise BuildError(f"SymPy cannot differentiate this ({type(exc).__name__})") from None
+
+    def _derivative_in_a_power(self, node: N.Deriv):
+        """d / d(sigma^2): write sigma = v^(1/k), differentiate in v, put v = sigma^k back."""
+        s = self.build(node.wrt.base)
+        k = self.build(node.wrt.exp)
+        f = self.build(node.body)
+        if is_matrix(f) or is_matrix(s) or not isinstance(s, sp.Symbol) or not s.is_positive:
+            raise BuildError("a derivative with respect to a power of something that is not a positive number")
+        v = sp.Dummy("v", positive=True)
+        g = sp.diff(f.xreplace({s: v ** (1 / k)}), v, node.order)
+        return g.xreplace({v: s**k})
 
     def _Density(self, node: N.Density):
         if node.x is None:
@@ -652,6 +667,8 @@ def matrix_derivative(f, var):
         f = sp.MatAdd(*parts).doit() if len(parts) > 1 else parts[0]
     g = f.diff(var)
     g = g.doit() if hasattr(g, "doit") else g
+    if not isinstance(g, (MatrixExpr, sp.MatrixBase, sp.Expr)):
+        raise BuildError("SymPy returned an array expression for this derivative")
     if (g == 0 or getattr(g, "is_ZeroMatrix", False) or isinstance(g, sp.Array)) and f.has(var):
         raise BuildError("SymPy's derivative came out as a zero it cannot justify")
     if isinstance(g, sp.NDimArray):

@@ -261,8 +261,9 @@ def judge(step, facts, notation) -> Outcome:
     BOUNDS.clear()
     BOUNDS.update(getattr(step, "bounds", None) or {})
     defs = step.definitions
-    before = expand(step.before, defs)
-    after = expand(step.after, defs)
+    symbols = getattr(step, "symbols", None) or {}
+    before = expand(_named_bodies(step.before, symbols), defs)
+    after = expand(_named_bodies(step.after, symbols), defs)
     scope = tuple(expand(n, defs) for n in step.scope_nodes)
     wrt_nodes = tuple(step.wrt)
     try:
@@ -311,11 +312,50 @@ def _holds_under_assumptions(step, before, after, scope, wrt_nodes, facts, outco
     return None
 
 
+def _variables_of(node) -> set:
+    """Names that are differentiated or optimised over (never replaced by a value)."""
+    out = set()
+    if node is None:
+        return out
+    for n in node.walk():
+        if isinstance(n, (N.Deriv, N.Grad)) and n.wrt is not None:
+            out |= names_of(n.wrt)
+        elif isinstance(n, N.Opt):
+            for w in n.wrt:
+                out |= names_of(w)
+    return out
+
+
+def _named_bodies(node, symbols):
+    """d L / d y with L = (an expression) stated before: differentiate the expression."""
+    if node is None or not symbols:
+        return node
+
+    def visit(n):
+        if isinstance(n, (N.Deriv, N.Grad)) and isinstance(n.body, N.Sym) and n.body.name in symbols:
+            body = symbols[n.body.name]
+            return N.Deriv(body, n.wrt, n.order) if isinstance(n, N.Deriv) else N.Grad(body, n.wrt, n.order)
+        if not isinstance(n, N.Node):
+            return n
+        values = {}
+        for k, v in n.__dict__.items():
+            if isinstance(v, N.Node):
+                values[k] = visit(v)
+            elif isinstance(v, tuple):
+                values[k] = tuple(visit(x) if isinstance(x, N.Node) else x for x in v)
+            else:
+                values[k] = v
+        return type(n)(**values)
+
+    return visit(node)
+
+
 def _with_symbol_values(step, before, after, scope, wrt_nodes, facts, outcome):
     """Before calling a step wrong, use what the document said the names in it are
     (\\bar x = (1/n) sum_i x_i, eta = 0.1, s = y^T X theta)."""
     used = names_of(before) | names_of(after)
-    mapping = {name: value for name, value in step.symbols.items() if name in used}
+    variables = _variables_of(before) | _variables_of(after)
+    mapping = {name: value for name, value in step.symbols.items() if name in used and name not in variables}
     if not mapping:
         return outcome
     b2, a2 = substitute(before, mapping), substitute(after, mapping)

@@ -1280,7 +1280,8 @@ class Reader:
         if not wrt_items:
             return None
         last = wrt_items[-1]
-        if last.sup() is not None:
+        if last.sup() is not None and order > 1:
+            # \partial^2 f / \partial x^2: the 2 on x is the order; \partial / \partial \sigma^2 is in sigma^2
             wrt_items = wrt_items[:-1] + [replace(last, scripts=[s for s in last.scripts if s[0] != "sup"])]
         wrt = self.expression(wrt_items)
         rest = nitems[1:]

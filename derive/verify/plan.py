@@ -264,6 +264,7 @@ class _Planner:
             if found:
                 self.unknowns = found
         previous_equation = None
+        previous_row = None
         for k, chain in enumerate(chains):
             if chain.error is not None:
                 self.steps.append(Planned(chain.error_line, chain.error_text, "", "unparsed",
@@ -273,6 +274,9 @@ class _Planner:
             if chain.is_fact or not chain.members:
                 previous_equation = None
                 continue
+            if previous_row is not None and chain.row != previous_row + 1:
+                previous_equation = None  # equations of one row, side by side, are separate claims
+            previous_row = chain.row
             previous_equation = self.chain(chain, bc, nodes, previous_equation)
 
     def chain(self, chain: Chain, bc, nodes, previous_equation):

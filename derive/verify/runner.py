@@ -25,6 +25,9 @@ class Result:
 
 
 def _work(conn, step, facts, notation) -> None:
+    import warnings
+
+    warnings.filterwarnings("ignore")  # SymPy deprecation chatter is not the reader's business
     try:
         outcome = judge(step, facts, notation)
     except RecursionError:
