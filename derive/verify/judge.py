@@ -390,8 +390,11 @@ def _judge_expanded(step, before, after, scope, wrt_nodes, facts) -> Outcome:
         if kind == "approx":
             if out.verdict == VERIFIED:
                 return replace(out, reason="holds with equality: " + out.reason)
-            return Outcome(UNDECIDED, None, "an approximation; only exact equality is checked, and it does not hold"
-                           if out.verdict == WRONG else out.reason)
+            taylor = _taylor(before, after, scope, facts)
+            if taylor is not None:
+                return taylor
+            return Outcome(UNDECIDED, None, "an approximation: it is not an equality, nor a Taylor expansion "
+                           "in one of its variables to order 1-3" if out.verdict == WRONG else out.reason)
         return out
     if kind in ("same_minimiser", "max_to_min"):
         return _objectives(step, before, after, scope, wrt_nodes, facts)
@@ -530,6 +533,37 @@ def _displayed(expr, built):
         if m.name in built.namer.display:
             mapping[m] = sp.MatrixSymbol(built.namer.display[m.name], *m.shape)
     return expr.xreplace(mapping)
+
+
+def _taylor(before, after, scope, facts):
+    """a ~ b as a Taylor expansion: the difference is O(h^(k+1)) for one variable h."""
+    from derive.core.check import check_pair
+    from derive.core.derivation import Relation
+
+    try:
+        (built, _), sizes = build_with_sizes(before, after, scope, facts, {})
+    except (BuildError, ShapeError):
+        return None
+    b, a = built.before, built.after
+    if is_matrix(b) or is_matrix(a):
+        return None
+    candidates = sorted((x for x in (b - a).free_symbols if isinstance(x, sp.Symbol)), key=str)
+    for h in candidates[:4]:
+        best = None
+        for order in (1, 2, 3):
+            try:
+                v = check_pair(b, a, Relation.APPROX, small=h, order=order)
+            except Exception:  # noqa: BLE001 - a series SymPy cannot take
+                break
+            if v.status != "passed":
+                break
+            best = (order, v)
+        if best is not None:
+            order, v = best
+            name = built.namer.display.get(h.name, h.name)
+            return Outcome(VERIFIED, v.method, f"a Taylor expansion: the two sides agree to order {order} "
+                           f"in {name} (the difference is O({name}^{order + 1})); " + _display(v.detail, built))
+    return None
 
 
 def _has_const(node) -> bool:
