@@ -138,6 +138,7 @@ class Env:
     integer: set = field(default_factory=set)
     uses_definitions: set = field(default_factory=set)
     bounds: dict = field(default_factory=dict)  # index name -> the usual upper bound (a node)
+    summed: set = field(default_factory=set)  # bases that some sum indexes: IndexedBase even at a free index
 
 
 class Builder:
@@ -255,7 +256,7 @@ class Builder:
             bound = self._bound_symbols()
             if not any(isinstance(i, sp.Basic) and i.free_symbols & bound for i in indices):
                 # x_k with k free (an iteration, or 'each sample'): a plain scalar
-                if all(isinstance(i, sp.Basic) and i.is_Integer for i in indices) and self._base_is_summed(node.base):
+                if self._base_is_summed(node.base):
                     return self.env.namer.base(node.base)[indices]
                 label = node.base + "_{" + ",".join(render(i) for i in node.indices) + "}"
                 return self._scalar_symbol(label)
@@ -268,7 +269,7 @@ class Builder:
         return self.env.namer.matrix(label, r, c)
 
     def _base_is_summed(self, base: str) -> bool:
-        return base in self.env.namer.bases
+        return base in self.env.namer.bases or base in self.env.summed
 
     def _bound_symbols(self) -> set:
         return {v for v in self.env.bound.values() if isinstance(v, sp.Symbol)}
@@ -566,7 +567,10 @@ class Builder:
             return self._derivative_in_a_power(node)
         var = self.build(node.wrt)
         f = self.build(node.body)
-        if _has_opaque(f, self.env.namer) or not (f.has(var) if isinstance(f, sp.Basic) else False):
+        independent = not _depends_on(f, var)
+        if independent and not isinstance(node.body, (N.Sym, N.Indexed, N.Apply)):
+            raise BuildError("the expression differentiated does not depend on the variable as it is read")
+        if _has_opaque(f, self.env.namer) or independent:
             # an unknown function, or a name not written in terms of the variable (d p_k / d z_k)
             if is_matrix(var):
                 return self._opaque_matrix(render(node), node, var.shape[0], var.shape[1])
@@ -643,6 +647,23 @@ class Builder:
 # --- helpers -----------------------------------------------------------------------------------------
 
 
+def _depends_on(f, var) -> bool:
+    """f has var; for w[j], any w[k] counts (d/dw_j of sum_k w_k x_k is x_j)."""
+    if not isinstance(f, sp.Basic):
+        return False
+    if isinstance(var, sp.Indexed):
+        return any(ix.base == var.base for ix in f.atoms(sp.Indexed))
+    return f.has(var)
+
+
+def _without_indexed(f, var):
+    """SymPy's matrix derivative chokes on Indexed coefficients (t[1]): hide them in Dummies."""
+    mapping = {ix: sp.Dummy(str(ix.base.label), real=True) for ix in f.atoms(sp.Indexed)} if isinstance(f, sp.Basic) else {}
+    if not mapping:
+        return f, {}
+    return f.xreplace(mapping), {d: ix for ix, d in mapping.items()}
+
+
 def matrix_derivative(f, var):
     """d f / d var for a vector var, f a number or a 1 x 1 (or column) expression.
 
@@ -665,8 +686,12 @@ def matrix_derivative(f, var):
         if not parts:
             return sp.ZeroMatrix(*var.shape)
         f = sp.MatAdd(*parts).doit() if len(parts) > 1 else parts[0]
+    f, back = _without_indexed(f, var)
     g = f.diff(var)
     g = g.doit() if hasattr(g, "doit") else g
+    if back:
+        g = g.xreplace(back)
+        f = f.xreplace(back)
     if not isinstance(g, (MatrixExpr, sp.MatrixBase, sp.Expr)):
         raise BuildError("SymPy returned an array expression for this derivative")
     if (g == 0 or getattr(g, "is_ZeroMatrix", False) or isinstance(g, sp.Array)) and f.has(var):

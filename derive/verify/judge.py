@@ -28,7 +28,7 @@ from derive.verify.parse import ParseError, Reader, Reading
 from derive.verify.shapes import ShapeError, _strip, dims_for, infer_scope
 
 VERIFIED, WRONG, UNDECIDED, UNPARSED = "verified", "wrong", "undecided", "unparsed"
-SYMMETRIC_LETTERS = {"\\Sigma", "\\Lambda", "H"}
+SYMMETRIC_LETTERS = {"\\Sigma", "\\Lambda", "H", "S"}
 FULL_RANK_LETTERS = {"X", "\\Phi", "A_{full}"}
 READINGS = (
     Reading(),
@@ -60,10 +60,18 @@ def expand(node, definitions: dict, depth: int = 0):
         return node
 
     def named_function(name, var):
-        """d sigma / dz with sigma(z) defined: the application sigma(z)."""
-        for key in definitions:
-            if key.startswith(name + "/1/0/") or key.startswith(name + "/1/1/"):
+        """d sigma / dz with sigma(z) defined: the application sigma(z); L with L(u, lambda)
+        defined: L(u, lambda) itself."""
+        for key, entries in definitions.items():
+            if key.split("/")[0] != name or not entries:
+                continue
+            params, _ = entries[-1]
+            if len(params) == 1:
                 return N.Apply(name, (var,))
+            if var in params:
+                fn, nargs, ngiven = key.split("/")[:3]
+                nargs = int(nargs)
+                return N.Apply(name, tuple(params[:nargs]), tuple(params[nargs:]))
         return None
 
     def visit(n):
@@ -183,12 +191,29 @@ def build_pair(before_node, after_node, scope_nodes, facts, definitions, sizes=N
                         and not isinstance(before_node, N.Equation) else [])
     dims_for(scope, [x for x in (before_node, after_node) if x is not None] + list(wrt_nodes))
     namer = Namer(preset=dict(preset or {}))
-    env = Env(scope=scope, namer=namer, definitions={}, sizes=sizes, bounds=dict(BOUNDS))
+    env = Env(scope=scope, namer=namer, definitions={}, sizes=sizes, bounds=dict(BOUNDS),
+              summed=_summed_bases(before_node, after_node))
     builder = Builder(env)
     before = builder.build(before_node) if before_node is not None else None
     after = builder.build(after_node) if after_node is not None else None
     wrt = tuple(builder.build(w) for w in wrt_nodes)
     return Built(before, after, namer, env, sizes), wrt
+
+
+def _summed_bases(*nodes) -> set:
+    """Bases indexed by a sum's index somewhere (w_k in sum_k w_k x_ik): their w_j is the same w."""
+    out = set()
+    for node in nodes:
+        if node is None:
+            continue
+        for big in node.walk():
+            if isinstance(big, N.BigOp):
+                for n in big.body.walk():
+                    if isinstance(n, N.Indexed) and any(
+                        isinstance(m, N.Sym) and m.name == big.index for i in n.indices for m in i.walk()
+                    ):
+                        out.add(n.base)
+    return out
 
 
 def build_with_sizes(before_node, after_node, scope_nodes, facts, definitions, wrt_nodes=(), preset=None):
@@ -456,11 +481,41 @@ def _equal(before, after, scope, facts) -> Outcome:
         m = b if is_matrix(b) else a
         if m.shape != (1, 1):
             return Outcome(UNDECIDED, None, f"a scalar equated with a {_shape_text(m, built)} matrix")
+    free = _free_indices(b, a)
+    if free:
+        # an identity in a free index j (d/dw_j ...): check it at j = 1 and j = 2
+        for value in (1, 2):
+            bj, aj = b.xreplace({j: value for j in free}), a.xreplace({j: value for j in free})
+            v = check_pair(tame(bj), tame(aj), Relation.EQUAL, assumptions=assumptions_for(built, facts))
+            if v.status != "passed":
+                break
+        note = "at " + ", ".join(f"{built.namer.display.get(j.name, j.name)} = 1, 2" for j in free)
+        out = _verdict_of(v, built, sizes=sizes, note=note)
+        if out.verdict == VERIFIED:
+            out.method = "instantiated"
+        return out
     v = check_pair(tame(b), tame(a), Relation.EQUAL, assumptions=assumptions_for(built, facts))
     out = _verdict_of(v, built, sizes=sizes)
     if out.verdict == WRONG:
         out.difference = _difference(tame(b), tame(a), built)
     return out
+
+
+def _free_indices(b, a):
+    """Integer symbols used as indices (x[i, j]) that no sum binds."""
+    out = set()
+    for e in (b, a):
+        if not isinstance(e, sp.Basic):
+            continue
+        bound = set()
+        for s_ in e.atoms(sp.Sum, sp.Product):
+            bound |= {lim[0] for lim in s_.limits}
+        for ix in e.atoms(sp.Indexed):
+            for i in ix.indices:
+                for x in getattr(i, "free_symbols", ()):
+                    if x.is_integer and x not in bound:
+                        out.add(x)
+    return sorted(out, key=str)
 
 
 def tame(e):
@@ -889,8 +944,14 @@ def _equations(step, before, after, scope, wrt_nodes, facts) -> Outcome:
             )
         return Outcome(UNDECIDED, None, "the two equations have different shapes "
                        f"({_shape_text(sp.ZeroMatrix(*shapes[0]), built)} and {_shape_text(sp.ZeroMatrix(*shapes[1]), built)})")
-    wrt_syms = tuple(w for w in wrt if not is_matrix(w) or True)
+    wrt_syms = tuple(wrt)
     v = check_pair(b, a, relation, wrt=wrt_syms, assumptions=assumptions_for(built, facts))
+    if v.status != "passed" and relation is Relation.IFF and v.method is None:
+        for factor in _factor_candidates(b, a):
+            w = check_pair(b, a, relation, wrt=wrt_syms, factor=factor, assumptions=assumptions_for(built, facts))
+            if w.status == "passed":
+                v = w
+                break
     out = _verdict_of(v, built, sizes=sizes)
     if out.verdict == WRONG and v.method is None:
         # "divides by X^T X, which the assumptions do not make invertible": a missing hypothesis
@@ -909,6 +970,20 @@ def _derivative_dropped(before, after, shapes) -> bool:
     if shapes[1] != (1, 1) or shapes[0][1] != 1 or shapes[0][0] == 1:
         return False
     return bool(derivs(before)) and not derivs(after)
+
+
+def _factor_candidates(b, a):
+    """Constant factors two equations of the same solutions usually differ by: 2, 1/n, ..."""
+    numbers = [sp.Integer(1), sp.Integer(-1), sp.Integer(2), sp.Integer(-2), sp.Rational(1, 2), sp.Rational(-1, 2)]
+    out = list(numbers)
+    symbols = set()
+    for e in (b, a):
+        if isinstance(e, sp.Basic):
+            symbols |= {x for x in e.free_symbols if isinstance(x, sp.Symbol) and x.is_positive}
+    for x in sorted(symbols, key=str)[:3]:
+        for c in numbers:
+            out.extend([c * x, c / x])
+    return out
 
 
 def _linear_sums(eq):

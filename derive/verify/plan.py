@@ -99,13 +99,16 @@ def plan_document(doc: Document) -> Plan:
     bounds = _usual_bounds(parsed)
     sections = [_section_of(bc.block.offset, doc.sections) for bc, _ in parsed]
     stated = _names_stated_inline(parsed, sections)
+    functions = _functions_stated_inline(parsed, sections)
     planner.symbols = dict(stated.get(0, {}))
+    planner.prose_definitions = functions.get(0, [])
     current = 0
     for (bc, display), facts, section in zip(parsed, snapshots, sections):
         if section != current:
             current = section
             planner.new_section()
             planner.symbols = dict(stated.get(section, {}))
+            planner.prose_definitions = functions.get(section, [])
         planner.facts = facts
         planner.block(bc, display)
     for step in planner.steps:
@@ -130,6 +133,20 @@ def _names_stated_inline(parsed, sections) -> dict:
                 if isinstance(lhs, N.Sym) and rhs is not None and not isinstance(rhs, N.Opt) \
                         and not _mentions_any(rhs, {lhs.name}):
                     out.setdefault(section, {}).setdefault(lhs.name, rhs)
+    return out
+
+
+def _functions_stated_inline(parsed, sections) -> dict:
+    """Per section, the functions the prose defines ($p(w) = \\mathcal{N}(w \\mid 0, \\tau^2 I)$)."""
+    out: dict = {}
+    for (bc, display), section in zip(parsed, sections):
+        if display:
+            continue
+        for chain in bc.chains:
+            if chain.error is None and chain.relations[:1] == ["="] and len(chain.members) == 2:
+                lhs, rhs = chain.members[0].node, chain.members[1].node
+                if isinstance(lhs, N.Apply) and rhs is not None and not isinstance(rhs, N.Opt):
+                    out.setdefault(section, []).append((lhs, rhs))
     return out
 
 
@@ -436,8 +453,22 @@ class _Planner:
             return
         self._compare(before, after, rel, base, nodes, items=(before_m.items, after_m.items))
 
-    def _compare(self, before, after, rel, base, nodes, note: str = "", items=(None, None)):
+    def _with_prose_definitions(self) -> dict:
+        """The definitions so far, plus functions the prose of this section defines anywhere."""
         defs = dict(self.definitions)
+        for lhs, rhs in getattr(self, "prose_definitions", []):
+            if find_definition(defs, lhs) is None:
+                saved = self.definitions
+                self.definitions = defs
+                try:
+                    self._record_definition(lhs, rhs)
+                finally:
+                    defs = self.definitions
+                    self.definitions = saved
+        return defs
+
+    def _compare(self, before, after, rel, base, nodes, note: str = "", items=(None, None)):
+        defs = self._with_prose_definitions()
         base = dict(base, facts=self.facts, before_items=items[0], after_items=items[1], symbols=dict(self.symbols))
         scope = tuple(nodes) + (before, after)
         if isinstance(before, N.Opt) or isinstance(after, N.Opt):
