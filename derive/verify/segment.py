@@ -177,7 +177,7 @@ def chains_of_block(doc: Document, block: MathBlock, index: int, notation: Notat
             continue
         for statement in _statements(items):
             members, relations = _split_relations(statement)
-            made = [_member(doc, m, notation) for m in members]
+            made = [_member(doc, m, notation, row) for m in members]
             if not relations:
                 previous = None
                 continue
@@ -201,11 +201,23 @@ def chains_of_block(doc: Document, block: MathBlock, index: int, notation: Notat
     return out
 
 
-def _member(doc: Document, items: list[Item], notation: Notation) -> Member | None:
+def _row_text(row, start: int, end: int) -> str:
+    """The text between two offsets, taken from the row's cells (what the parser saw, even where
+    Markdown stripped a '> ' or an indent from the file's lines)."""
+    out = []
+    for cell in row.cells:
+        a, b = cell.offset, cell.offset + len(cell.text)
+        lo, hi = max(a, start), min(b, end)
+        if lo < hi:
+            out.append(cell.text[lo - a : hi - a])
+    return " ".join(" ".join(out).split())
+
+
+def _member(doc: Document, items: list[Item], notation: Notation, row=None) -> Member | None:
     if not items:
         return None
     start, end = items[0].pos, items[-1].end
-    text = doc.source[start:end].strip()
+    text = _row_text(row, start, end) if row is not None else doc.source[start:end].strip()
     member = Member(items, text, start, doc.line_of(start))
     try:
         member.node = Reader(notation=notation).expression(items)
