@@ -35,6 +35,7 @@ from derive.verify.shapes import (
 )
 
 MAX_EXPONENT = 10_000
+SIGMOIDS = {"\\sigma", "sigmoid", "\\operatorname{sigmoid}", "\\mathrm{sigmoid}", "logistic"}
 MAX_DIGITS = 60
 
 
@@ -475,6 +476,10 @@ class Builder:
         return self._opaque_apply(node)
 
     def _opaque_apply(self, node: N.Apply):
+        if node.fn in SIGMOIDS and len(node.args) == 1 and not node.given and not node.params and node.primes == 0:
+            z = self.build(node.args[0])
+            if not is_matrix(z):
+                return 1 / (1 + sp.exp(-z))  # the logistic sigmoid, unless the document says otherwise
         label = render(node)
         positive = node.fn in DENSITY_FUNCTIONS or _strip(node.fn) in DENSITY_FUNCTIONS
         return self._opaque_scalar(label, node, positive=positive)
@@ -638,7 +643,11 @@ class Builder:
         return sp.ImmutableMatrix(rows)
 
     def _Equation(self, node: N.Equation):
-        return sp.Eq(self.build(node.lhs), self.build(node.rhs), evaluate=False)
+        lhs, rhs = self.build(node.lhs), self.build(node.rhs)
+        if node.rel == "=":
+            return sp.Eq(lhs, rhs, evaluate=False)
+        cls = {"<": sp.StrictLessThan, ">": sp.StrictGreaterThan, "<=": sp.LessThan, ">=": sp.GreaterThan}[node.rel]
+        return cls(scalarize(lhs), scalarize(rhs), evaluate=False)
 
     def _Opt(self, node: N.Opt):
         raise BuildError("argmin/argmax inside an expression")

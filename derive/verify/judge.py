@@ -190,6 +190,7 @@ def build_pair(before_node, after_node, scope_nodes, facts, definitions, sizes=N
                         equalities=[(before_node, after_node)] if before_node is not None and after_node is not None
                         and not isinstance(before_node, N.Equation) else [])
     dims_for(scope, [x for x in (before_node, after_node) if x is not None] + list(wrt_nodes))
+    _ones_have_the_sample_count(scope, before_node, after_node)
     namer = Namer(preset=dict(preset or {}))
     env = Env(scope=scope, namer=namer, definitions={}, sizes=sizes, bounds=dict(BOUNDS),
               summed=_summed_bases(before_node, after_node))
@@ -198,6 +199,30 @@ def build_pair(before_node, after_node, scope_nodes, facts, definitions, sizes=N
     after = builder.build(after_node) if after_node is not None else None
     wrt = tuple(builder.build(w) for w in wrt_nodes)
     return Built(before, after, namer, env, sizes), wrt
+
+
+COUNT_NAMES = ("N", "n", "m")
+
+
+def _ones_have_the_sample_count(scope, *nodes) -> None:
+    """An all-ones vector of free length in a step that names the sample count (N): 1^T 1 = N,
+    so its length is N."""
+    names = set()
+    for node in nodes:
+        if node is not None:
+            names |= {n.name for n in node.walk() if isinstance(n, N.Sym)}
+    count = next((c for c in COUNT_NAMES if c in names), None)
+    if count is None:
+        return
+    for rows, cols in scope.occurrences.values():
+        for slot in (rows, cols):
+            if scope.value(slot) is None and _shared(scope, slot):
+                scope.fix(slot, count)
+
+
+def _shared(scope, slot) -> bool:
+    root = scope.find(slot)
+    return any(root in (scope.find(r), scope.find(c)) for r, c in scope.dims.values())
 
 
 def _summed_bases(*nodes) -> set:
@@ -240,6 +265,9 @@ def assumptions_for(built: Built, facts):
 
     out = []
     seen = set()
+    for obj in built.namer.opaque.values():
+        if getattr(obj, "is_positive", False) and isinstance(obj, (sp.Symbol, sp.IndexedBase)):
+            out.append(Assumption.positive(obj, f"{built.namer.name_of(obj)} > 0 (a density)"))
     for m in _matrix_symbols(built):
         display = built.namer.display.get(m.name, m.name)
         letter = _strip(display)
@@ -343,6 +371,10 @@ def _variables_of(node) -> set:
     if node is None:
         return out
     for n in node.walk():
+        if isinstance(n, N.Apply):
+            for a in n.args:  # f(u): u is the function's variable
+                if isinstance(a, (N.Sym, N.Indexed)):
+                    out |= names_of(a)
         if isinstance(n, (N.Deriv, N.Grad)) and n.wrt is not None:
             out |= names_of(n.wrt)
         elif isinstance(n, N.Opt):
@@ -425,6 +457,8 @@ def _judge_expanded(step, before, after, scope, wrt_nodes, facts) -> Outcome:
         return _objectives(step, before, after, scope, wrt_nodes, facts)
     if kind in ("iff", "implies"):
         return _equations(step, before, after, scope, wrt_nodes, facts)
+    if kind == "implies_inequality":
+        return _implied_inequality(step, before, after, scope, facts)
     if kind == "inequality":
         return _inequality(step, before, after, scope, facts)
     return Outcome(UNDECIDED, None, f"no check for {kind}")
@@ -996,6 +1030,18 @@ def _linear_sums(eq):
         return sp.Eq(sum_linearity(sp.expand(eq.lhs)), sum_linearity(sp.expand(eq.rhs)), evaluate=False)
     except Exception:  # noqa: BLE001
         return eq
+
+
+def _implied_inequality(step, before, after, scope, facts) -> Outcome:
+    """... \\implies a < b: verified when a < b holds outright; otherwise it may rest on the premise."""
+    if not isinstance(after, N.Equation) or after.rel == "=":
+        return Outcome(UNDECIDED, None, "an implication between an inequality and an equation is not checked")
+    inner = replace(step, inequality=after.rel)
+    out = _inequality(inner, after.lhs, after.rhs, scope, facts)
+    if out.verdict == VERIFIED:
+        return replace(out, reason="holds outright: " + out.reason)
+    return Outcome(UNDECIDED, None, "the inequality is not implied by the assumptions alone; it may follow "
+                   "from the statement before it, which is not checked")
 
 
 def _inequality(step, before, after, scope, facts) -> Outcome:

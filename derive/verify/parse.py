@@ -1228,6 +1228,10 @@ class Reader:
                 order = 2
         if cur.done or _is_sign(cur.peek()):
             raise ParseError("\\nabla with nothing after it", it.pos)
+        first = cur.peek()
+        if first.kind == "number" or (first.kind == "cmd2" and first.text in ("\\frac", "\\dfrac", "\\tfrac")):
+            # \nabla_w \frac{\lambda}{2}\|w\|^2: a coefficient first, so the whole product
+            return N.Grad(self._term(cur), wrt, order)
         body = self._factor(cur)
         outer = []
         while isinstance(body, (N.Transpose, N.Pow)) and isinstance(

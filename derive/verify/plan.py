@@ -310,19 +310,25 @@ class _Planner:
             else:
                 groups[-1].append(m)
                 group_rel[-1].append(rel)
-        if logical and all(r and all(x == "=" for x in r) for r in group_rel):
-            # equations joined by implies/iff: steps inside each group, then equation steps
-            eqs = []
-            for g, r in zip(groups, group_rel):
-                if len(g) > 2:
+        if logical and all(r for r in group_rel) and all(
+            x in ("=", "<", ">", "<=", ">=") for r in group_rel for x in r
+        ):
+            # statements joined by implies/iff: steps inside each group, then implication steps
+            eqs, starts = [], []
+            for k, (g, r) in enumerate(zip(groups, group_rel)):
+                if len(g) > 2 and all(x == "=" for x in r):
                     self._plain_chain(g, r, bc, nodes, ends_in_condition=True)
-                eqs.append((g[-2], g[-1]))
-            starts = [(g[0], g[1]) for g in groups]
-            if previous_equation is not None and len(groups[0]) == 2:
-                self._equation_step(previous_equation, starts[0], "iff", bc, nodes)
+                elif k == 0 and len(g) == 2 and r == ["="] and _is_derivative_claim(g[0].node, self):
+                    self._plain_chain(g, r, bc, nodes)
+                eqs.append((g[-2], g[-1], r[-1]))
+                starts.append((g[0], g[1], r[0]))
+            if previous_equation is not None and len(groups[0]) == 2 and group_rel[0] == ["="]:
+                self._equation_step(previous_equation, starts[0][:2], "iff", bc, nodes)
             for k, rel in enumerate(logical):
-                self._equation_step(eqs[k], starts[k + 1], rel, bc, nodes)
-            return eqs[-1]
+                self._equation_step(eqs[k][:2], starts[k + 1][:2], rel, bc, nodes,
+                                    before_rel=eqs[k][2], after_rel=starts[k + 1][2])
+            last = eqs[-1]
+            return last[:2] if last[2] == "=" else None
         if logical:
             # objectives or mixed: treat implies/iff as steps between members
             for i, rel in enumerate(relations):
@@ -334,7 +340,12 @@ class _Planner:
                 and not name_like(first.node) and previous_equation is not None:
             self._equation_step(previous_equation, (members[0], members[1]), "iff", bc, nodes)
             return (members[0], members[1])
+        if chain.conditioned and relations and relations[0] == "=":
+            relations = [":="] + relations[1:]  # a case of a definition: f(u), u > 0 = ... defines that branch
         self._plain_chain(members, relations, bc, nodes)
+        if first.node is not None and (name_like(first.node) or _is_derivative_claim(first.node, self)) \
+                and not (members[-1].node is not None and is_zero(members[-1].node)):
+            return None  # a definition or a computed derivative: not an equation to carry on
         if single_equation or (relations and relations[-1] == "=" and members[-1].node is not None and is_zero(members[-1].node)):
             if len(members) >= 2 and members[-2].node is not None:
                 return (members[-2], members[-1])
@@ -362,7 +373,7 @@ class _Planner:
                     last = m.node
             if last is not None and _linkable(first.node):
                 self.values[render(first.node)] = last
-            if isinstance(first.node, N.Apply) and not self._defined(first.node):
+            if isinstance(first.node, N.Apply) and (relations[0] == ":=" or not self._defined(first.node)):
                 self._define_from_chain(first.node, members[1:])
             if isinstance(first.node, (N.Sym,)) and len(members) >= 2:
                 value = next((m.node for m in members[1:] if m.node is not None and not is_zero(m.node)), None)
@@ -374,21 +385,23 @@ class _Planner:
             if value is not None and not _has_apply(value, log_of.fn):
                 self._record_definition(log_of, N.Call("exp", (value,)), require_mention=False)
 
-    def _equation_step(self, before_eq, after_eq, rel, bc, nodes):
+    def _equation_step(self, before_eq, after_eq, rel, bc, nodes, before_rel="=", after_rel="="):
         (a, b), (c, d) = before_eq, after_eq
         line = c.line
-        source = f"{c.text} = {d.text}"
+        source = f"{c.text} {RELATION_TEXT.get(after_rel, after_rel)} {d.text}"
         bad = next((m for m in (a, b, c, d) if m.node is None), None)
         if bad is not None:
             self.steps.append(Planned(line, source, RELATION_TEXT[rel], "unparsed",
                                       reason=_member_reason(bad), block=bc.index))
             return
-        before = N.Equation(a.node, "=", b.node)
-        after = N.Equation(c.node, "=", d.node)
+        before = N.Equation(a.node, before_rel, b.node)
+        after = N.Equation(c.node, after_rel, d.node)
         wrt = self.unknowns
         solved = decoration_base(c.node)
         check = "iff"
-        if rel == "implies" and solved is not None:
+        if after_rel != "=" or before_rel != "=":
+            check = "implies_inequality"
+        elif rel == "implies" and solved is not None:
             after = N.Equation(solved, "=", d.node)
             wrt = (solved,)
             check = "implies"
@@ -421,6 +434,12 @@ class _Planner:
         before, after = before_m.node, after_m.node
         if rel == ":=":
             self.steps.append(Planned(check="definition", reason="a definition (:=): nothing to check", **base))
+            return
+        derivative_of_defined = isinstance(before, N.Apply) and before.primes > 0 and find_definition(
+            self._with_prose_definitions(), N.Apply(before.fn, before.args, before.given, before.params, 0)
+        ) is not None
+        if derivative_of_defined:
+            self._compare(before, after, rel, base, nodes, items=(before_m.items, after_m.items))
             return
         # the first step of a chain whose left side is a bare name
         if i == 0 and name_like(before) and rel in ("=",) and not isinstance(before, N.Opt):
@@ -497,6 +516,13 @@ class _Planner:
         self.steps.append(Planned(check=check, before=before, after=after, scope_nodes=scope,
                                   definitions=defs, inequality=rel if check == "inequality" else "",
                                   reason=note, wrt=self.unknowns, **base))
+
+
+def _is_derivative_claim(node, planner) -> bool:
+    """f''(u) = 2, d f / d x = ...: a computed derivative, worth checking on its own."""
+    if isinstance(node, (N.Deriv, N.Grad)):
+        return True
+    return isinstance(node, N.Apply) and node.primes > 0
 
 
 def _log_of_apply(node):

@@ -59,6 +59,7 @@ class Chain:
     relations: list = field(default_factory=list)  # relation names between members
     block: int = 0
     row: int = 0
+    conditioned: bool = False  # the left cell had a side condition (f(u),\ u > 0 &= ...)
     error: str | None = None
     error_line: int = 0
     error_text: str = ""
@@ -79,12 +80,28 @@ def _line_of(doc: Document, offset: int, table=None) -> int:
     return doc.line_of(offset)
 
 
+def _annotation_free(cells):
+    """Drop the comment columns of a row: after an empty cell (a && alignment), what follows
+    the formula is an annotation such as \\text{by Bayes' rule}."""
+    for k in range(1, len(cells)):
+        if not cells[k].text and k + 1 < len(cells) and any(c.text for c in cells[:k]):
+            return cells[:k]
+    return cells
+
+
 def _row_items(doc: Document, row, table) -> list[Item]:
     out: list[Item] = []
-    for cell in row.cells:
+    cells = _annotation_free(row.cells)
+    for k, cell in enumerate(cells):
         if not cell.text:
             continue
         items = items_of(cell.text)
+        if k == 0 and len(cells) > 1 and cells[1].text[:1] in ("=", "<", ">", "\\"):
+            # "f(u),\ u > 0 &= ...": the left cell's side condition after a comma is not the left side
+            comma = next((j for j, it in enumerate(items) if it.kind == "op" and it.text == ","), None)
+            if comma is not None and comma > 0:
+                items = items[:comma]
+                out.append(Item("condition", ",", cell.offset, cell.offset))
         for it in items:
             _shift(it, cell.offset)
         out.extend(items)
@@ -127,9 +144,12 @@ def _statements(items: list[Item]) -> list[list[Item]]:
     parts: list[list[Item]] = [[]]
     for k, it in enumerate(items):
         nxt = items[k + 1] if k + 1 < len(items) else None
-        if it.kind == "cellbreak":
+        if it.kind in ("cellbreak", "condition"):
             continue
         if _is_separator(it, nxt):
+            last = parts[-1][-1] if parts[-1] else None
+            if it.kind == "op" and it.text in ("\\quad", "\\qquad") and (last is None or relation_of(last)):
+                continue  # "\implies \quad u = ...": spacing after a relation, not a new statement
             parts.append([])
             continue
         parts[-1].append(it)
@@ -184,8 +204,10 @@ def chains_of_block(doc: Document, block: MathBlock, index: int, notation: Notat
             starts_with_relation = not members[0]
             if starts_with_relation:
                 if previous is not None and previous.error is None:
-                    previous.members.extend(made[1:])
-                    previous.relations.extend(relations)
+                    for rel, m in zip(relations, made[1:]):
+                        if m is not None:
+                            previous.members.append(m)
+                            previous.relations.append(rel)
                     continue
                 chain = Chain(block=index, row=r, error="a relation with nothing on its left",
                               error_line=row.line, error_text=row.text)
@@ -193,9 +215,22 @@ def chains_of_block(doc: Document, block: MathBlock, index: int, notation: Notat
                 previous = None
                 continue
             if any(m is None for m in made):
-                # an empty side such as "a = " at the end of a row: keep the rest
-                made = [m for m in made if m is not None]
-            chain = Chain(members=made, relations=relations[: max(len(made) - 1, 0)], block=index, row=r)
+                # an empty side ("a = " at the end of a row, "= =" typed twice): keep what pairs up
+                kept_m, kept_r = [made[0]] if made[0] is not None else [], []
+                for rel, m in zip(relations, made[1:]):
+                    if m is None:
+                        continue
+                    if not kept_m:
+                        kept_m.append(m)
+                        continue
+                    kept_m.append(m)
+                    kept_r.append(rel)
+                made, relations = kept_m, kept_r
+                if len(made) < 2:
+                    previous = None
+                    continue
+            chain = Chain(members=made, relations=relations[: max(len(made) - 1, 0)], block=index, row=r,
+                          conditioned=any(it.kind == "condition" for it in items))
             out.chains.append(chain)
             previous = chain
     return out
