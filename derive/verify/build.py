@@ -551,7 +551,7 @@ class Builder:
                 if node.order == 2:
                     g = matrix_derivative(g, var)
                 return g
-            g = sp.diff(scalarize(f), var, node.order)
+            g = sp.diff(_log_rules(scalarize(f)), var, node.order)
             return g
         except BuildError:
             raise
@@ -585,7 +585,7 @@ class Builder:
                 return matrix_derivative(f, var)
             if is_matrix(f):
                 return f.diff(var)
-            return sp.diff(f, var, node.order)
+            return sp.diff(_log_rules(f), var, node.order)
         except BuildError:
             raise
         except Exception as exc:  # noqa: BLE001
@@ -654,6 +654,18 @@ class Builder:
 
 
 # --- helpers -----------------------------------------------------------------------------------------
+
+
+def _log_rules(f):
+    """log of a product -> sum of logs before differentiating (densities are positive)."""
+    if not isinstance(f, sp.Basic) or not f.has(sp.log):
+        return f
+    try:
+        from derive.core.algebra import log_of_product
+
+        return sp.expand_log(log_of_product(f), force=True)
+    except Exception:  # noqa: BLE001 - keep the expression as it is
+        return f
 
 
 def _depends_on(f, var) -> bool:

@@ -960,6 +960,8 @@ def _equations(step, before, after, scope, wrt_nodes, facts) -> Outcome:
     relation = Relation.IFF if step.check == "iff" else Relation.IMPLIES
     (built, wrt), sizes = build_with_sizes(before, after, scope, facts, {}, wrt_nodes=wrt_nodes)
     b, a = _linear_sums(built.before), _linear_sums(built.after)
+    if relation is Relation.IFF and isinstance(a, sp.Equality) and a.lhs in wrt:
+        relation = Relation.IMPLIES  # "... iff w = (X^T X)^{-1} X^T y": the unique solution, checked as such
     for eq in (b, a):
         if isinstance(eq, sp.Equality):
             l, r = eq.lhs, eq.rhs

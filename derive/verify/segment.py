@@ -166,7 +166,16 @@ def _statements(items: list[Item]) -> list[list[Item]]:
 def _split_relations(items: list[Item]):
     members: list[list[Item]] = [[]]
     relations: list[str] = []
-    for it in items:
+    merged: list[Item] = []
+    for it in items:  # ":=" and "=:" are one relation, a definition
+        if merged and it.kind == "op" and it.text == "=" and merged[-1].kind == "op" and merged[-1].text == ":":
+            merged[-1] = Item("cmd", "\\coloneqq", merged[-1].pos, it.end)
+            continue
+        if merged and it.kind == "op" and it.text == ":" and merged[-1].kind == "op" and merged[-1].text == "=":
+            merged[-1] = Item("cmd", "\\coloneqq", merged[-1].pos, it.end)
+            continue
+        merged.append(it)
+    for it in merged:
         rel = relation_of(it)
         if rel is not None:
             members.append([])
