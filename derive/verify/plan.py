@@ -79,7 +79,15 @@ def plan_document(doc: Document) -> Plan:
     parsed = []
     snapshots = []
     for index, (_, block, display) in enumerate(all_blocks):
-        bc = chains_of_block(doc, block, index, notation)
+        try:
+            bc = chains_of_block(doc, block, index, notation)
+        except Exception:  # noqa: BLE001 - reported as an unreadable block below
+            from derive.verify.segment import BlockChains
+
+            bc = BlockChains(block, index)
+            if display:
+                bc.chains.append(Chain(block=index, error="derive verify could not split this block into steps",
+                                       error_line=block.line, error_text=block.text.strip()[:200]))
         parsed.append((bc, display))
         for chain in bc.chains:
             for kind, names, value in harvest_fact(chain):
@@ -110,7 +118,17 @@ def plan_document(doc: Document) -> Plan:
             planner.symbols = dict(stated.get(section, {}))
             planner.prose_definitions = functions.get(section, [])
         planner.facts = facts
-        planner.block(bc, display)
+        before = len(planner.steps)
+        try:
+            planner.block(bc, display)
+        except Exception as exc:  # noqa: BLE001 - one unreadable block must not stop the document
+            del planner.steps[before:]
+            if display:
+                planner.steps.append(Planned(
+                    bc.block.line, bc.block.text.strip()[:200], "", "unparsed",
+                    reason=f"derive verify could not read this block ({type(exc).__name__}: {str(exc)[:120]})",
+                    block=bc.index,
+                ))
     for step in planner.steps:
         step.bounds = bounds
     return Plan(planner.steps, declared, notation)

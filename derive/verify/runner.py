@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from derive.verify.judge import UNDECIDED, Outcome, judge
 
 DEFAULT_TIMEOUT = 5.0
+MAX_CHECKED = 2000  # steps checked per file; a document with more is cut, not left to run for hours
 
 
 @dataclass
@@ -62,10 +63,15 @@ def run_steps(steps, facts, notation, *, timeout: float = DEFAULT_TIMEOUT, jobs:
     results: list[Result | None] = [None] * len(steps)
     pending = []
     for k, step in enumerate(steps):
-        if _needs_worker(step):
+        if _needs_worker(step) and len(pending) < MAX_CHECKED:
             pending.append(k)
+        elif _needs_worker(step):
+            results[k] = Result(step, Outcome(UNDECIDED, None, f"not checked: more than {MAX_CHECKED} steps in one file"), 0.0)
         else:
-            results[k] = Result(step, judge(step, facts, notation), 0.0)
+            try:
+                results[k] = Result(step, judge(step, facts, notation), 0.0)
+            except Exception as exc:  # noqa: BLE001
+                results[k] = Result(step, Outcome(UNDECIDED, None, f"not checked ({type(exc).__name__})"), 0.0)
     if pending:
         _warm()
     try:
