@@ -8,7 +8,6 @@ them: shapes as declarations, and each rendered name mapped to its object.
 
 import pytest
 import sympy as sp
-from sympy.core.function import AppliedUndef
 
 import derive
 from derive.core.check import check_pair

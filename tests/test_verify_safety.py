@@ -101,7 +101,7 @@ def test_hostile_formulas_end_cleanly(formula, tmp_path):
 
 
 def test_a_hung_check_is_stopped_at_the_time_limit(monkeypatch):
-    import derive.verify.runner as runner
+    from derive.verify import runner
 
     def slow(step, facts, notation):
         time.sleep(60)

@@ -25,11 +25,8 @@ from derive.verify import nodes as N
 from derive.verify.shapes import (
     DENSITY_FUNCTIONS,
     INTEGER_NAMES,
-    MATRIX,
     POSITIVE_NAMES,
     SCALAR,
-    SYMMETRIC_NAMES,
-    VECTOR,
     Scope,
     _strip,
 )
@@ -347,8 +344,7 @@ class Builder:
         if not is_matrix(inner):
             return sp.Abs(inner)
         if norm.p in ("2", "", None):
-            q = inner.T * inner if inner.shape[1] == 1 else inner.T * inner
-            return sp.sqrt(sp.Trace(q))
+            return sp.sqrt(sp.Trace(inner.T * inner))
         return self._opaque_scalar("\\|" + str(norm.arg) + "\\|_{" + str(norm.p) + "}", norm.arg, positive=False)
 
     def _Norm(self, node: N.Norm):

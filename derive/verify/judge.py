@@ -158,9 +158,7 @@ def opaque_terms(node) -> set:
     if node is None:
         return out
     for n in node.walk():
-        if isinstance(n, N.Apply):
-            out.add(render(n))
-        elif isinstance(n, (N.Grad, N.Deriv)) and isinstance(n.body, (N.Apply, N.Sym, N.Indexed)):
+        if isinstance(n, N.Apply) or isinstance(n, (N.Grad, N.Deriv)) and isinstance(n.body, (N.Apply, N.Sym, N.Indexed)):
             out.add(render(n))
     return out
 
@@ -1075,7 +1073,7 @@ def _caution(step, before, after, outcome: Outcome, facts) -> Outcome | None:
     b_names, a_names = names_of(before), names_of(after)
     b_terms, a_terms = opaque_terms(before), opaque_terms(after)
     if b_terms != a_terms:
-        odd = sorted((b_terms ^ a_terms))[:3]
+        odd = sorted(b_terms ^ a_terms)[:3]
         return Outcome(UNDECIDED, None, f"involves {', '.join(odd)}, which the document does not define here "
                        f"(the plain check fails: {outcome.reason})", outcome.counterexample, outcome.difference)
     vanished = {n for n in b_names - a_names if not n.startswith("fn:")} - bound_indices(before) - {"const"}

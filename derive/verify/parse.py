@@ -191,7 +191,12 @@ def _check_size(text: str) -> None:
 
 def items_of(text: str) -> list[Item]:
     """Lex and parse `text` with the grammar; return the top-level items."""
-    from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+    from lark.exceptions import (
+        LarkError,
+        UnexpectedCharacters,
+        UnexpectedEOF,
+        UnexpectedToken,
+    )
 
     _check_size(text)
     try:
@@ -326,11 +331,7 @@ def plain(items) -> str | None:
                 inner += ("_" if k == "sub" else "^") + "{" + sv + "}"
             parts.append(inner)
             continue
-        if it.kind in ("letter", "digit"):
-            parts.append(it.text)
-        elif it.kind == "cmd" and it.text[1:] in GREEK:
-            parts.append(it.text)
-        elif it.kind == "cmd" and it.text in ("\\ast", "\\star", "\\prime", "\\top", "\\dagger", "\\infty"):
+        if it.kind in ("letter", "digit") or it.kind == "cmd" and it.text[1:] in GREEK or it.kind == "cmd" and it.text in ("\\ast", "\\star", "\\prime", "\\top", "\\dagger", "\\infty"):
             parts.append(it.text)
         elif it.kind == "text":
             parts.append(_text_content(it.text))
@@ -1267,7 +1268,7 @@ class Reader:
             return None
         first = nitems[0]
         is_d = lambda x: (x.kind == "cmd" and x.text == "\\partial") or (x.kind == "letter" and x.text == "d") or (
-            x.kind == "cmd1" and x.text == "\\mathrm" and plain(x.args[0]) == "d")  # noqa: E731
+            x.kind == "cmd1" and x.text == "\\mathrm" and plain(x.args[0]) == "d")
         if not is_d(first) or not is_d(ditems[0]):
             if first.kind == "letter" and first.text.startswith("d\\") and ditems[0].kind == "letter" and ditems[0].text.startswith("d\\"):
                 pass

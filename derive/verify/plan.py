@@ -243,7 +243,7 @@ class _Planner:
         """Of a chain L(theta) = A = B = ..., keep the first member that is fully written out."""
         candidates = [m.node for m in members if m.node is not None and not is_zero(m.node)
                       and not isinstance(m.node, N.Opt)]
-        known = lambda n: all(  # noqa: E731
+        known = lambda n: all(
             find_definition(self.definitions, x) is not None for x in n.walk() if isinstance(x, N.Apply)
         )
         for choose, mention in ((lambda n: not _has_any_apply(n), True), (known, True),

@@ -36,7 +36,7 @@ FACT_RELATIONS = {"sim", "in", "to", "!="}
 CONNECTIVES = {
     "and", "where", "for", "with", "if", "since", "so", "thus", "then", "hence", "given",
     "because", "as", "when", "s.t.", "subject to", "i.e.", "e.g.", "or", "while", "therefore",
-    "which", "we", "get", "gives", "yields", "let", "by", "using", "from", "note", "since",
+    "which", "we", "get", "gives", "yields", "let", "by", "using", "from", "note",
 }
 
 
@@ -193,12 +193,6 @@ def chains_of_block(doc: Document, block: MathBlock, index: int, notation: Notat
             items = _row_items(doc, row, None)
         except ParseError as exc:
             if any(rel in row.text for rel in ("=", "\\approx", "\\propto", "\\le", "\\ge", "<", ">", "\\implies", "\\iff")):
-                pos = exc.pos
-                offset = row.cells[0].offset
-                for cell in row.cells:
-                    if pos is not None and cell.text:
-                        offset = cell.offset
-                        break
                 chain = Chain(block=index, row=r, error=str(exc.message), error_line=row.line,
                               error_text=row.text)
                 out.chains.append(chain)
@@ -301,9 +295,7 @@ def unknowns_of(node) -> tuple:
     for n in node.walk():
         if isinstance(n, N.Opt):
             out.extend(n.wrt)
-        elif isinstance(n, (N.Deriv,)) and isinstance(n.wrt, (N.Sym, N.Indexed)):
-            out.append(n.wrt)
-        elif isinstance(n, N.Grad) and isinstance(n.wrt, (N.Sym, N.Indexed)):
+        elif isinstance(n, (N.Deriv,)) and isinstance(n.wrt, (N.Sym, N.Indexed)) or isinstance(n, N.Grad) and isinstance(n.wrt, (N.Sym, N.Indexed)):
             out.append(n.wrt)
     seen = []
     for u in out:

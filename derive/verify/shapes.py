@@ -46,7 +46,7 @@ class Facts:
     not_functions: set = field(default_factory=set)
     problems: list = field(default_factory=list)
 
-    def merged(self, other: "Facts") -> "Facts":
+    def merged(self, other: Facts) -> Facts:
         """self overridden by other."""
         out = Facts(
             kinds={**self.kinds, **other.kinds},
@@ -252,9 +252,7 @@ class Scope:
             else:
                 raise ShapeError(f"dimensions {va} and {vb} do not match")
         self.parent[ra] = rb
-        if vb is None and va is not None:
-            self.fixed[rb] = va
-        elif isinstance(va, int) and not isinstance(vb, int):
+        if vb is None and va is not None or isinstance(va, int) and not isinstance(vb, int):
             self.fixed[rb] = va
 
     def fix(self, s, value) -> None:
@@ -316,7 +314,7 @@ class _KindPass:
     def mark(self, key: str | None, kind: str) -> None:
         if key is None or key == "const" or key in self.scope.facts.kinds:
             return
-        letter = _strip(key[:-2] if key.endswith("[]") else key)
+        letter = _strip(key.removesuffix("[]"))
         if kind == VECTOR and len(letter) == 1 and letter.isupper():
             kind = MATRIX  # a capital used as a matrix is a matrix, not a vector
         current = self.scope.kinds.get(key)
@@ -440,7 +438,7 @@ def infer_scope(exprs: list, facts: Facts, equalities: list = ()) -> Scope:
             if k is not None:
                 names.add(k)
     for k in names:
-        plain = k[:-2] if k.endswith("[]") else k
+        plain = k.removesuffix("[]")
         if k in facts.kinds:
             scope.kinds[k] = facts.kinds[k]
         elif plain in facts.kinds:
@@ -479,7 +477,7 @@ class DimPass:
             return None
         r = sc.slot()
         c = sc.one() if kind == VECTOR else sc.slot()
-        plain = key[:-2] if key.endswith("[]") else key
+        plain = key.removesuffix("[]")
         declared = sc.facts.dims.get(key) or sc.facts.dims.get(plain)
         if declared is not None:
             sc.fix(r, declared[0])
