@@ -7,9 +7,8 @@ import pytest
 
 from derive.verify import verify_file
 
-SEEDS = "/work/shared/seeds"
-if not os.path.isdir(SEEDS):  # the seeds travel with the project's shared data
-    SEEDS = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "seeds")
+# copies of the seed posts in /work/shared/seeds (Markdown saved as .txt), kept with the tests
+SEEDS = os.path.join(os.path.dirname(__file__), "data", "verify", "seeds")
 
 # file -> line -> what is wrong there
 WRONG = {
