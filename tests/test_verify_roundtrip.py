@@ -107,10 +107,7 @@ def tie(expr, notation=Notation()):
 # Steps whose LaTeX from derive.render.latex does not say what the expression is: reading them
 # back shows it (a negated matrix sum holding scalar*I terms is flattened with a lost sign:
 # -(a + (-n log(2 pi s^2)/2) I) is printed "- n log(2 pi s^2)/2"). Report them; do not hide them.
-RENDERER_SIGN_SLIPS = {
-    ("map-gaussian-prior-ridge", 0): "renderer drops the sign of -(c*I) inside a negated matrix sum",
-    ("map-laplace-prior-lasso", 0): "renderer drops the sign of -(c*I) inside a negated matrix sum",
-}
+RENDERER_SIGN_SLIPS: dict = {}  # (id, step) -> reason, for renderer bugs found and not yet fixed
 
 
 def sides(expr):

@@ -134,7 +134,9 @@ class ProofPrinter(LatexPrinter):
             if negative:
                 term = -term
             tex = self._print(term)
-            if isinstance(term, MatrixExpr) and tex.startswith("- "):
+            if isinstance(term, sp.MatAdd) and len(term.args) > 1:
+                tex = self.delimit(tex)  # a - (b + c): the sign belongs to the whole sum
+            elif isinstance(term, MatrixExpr) and tex.startswith("- "):
                 negative, tex = not negative, tex[2:]
             elif not _is_matrix(term) and self._needs_add_brackets(term):
                 tex = self.delimit(tex)
