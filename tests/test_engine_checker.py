@@ -1,4 +1,7 @@
-"""The checker accepts correct steps, says how it knows, and rejects planted errors at the right step."""
+"""The checker rejects planted errors at the right step and says how it knows.
+
+That every catalogue step passes, decided, and every result equals its claim is in
+test_catalog_all.py."""
 
 from __future__ import annotations
 
@@ -12,29 +15,8 @@ from derive.catalog.symbols import A, X, d, f_, h, i, n, sigma, t, w, y, y_
 from derive.core.check import FAILED, PASSED, UNDECIDED, check_pair, prove_equal
 from derive.core.context import Context
 from derive.core.derivation import Assumption, Relation
-from derive.core.derivation import Step
 
 ENGINE_IDS = ("quadratic-form-gradient", "normal-equations", "gaussian-nll-mse")
-
-
-@pytest.mark.parametrize("name", ENGINE_IDS)
-def test_engine_derivations_pass_every_step_symbolically_or_by_instantiation(name):
-    report = derive.get(name).check()
-    assert report.ok and report.decided, [s.verdict for s in report.steps]
-    for s in report.steps[1:]:
-        if s.step.relation is Relation.DEFINITION:
-            assert s.verdict.status == "given"
-        else:
-            assert s.verdict.method in ("symbolic", "instantiated"), (s.index, s.verdict)
-
-
-@pytest.mark.parametrize("name", ENGINE_IDS)
-def test_result_matches_the_textbook_claim(name):
-    d = derive.get(name)
-    ctx = Context.from_assumptions(d.assumptions, d.sizes)
-    verdict = prove_equal(d.result, d.claim, ctx)
-    assert verdict.status == PASSED, verdict
-    assert verdict.method in ("symbolic", "instantiated")
 
 
 def test_result_is_taken_from_the_last_step_not_typed_in():
@@ -77,7 +59,6 @@ def test_dropped_factor_is_rejected_at_that_step():
 
 def test_wrong_sign_is_rejected_at_that_step():
     d = derive.get("normal-equations")
-    L = d.steps[0].expr
     bad = (w.T * X.T * X * w + 2 * y.T * X * w + y.T * y) / n
     wrong = _replace_step(d, 2, expr=bad)
     assert _first_failure(wrong) == 2
