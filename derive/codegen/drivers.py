@@ -105,7 +105,12 @@ def lasso_gram(G, c, yy, lam, soft_threshold, *, tol=1e-4, max_iter=1000, w0=Non
     c = np.asarray(c, dtype=float).ravel()
     d = c.shape[0]
     lam = float(lam)
+    if not lam >= 0:
+        raise ValueError(f"lam must be >= 0 (the weight of the L1 penalty); got {lam}")
     alpha = 0.5 * lam  # the L1 weight of the half objective (scikit-learn's alpha * n)
+    if lam == 0:  # no penalty: least squares, G w = c (Cholesky, a warning if ill-conditioned)
+        w = kernels.solve_pd(G, c, what="X^T X")
+        return LassoInfo(np.asarray(w, dtype=float), 0.0, tol * yy, 0)
     yy = float(yy)
     w = np.zeros(d) if w0 is None else np.array(w0, dtype=float).ravel()
     Gw = G @ w
@@ -190,6 +195,29 @@ class LADInfo(tuple):
     certified = property(lambda self: self[3])
 
 
+def _independent_rows(X, score, d):
+    """d linearly independent rows of X, taken greedily in increasing order of `score`
+    (Gram-Schmidt against the rows accepted so far); None if X has rank < d."""
+    n = X.shape[0]
+    first = np.argpartition(score, min(4 * d, n - 1))[: 4 * d] if 4 * d < n else np.arange(n)
+    order = first[np.argsort(score[first], kind="stable")]
+    Q = np.zeros((0, X.shape[1]))
+    chosen = []
+    for attempt in (order, np.argsort(score, kind="stable")):
+        for i in attempt:
+            if i in chosen:
+                continue
+            x = X[i]
+            v = x - Q.T @ (Q @ x)
+            nv = np.linalg.norm(v)
+            if nv > 1e-10 * max(np.linalg.norm(x), 1e-300):
+                Q = np.vstack([Q, v / nv])
+                chosen.append(int(i))
+                if len(chosen) == d:
+                    return np.array(chosen)
+    return None
+
+
 def _vertex(X, y, r, max_pivots=None):
     """From the vertex through the d smallest residuals, pivot to a certified LAD optimum.
 
@@ -204,7 +232,9 @@ def _vertex(X, y, r, max_pivots=None):
     n, d = X.shape
     if n < d or d == 0:
         return None
-    basis = np.argpartition(np.abs(r), d - 1)[:d] if d < n else np.arange(n)
+    basis = _independent_rows(X, np.abs(r), d)
+    if basis is None:
+        return None
     lu, piv, info = lapack.dgetrf(X[basis])
     if info != 0 or not np.all(np.isfinite(lu)):
         return None
@@ -216,16 +246,29 @@ def _vertex(X, y, r, max_pivots=None):
         return None
     r = y - X @ w
     obj = float(np.sum(np.abs(r)))
+    s = np.sign(r)
+    s[basis] = 0.0
+    g = X.T @ s  # X_N^T sign(r_N), kept up to date row by row as signs change
     max_pivots = 10 * d + 20 if max_pivots is None else max_pivots
-    for _ in range(max_pivots + 1):
-        s = np.sign(r)
-        s[basis] = 0.0
-        u, info = lapack.dgetrs(lu, piv, -(X.T @ s), trans=1)  # X_B^T u = -X_N^T s_N
+    for pivot in range(max_pivots + 1):
+        if pivot and pivot % 25 == 0:  # refresh what is updated incrementally (rounding)
+            r = y - X @ w
+            s = np.sign(r)
+            s[basis] = 0.0
+            g = X.T @ s
+        u, info = lapack.dgetrs(lu, piv, -g, trans=1)  # X_B^T u = -X_N^T s_N
         if info != 0:
             return w, obj, False
         k = int(np.argmax(np.abs(u)))
         if abs(u[k]) <= 1.0 + 1e-9:
-            return w, obj, True
+            r = y - X @ w  # certify on fresh residuals, not on incrementally updated ones
+            s_fresh = np.sign(r)
+            s_fresh[basis] = 0.0
+            u, info = lapack.dgetrs(lu, piv, -(X.T @ s_fresh), trans=1)
+            if info == 0 and np.max(np.abs(u)) <= 1.0 + 1e-9:
+                return w, float(np.sum(np.abs(r))), True
+            s, g = s_fresh, X.T @ s_fresh
+            k = int(np.argmax(np.abs(u)))
         e = np.zeros(d)
         e[k] = -math.copysign(1.0, u[k])
         delta, info = lapack.dgetrs(lu, piv, e)  # X_B delta = e: only row k moves
@@ -255,16 +298,20 @@ def _vertex(X, y, r, max_pivots=None):
         enter = int(order[m])
         step = float(t[enter])
         w_new = w + step * delta
-        r_new = y - X @ w_new
+        r_new = r - step * a
         obj_new = float(np.sum(np.abs(r_new)))
-        if not obj_new <= obj * (1 + 1e-15) + 1e-300:
+        if not obj_new <= obj * (1 + 1e-14) + 1e-300:
             return w, obj, False  # rounding: keep the better point
         basis = basis.copy()
         basis[k] = enter
         lu, piv, info = lapack.dgetrf(X[basis])
         if info != 0:
             return w_new, obj_new, False
-        w, r, obj = w_new, r_new, obj_new
+        s_new = np.sign(r_new)
+        s_new[basis] = 0.0
+        changed = np.flatnonzero(s_new != s)  # crossed breakpoints, the entering and leaving rows
+        g += X[changed].T @ (s_new[changed] - s[changed])
+        w, r, s, obj = w_new, r_new, s_new, obj_new
     return w, obj, False
 
 

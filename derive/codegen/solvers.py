@@ -302,6 +302,15 @@ def solver_for(derivation, part: str | None = None, **options):
     Raises NoNumericMeaning for results that are statements rather than quantities.
     """
     did = derivation.id
+    lasso = part is None and did == "map-laplace-prior-lasso"
+    allowed = {"tol", "max_iter"} if lasso else {"cond_limit", "mu"}
+    unknown = sorted(set(options) - allowed)
+    if unknown:
+        raise TypeError(
+            f"unknown solver option(s) {', '.join(map(repr, unknown))} for {did!r}"
+            + (f" [{part}]" if part else "")
+            + f"; expected: {', '.join(sorted(allowed))}"
+        )
     if part is not None:
         if part == "lad" and did in ("laplace-nll-mae", "laplace-mle"):
             return _lad(derivation, **options)
@@ -314,7 +323,7 @@ def solver_for(derivation, part: str | None = None, **options):
         return _closed_form(derivation, expr, part, **options)
     if did in STATEMENTS:
         raise _no_meaning(derivation, STATEMENTS[did])
-    if did == "map-laplace-prior-lasso":
+    if lasso:
         return _lasso(derivation, **options)
     if did in UPDATES:
         return _update(derivation, derivation.result, **options)
