@@ -339,7 +339,10 @@ def lad_irls(X, y, weight, *, tol=1e-3, max_iter=50, w0=None, cond_limit=None):
     r = y - X @ w
     obj = float(np.sum(np.abs(r)))
     best = (w, obj)
-    floor = 1e-12 * max(float(np.max(np.abs(y))) if n else 1.0, 1e-300)
+    if obj == 0.0:  # an exact fit: nothing can be lower
+        return LADInfo(w, 0.0, 0, True)
+    # |r| below this counts as zero: weights stay finite (1e-12 of the typical residual)
+    floor = 1e-12 * obj / n
     k = 0
     for k in range(1, max_iter + 1):
         wts = weight(np.maximum(np.abs(r), floor))
