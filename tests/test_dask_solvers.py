@@ -63,3 +63,17 @@ def test_ill_conditioned_dask_input_falls_back_to_tsqr():
         with pytest.warns(IllConditionedWarning):
             got = ols(da.from_array(X, chunks=(250, -1)), da.from_array(y, chunks=250))
     assert np.linalg.norm(got - w) / np.linalg.norm(w) <= 1e-9
+
+
+def test_concurrent_solves_leave_the_blas_thread_count_alone():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from concurrent.futures import ThreadPoolExecutor
+
+    X, y = data(n=60_000, d=30)
+    before = [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: ols(X, y), range(8)))
+    after = [i["num_threads"] for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+    assert after == before
+    for r in results:
+        np.testing.assert_allclose(r, results[0], rtol=1e-12)

@@ -17,6 +17,7 @@ Nothing here forms an explicit inverse.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import os
@@ -182,6 +183,7 @@ def erf(x):
 _POOL: ThreadPoolExecutor | None = None
 _POOL_LOCK = threading.Lock()
 _CONTROLLER = None  # threadpoolctl.ThreadpoolController, False when unavailable
+_INIT_LOCK = threading.Lock()
 
 #: Work (n * d * d multiply-adds) below which one plain BLAS call beats the threaded kernel.
 THREAD_MIN_WORK = 4_000_000
@@ -197,16 +199,42 @@ def _ncpu() -> int:
 
 
 def _controller():
-    """threadpoolctl's controller when installed (it is optional), else False."""
+    """threadpoolctl's controller when installed (it is optional), else False.
+
+    Built once, under the lock that guards the limits: a controller built while another
+    thread holds BLAS at one thread would take 1 for the original setting.
+    """
     global _CONTROLLER
     if _CONTROLLER is None:
-        try:
-            from threadpoolctl import ThreadpoolController
+        with _INIT_LOCK:
+            if _CONTROLLER is None:
+                try:
+                    from threadpoolctl import ThreadpoolController
 
-            _CONTROLLER = ThreadpoolController()
-        except Exception:  # pragma: no cover - threadpoolctl absent or broken
-            _CONTROLLER = False
+                    _CONTROLLER = ThreadpoolController()
+                except Exception:  # pragma: no cover - threadpoolctl absent or broken
+                    _CONTROLLER = False
     return _CONTROLLER
+
+
+_PARALLEL_LOCK = threading.RLock()
+
+
+@contextlib.contextmanager
+def _blas_single_threaded(ctl):
+    """One caller at a time shares the cores out by rows, with BLAS held at one thread.
+
+    The limit is set and restored by the same thread with no other caller in between (OpenBLAS
+    ignores a restore made from another thread while it is busy, so overlapping limits could
+    leave the process at one BLAS thread). The cores are all in use anyway, so waiting costs
+    nothing.
+    """
+    with _PARALLEL_LOCK:
+        limiter = ctl.limit(limits=1, user_api="blas")
+        try:
+            yield
+        finally:
+            limiter.restore_original_limits()
 
 
 def _pool(workers: int) -> ThreadPoolExecutor:
@@ -271,7 +299,7 @@ def _threaded_gram(X, Y, weights=None):
 
     pool = _pool(workers)
     # One BLAS thread per worker: the cores are shared out by rows, not inside each call.
-    with ctl.limit(limits=1, user_api="blas"):
+    with _blas_single_threaded(ctl):
         futures = [pool.submit(work) for _ in range(workers - 1)]
         work()
         for f in futures:
@@ -308,8 +336,9 @@ def _dask_gram(X, Y):
 
 
 def _chunk_gram(Xc, Yc):
+    """One chunk's X^T X and X^T y: the same one-pass kernel as for numpy input."""
     Xc = np.asarray(Xc, dtype=float)
-    return Xc.T @ Xc, (None if Yc is None else Xc.T @ np.asarray(Yc, dtype=float))
+    return _threaded_gram(Xc, None if Yc is None else np.asarray(Yc, dtype=float))
 
 
 def _add_pairs(a, b):
