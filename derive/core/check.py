@@ -114,7 +114,7 @@ def _compare_numbers(a, b) -> str:
         raise ValueError(f"shapes differ: {_shape(a)} vs {_shape(b)}")
     how = "exact"
     for x, y in zip(_entries(a), _entries(b)):
-        d = sp.expand(sp.sympify(x) - sp.sympify(y))
+        d = sp.expand(sp.sympify(x, strict=True) - sp.sympify(y, strict=True))
         if d == 0:
             continue
         if d.free_symbols:
@@ -125,7 +125,7 @@ def _compare_numbers(a, b) -> str:
         value = sp.N(d, NUMERIC_DIGITS)
         scale = 1
         for side in (x, y):
-            side = sp.sympify(side)
+            side = sp.sympify(side, strict=True)
             if side.is_number:
                 scale = max(scale, abs(sp.N(side, NUMERIC_DIGITS)))
         if not value.is_number or value.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
@@ -243,7 +243,7 @@ def prove_equal(a, b, ctx: Context, *, seed: int = 0, keep=()) -> Verdict:
 
 
 def _free_of(expr, variables) -> bool:
-    expr = sp.sympify(expr)
+    expr = sp.sympify(expr, strict=True)
     for v in variables:
         if expr.has(v):
             return False
@@ -266,7 +266,7 @@ def _check_same_minimiser(before, after, step: Step, ctx, seed, sign=1) -> Verdi
         return Verdict(FAILED, None, "a same-minimiser step must name its decision variables (wrt)")
     if step.alpha is None or step.beta is None:
         return _find_alpha_beta(before, after, wrt, ctx, seed, sign)
-    alpha, beta = sp.sympify(step.alpha), sp.sympify(step.beta)
+    alpha, beta = sp.sympify(step.alpha, strict=True), sp.sympify(step.beta, strict=True)
     if not _free_of(alpha, wrt):
         return Verdict(FAILED, None, f"alpha = {alpha} depends on the decision variables")
     if not _free_of(beta, wrt):
@@ -313,8 +313,8 @@ def _find_alpha_beta(before, after, wrt, ctx, seed, sign) -> Verdict:
         for world in _worlds(ctx, seed):
             sizes = world.size_map(before, after)
             unknowns = _symbolic_unknowns(world, wrt, sizes)
-            a_expr = sp.sympify(world.evaluate(before, sizes=sizes))
-            b_expr = sp.sympify(world.evaluate(after, sizes=sizes))
+            a_expr = sp.sympify(world.evaluate(before, sizes=sizes), strict=True)
+            b_expr = sp.sympify(world.evaluate(after, sizes=sizes), strict=True)
             kept = [s for s in (a_expr.free_symbols | b_expr.free_symbols) if s in world.keep]
             indexed = {x for e in (a_expr, b_expr) for x in e.atoms(sp.Indexed)}
             variables = sorted(set(unknowns) | set(kept) | indexed, key=str)
@@ -499,7 +499,7 @@ def _check_approx(before, after, step: Step, ctx, seed) -> Verdict:
             sizes = world.size_map(scaled)
             value = world.evaluate(scaled, sizes=sizes)
             for entry in _entries(value):
-                entry = sp.sympify(entry)
+                entry = sp.sympify(entry, strict=True)
                 series = sp.series(entry, s, 0, k + 1).removeO()
                 if sp.simplify(series) != 0:
                     low = sp.Poly(sp.expand(series), s)
@@ -582,7 +582,7 @@ def _check_gradient(before, after, step: Step, ctx, seed) -> Verdict:
 def _subs_all(value, point):
     if isinstance(value, sp.MatrixBase):
         return value.xreplace(point)
-    return sp.sympify(value).xreplace(point)
+    return sp.sympify(value, strict=True).xreplace(point)
 
 
 def _gradient_of_value(f, flat, rows, cols):

@@ -74,5 +74,5 @@ def _scalar_expression(s) -> bool:
         return False
     free = s.free_symbols
     return not any(
-        sp.sympify(index).free_symbols & free for atom in s.atoms(sp.Indexed) for index in atom.indices
+        sp.sympify(index, strict=True).free_symbols & free for atom in s.atoms(sp.Indexed) for index in atom.indices
     )

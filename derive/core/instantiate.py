@@ -37,7 +37,7 @@ def _explicit(e):
     if (
         isinstance(e, MatrixExpr)
         and not e.atoms(sp.MatrixSymbol)
-        and all(sp.sympify(s).is_Integer for s in e.shape)
+        and all(sp.sympify(s, strict=True).is_Integer for s in e.shape)
     ):
         explicit = all(isinstance(a, sp.MatrixBase) or not is_matrix(a) for a in e.args)
         if explicit and isinstance(e, sp.MatMul):  # explicit arithmetic: far faster than _entry
@@ -83,14 +83,14 @@ def _dims_of(expr) -> set:
     dims = set()
     for m in expr.atoms(sp.MatrixSymbol):
         for s in m.shape:
-            dims |= sp.sympify(s).free_symbols
+            dims |= sp.sympify(s, strict=True).free_symbols
     for ident in expr.atoms(sp.Identity, sp.ZeroMatrix, sp.OneMatrix):
         for s in ident.shape:
-            dims |= sp.sympify(s).free_symbols
+            dims |= sp.sympify(s, strict=True).free_symbols
     for s in expr.atoms(sp.Sum, sp.Product):
         for limit in s.limits:
             for bound in limit[1:]:
-                dims |= sp.sympify(bound).free_symbols
+                dims |= sp.sympify(bound, strict=True).free_symbols
     return dims
 
 
@@ -128,7 +128,7 @@ class Instance:
 
     def _is_row_dim_of_full_rank(self, s) -> bool:
         for m in self.ctx.full_column_rank:
-            if getattr(m, "shape", None) and s in sp.sympify(m.shape[0]).free_symbols:
+            if getattr(m, "shape", None) and s in sp.sympify(m.shape[0], strict=True).free_symbols:
                 return True
         return False
 
@@ -216,7 +216,7 @@ class Instance:
     def evaluate(self, expr, *, sizes=None):
         """The value of `expr` in this world: an exact number or explicit matrix."""
         if isinstance(expr, sp.Basic) is False:
-            return sp.sympify(expr)
+            return sp.sympify(expr, strict=True)
         sizes = sizes if sizes is not None else self.size_map(expr)
         e = expr.xreplace(sizes) if sizes else expr
         for app in e.atoms(AppliedUndef):
@@ -232,13 +232,13 @@ class Instance:
         for m in e.atoms(sp.MatrixSymbol):
             if m in self.keep or m.name in {getattr(k, "name", None) for k in self.keep}:
                 continue
-            if not all(sp.sympify(s).is_Integer for s in m.shape):
+            if not all(sp.sympify(s, strict=True).is_Integer for s in m.shape):
                 raise CannotInstantiate(f"{m} has a shape with no concrete size: {m.shape}")
             mapping[m] = self._matrix(m, tuple(int(s) for s in m.shape))
         for atom in e.atoms(sp.Indexed):
             if atom.base in self.keep or atom in self.keep:
                 continue
-            if not all(sp.sympify(i).is_Integer for i in atom.indices):
+            if not all(sp.sympify(i, strict=True).is_Integer for i in atom.indices):
                 raise CannotInstantiate(f"{atom} has a symbolic index")
             mapping[atom] = self._indexed(atom)
         for s in e.free_symbols:

@@ -17,13 +17,13 @@ from derive.core.context import Context
 
 def is_positive(expr, ctx: Context):
     """True / False when SymPy decides the sign of a scalar under the assumptions, else None."""
-    expr = sp.sympify(expr)
+    expr = sp.sympify(expr, strict=True)
     expr = expr.xreplace(ctx.positive_dummies())
     return expr.is_positive
 
 
 def is_nonzero(expr, ctx: Context):
-    expr = sp.sympify(expr).xreplace(ctx.positive_dummies())
+    expr = sp.sympify(expr, strict=True).xreplace(ctx.positive_dummies())
     if expr.is_nonzero:
         return True
     for s in ctx.nonzero:
@@ -132,7 +132,7 @@ def sign(expr, ctx: Context) -> str | None:
     if is_matrix(expr):
         return _matrix_sign(expr, ctx)
     dummies = ctx.positive_dummies()  # before expand: assumed-positive sums must stay whole
-    e = sp.expand(sp.sympify(expr).xreplace(dummies)).xreplace(dummies)
+    e = sp.expand(sp.sympify(expr, strict=True).xreplace(dummies)).xreplace(dummies)
     if e.is_zero:
         return "zero"
     if e.is_positive:
