@@ -184,6 +184,7 @@ _POOL: ThreadPoolExecutor | None = None
 _POOL_LOCK = threading.Lock()
 _CONTROLLER = None  # threadpoolctl.ThreadpoolController, False when unavailable
 _INIT_LOCK = threading.Lock()
+_BLAS_LIB = None  # threadpoolctl's controller of numpy's BLAS (False: none found)
 
 #: Work (n * d * d multiply-adds) below which one plain BLAS call beats the threaded kernel.
 THREAD_MIN_WORK = 4_000_000
@@ -246,7 +247,22 @@ def _pool(workers: int) -> ThreadPoolExecutor:
 
 
 def _block_rows(d: int) -> int:
-    return int(min(8192, max(256, BLOCK_BYTES // (8 * max(d, 1)))))
+    return int(min(8192, max(1024, BLOCK_BYTES // (8 * max(d, 1)))))
+
+
+def _blas_threads(ctl) -> int:
+    """The thread budget the user gave numpy's BLAS (threadpoolctl, OPENBLAS_NUM_THREADS...)."""
+    global _BLAS_LIB
+    if _BLAS_LIB is None:
+        libs = [c for c in ctl.lib_controllers if c.user_api == "blas"]
+        numpy_libs = [c for c in libs if "numpy" in str(getattr(c, "filepath", ""))]
+        _BLAS_LIB = (numpy_libs or libs or [False])[0]
+    if not _BLAS_LIB:
+        return 1
+    try:
+        return max(1, int(_BLAS_LIB.num_threads))
+    except Exception:  # pragma: no cover - an exotic BLAS
+        return 1
 
 
 def _gram_part(X, Y, lo: int, hi: int, rows: int, weights=None):
@@ -274,18 +290,21 @@ def _gram_part(X, Y, lo: int, hi: int, rows: int, weights=None):
 
 def _threaded_gram(X, Y, weights=None):
     n, d = X.shape
-    workers = min(_ncpu(), max(1, n // 2048))
     ctl = _controller()
     rows = _block_rows(d)
-    if workers <= 1 or not ctl or n * d * d < THREAD_MIN_WORK:
+    if not ctl or n * d * d < THREAD_MIN_WORK:
         if weights is None:
-            # One BLAS call each: SYRK for X^T X, GEMV for X^T y.
+            # Small (or no threadpoolctl): one BLAS call each, SYRK for X^T X, GEMV for X^T y.
             return X.T @ X, (None if Y is None else X.T @ Y)
         return _gram_part(X, Y, 0, n, rows, weights)
+    # as many workers as the user lets BLAS have threads (1 under threadpool_limits(1))
+    workers = min(_ncpu(), _blas_threads(ctl), max(1, n // 2048))
+    if workers <= 1:
+        return _gram_part(X, Y, 0, n, rows, weights)  # one pass over X on one core
     # The rows are cut into a fixed number of chunks that the workers (this thread included)
     # take in turn, so a core slowed down by other load simply takes fewer chunks; the partial
     # sums are added in chunk order, so the result does not depend on who took what.
-    nchunks = 8 * workers
+    nchunks = max(workers, min(8 * workers, n // (2 * rows)))  # chunks of >= 2 blocks
     cuts = [n * k // nchunks for k in range(nchunks + 1)]
     results = [None] * nchunks
     counter = itertools.count()
