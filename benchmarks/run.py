@@ -5,7 +5,7 @@
     python benchmarks/run.py --only ls  # one section: ls, lasso, lad, gd, mle, startup
 
 Every timing is the best of k repeats, the candidates of one problem interleaved round by
-round in one process (so a burst of load elsewhere hits them alike), reported as a ratio to the
+round (in a shuffled order) in one process (so a burst of load elsewhere hits them alike), reported as a ratio to the
 floor: one `X.T @ X` in numpy (a SYRK), the least any normal-equations solver must do.
 Progress goes to stderr when it is a terminal; the report goes to stdout.
 
@@ -121,8 +121,12 @@ def race(candidates: dict, k: int, budget: float = 20.0) -> dict:
         fn()
     once = time.perf_counter() - t0
     k = max(k, min(200, int(0.3 / max(once, 1e-9))))
+    order = list(candidates)
+    shuffle = np.random.default_rng(0).shuffle
     for r in range(k):
-        for name, fn in candidates.items():
+        shuffle(order)  # no candidate always runs right after the same other one
+        for name in order:
+            fn = candidates[name]
             if name in slow and r > 0:
                 continue
             t0 = time.perf_counter()
