@@ -13,7 +13,12 @@ Options (keyword arguments of `Derivation.solver` / `solver_for`):
     cond_limit  estimated condition number of X^T X (+ lam I) above which a normal-equations
                 solver falls back to QR least squares with an `IllConditionedWarning`
                 (default 1e6: relative error within about 1e-9 on either path).
-    part        a key of `derivation.extras` to compile instead of the result (e.g. "lam").
+    part        a key of `derivation.extras` to compile instead of the result (e.g. "lam",
+                "location"), or "lad" on laplace-nll-mae (the IRLS LAD solver).
+    tol, max_iter   the lasso's duality-gap tolerance (times ||y||^2) and sweep limit
+                (scikit-learn's defaults, 1e-4 and 1000).
+    mu="mle"    a variance/covariance with a free mean: plug in the mean's MLE (joint MLE).
+Unknown options raise TypeError. Vectors are 1-D arrays ((k, 1) columns are accepted).
 """
 
 from __future__ import annotations
