@@ -45,7 +45,7 @@ def instantiate(expr, sizes, values):
     mapping = {}
     for symbol, value in values.items():
         if isinstance(symbol, sp.MatrixSymbol):
-            shape = tuple(sp.sympify(s).xreplace(sizes) for s in symbol.shape)
+            shape = tuple(sp.sympify(s, strict=True).xreplace(sizes) for s in symbol.shape)
             mapping[sp.MatrixSymbol(symbol.name, *shape)] = value
         else:
             mapping[symbol] = value

@@ -731,7 +731,7 @@ def generate(expr, name: str = "solver", inputs=None, options=None) -> Program:
         raise NotPrintable(f"{expr} is a statement (true or false), not a quantity to compute")
     if isinstance(expr, sp.Basic) and expr.atoms(sp.Derivative):
         raise NotPrintable(f"{expr} contains an unevaluated derivative")
-    expr = sp.sympify(expr) if not isinstance(expr, sp.Basic) else expr
+    expr = sp.sympify(expr, strict=True) if not isinstance(expr, sp.Basic) else expr
     mats, arrays, scalars = free_inputs(expr)
 
     p = _Printer(expr, options)
