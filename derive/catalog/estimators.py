@@ -25,7 +25,7 @@ from sympy.matrices.expressions.slice import MatrixSlice
 from derive.catalog.likelihood import gaussian_density, laplace_density, split_constant
 from derive.catalog.symbols import N, i, k, mu, n, p, rate, scale_b, sigma, x_
 from derive.core.algebra import (
-    _split_scale,
+    split_scale,
     is_matrix,
     log_rules,
     sum_linearity,
@@ -633,7 +633,7 @@ def _solve_linear(residual, var):
     constant = [term for term in terms if not term.has(var)]
     if len(with_var) != 1:
         raise ValueError(f"{residual} is not of the form c + a * {var}")
-    coeff, rest = _split_scale(with_var[0])
+    coeff, rest = split_scale(with_var[0])
     if rest != var:
         raise ValueError(f"{with_var[0]} is not a scalar multiple of {var}")
     c = sp.MatAdd(*constant) if len(constant) > 1 else constant[0]

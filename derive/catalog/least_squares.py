@@ -18,7 +18,7 @@ from derive.catalog.calculus import (
 )
 from derive.catalog.symbols import I_d, X, d, h, lam, n, t, v, w, y
 from derive.core.algebra import (
-    _split_scale,
+    split_scale,
     expand_matrix,
     linear_coefficients,
     matrix_terms,
@@ -126,10 +126,10 @@ def pull_scalar_from_inverse(expr):
     """(c M)^{-1} -> (1/c) M^{-1} for every inverse of a scaled matrix (c != 0)."""
 
     def scaled(node):
-        return isinstance(node, sp.Inverse) and _split_scale(node.arg)[0] != 1
+        return isinstance(node, sp.Inverse) and split_scale(node.arg)[0] != 1
 
     def rule(node):
-        c, core = _split_scale(node.arg)
+        c, core = split_scale(node.arg)
         return sp.MatMul(1 / c, sp.Inverse(core))
 
     return expr.replace(scaled, rule)
@@ -229,7 +229,7 @@ def normal_equations() -> Derivation:
     grad = loss.diff(w)
     stationary = sp.Eq(grad, sp.ZeroMatrix(d, 1))
     M, c = linear_coefficients(grad, w)
-    scale, gram = _split_scale(M)
+    scale, gram = split_scale(M)
     normal = sp.Eq(gram * w, (-c / scale).doit())
     solution = solve_stationary(normal.lhs - normal.rhs, w, invertible=(gram,))
     closed_form = sp.Eq(w, solution)

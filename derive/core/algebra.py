@@ -107,11 +107,6 @@ def _orient(term):
     return term
 
 
-def transpose_of_product(expr):
-    """(A B C)^T -> C^T B^T A^T, applied throughout."""
-    return expr.doit() if is_matrix(expr) else expr
-
-
 def use_symmetry(expr, symmetric):
     """Replace A^T by A for every symmetric A, then let SymPy collect A w + A w into 2 A w."""
     mapping = {sp.Transpose(a): a for a in symmetric}
@@ -188,7 +183,7 @@ def solve_stationary(lhs, var, *, invertible=()):
                 f"solving {lhs} = 0 for {var} needs {M} invertible; state an assumption "
                 f"that makes it so (e.g. full column rank)"
             )
-        scale, core = _split_scale(M)
+        scale, core = split_scale(M)
         return (sp.Inverse(core) * (-c / scale)).doit() if scale != 1 else (
             sp.Inverse(core) * (-c)
         ).doit()
@@ -199,7 +194,8 @@ def solve_stationary(lhs, var, *, invertible=()):
     return solutions
 
 
-def _split_scale(M):
+def split_scale(M):
+    """c * P as (c, P): the scalar factor of a matrix product and the matrices it multiplies."""
     if isinstance(M, sp.MatMul):
         coeff, rest = M.as_coeff_mmul()
         scalars = [f for f in rest.args if not is_matrix(f)]
@@ -211,7 +207,7 @@ def _split_scale(M):
 
 
 def _strip_scalar(M):
-    return _split_scale(M)[1]
+    return split_scale(M)[1]
 
 
 # --- perturbations and differentials --------------------------------------------------------

@@ -27,6 +27,7 @@ from derive.core.algebra import (
     linear_coefficients,
     scalar_transpose,
     solve_stationary,
+    split_scale,
     sum_linearity,
     use_symmetry,
 )
@@ -461,9 +462,7 @@ def _check_solution(before, after, var, ctx, seed) -> Verdict:
             M, _ = linear_coefficients(ra, var)
         except ValueError as exc:
             return Verdict(UNDECIDED, None, str(exc))
-        from derive.core.algebra import _split_scale
-
-        core = _split_scale(M)[1]
+        core = split_scale(M)[1]
         reason = signs.invertible(core, ctx)
         if not reason:
             return Verdict(
@@ -555,7 +554,7 @@ def _check_gradient(before, after, step: Step, ctx, seed) -> Verdict:
             except ValueError:
                 return Verdict(
                     FAILED, INSTANTIATED,
-                    f"the claimed gradient differs from the derivative computed entry by entry",
+                    "the claimed gradient differs from the derivative computed entry by entry",
                     {**world.describe(), "expected": str(expected), "claimed": str(claimed)},
                 )
     except CannotInstantiate as exc:
