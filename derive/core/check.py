@@ -593,6 +593,39 @@ def _gradient_of_value(f, flat, rows, cols):
     return sp.ImmutableMatrix(rows, cols, grad)
 
 
+def _check_stationary(history, after, step: Step, ctx, seed) -> Verdict:
+    """after = Eq(G, 0), G the gradient wrt step.wrt of an earlier objective of the chain.
+
+    The earlier steps are tried newest first: G may equal a checked GRADIENT step in the same
+    variable, or be the gradient (entry by entry) of an earlier scalar expression.
+    """
+    if not isinstance(after, sp.Equality) or len(step.wrt) != 1:
+        return Verdict(FAILED, None, "a stationarity step is Eq(gradient, 0) in one variable")
+    zero = after.rhs
+    if not (zero == 0 or isinstance(zero, sp.ZeroMatrix)):
+        return Verdict(FAILED, None, f"a stationarity condition sets a gradient to 0, not to {zero}")
+    G, var = after.lhs, step.wrt[0]
+    for index, earlier in reversed(history):
+        expr = earlier.expr
+        if isinstance(expr, (sp.core.relational.Relational, sp.logic.boolalg.Boolean)):
+            continue
+        if earlier.relation is Relation.GRADIENT and earlier.wrt == step.wrt:
+            eq = prove_equal(expr, G, ctx, seed=seed)
+            if eq.status == PASSED:
+                return Verdict(PASSED, eq.method,
+                               f"sets the gradient of step {index} to zero; {eq.detail}")
+            continue
+        if is_matrix(expr) and tuple(expr.shape) != (1, 1):
+            continue
+        v = _check_gradient(expr, G, Step(G, Relation.GRADIENT, "", wrt=(var,)), ctx, seed)
+        if v.status == PASSED:
+            return Verdict(PASSED, v.method, f"the gradient of step {index} in {var}, set to zero; {v.detail}")
+    return Verdict(
+        FAILED, INSTANTIATED,
+        f"{G} is not the gradient in {var} of any earlier expression of the derivation",
+    )
+
+
 def check_pair(
     before, after, relation: Relation, *, assumptions=(), wrt=(), alpha=None, beta=None,
     factor=None, order=None, small=None, sizes=None, seed: int = 0,
@@ -604,8 +637,11 @@ def check_pair(
     return check_step(before, step, ctx, seed=seed)
 
 
-def check_step(before, step: Step, ctx: Context, *, seed: int = 0) -> Verdict:
-    """Check one step against the expression before it."""
+def check_step(before, step: Step, ctx: Context, *, seed: int = 0, history=()) -> Verdict:
+    """Check one step against the expression before it (and, for stationarity, earlier steps).
+
+    `history` holds (index, Step) of the steps before this one, in order.
+    """
     after = step.expr
     r = step.relation
     if r is Relation.DEFINITION:
@@ -626,6 +662,8 @@ def check_step(before, step: Step, ctx: Context, *, seed: int = 0) -> Verdict:
         return _check_approx(before, after, step, ctx, seed)
     if r is Relation.GRADIENT:
         return _check_gradient(before, after, step, ctx, seed)
+    if r is Relation.STATIONARY:
+        return _check_stationary(history, after, step, ctx, seed)
     return Verdict(UNDECIDED, None, f"no checker for relation {r}")
 
 
@@ -636,7 +674,8 @@ def check_derivation(derivation: Derivation, *, seed: int = 0) -> Report:
     before = None
     for index, step in enumerate(derivation.steps):
         try:
-            verdict = check_step(before, step, ctx, seed=seed + index)
+            verdict = check_step(before, step, ctx, seed=seed + index,
+                                 history=tuple(enumerate(derivation.steps[:index])))
         except Exception as exc:  # noqa: BLE001 - a checker crash is reported, never passed
             verdict = Verdict(UNDECIDED, None, f"the checker raised {type(exc).__name__}: {exc}")
         reports.append(StepReport(index, step, verdict))

@@ -28,6 +28,7 @@ class Relation(enum.Enum):
     IMPLIES = "implies"  # after follows from before (and the assumptions)
     APPROX = "approx"  # equal up to terms of order small**(order + 1)
     GRADIENT = "gradient"  # after is the gradient of before with respect to wrt (denominator layout)
+    STATIONARY = "stationary"  # after is Eq(G, 0): G is the gradient wrt wrt of an objective before it
 
 
 @dataclass(frozen=True)
@@ -220,3 +221,8 @@ def approx(expr, reason: str, *, small, order: int, source: str = "", **kw) -> S
 
 def gradient(expr, reason: str, *, wrt, source: str = "", **kw) -> Step:
     return Step(expr, Relation.GRADIENT, reason, source=source, wrt=(wrt,), **kw)
+
+
+def stationary(expr, reason: str, *, wrt, source: str = "", **kw) -> Step:
+    """A first-order condition Eq(G, 0), checked: G is the gradient of the chain's objective."""
+    return Step(expr, Relation.STATIONARY, reason, source=source, wrt=(wrt,), **kw)

@@ -989,6 +989,7 @@ _REL = {
     Relation.EQUAL: "=",
     Relation.APPROX: r"\approx",
     Relation.GRADIENT: "=",
+    Relation.STATIONARY: "",
     Relation.IFF: r"\iff",
     Relation.IMPLIES: r"\implies",
 }

@@ -15,6 +15,7 @@ SYMBOLS = {
     Relation.IMPLIES: "=>",
     Relation.APPROX: "~=",
     Relation.GRADIENT: "grad",
+    Relation.STATIONARY: "stationary:",
 }
 
 
