@@ -2,7 +2,7 @@
 
 import pytest
 
-from derive.verify.extract import ExtractError, extract_file, extract_text
+from derive.verify.read.extract import ExtractError, extract_file, extract_text
 
 
 def rows_of(doc):

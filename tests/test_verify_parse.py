@@ -3,9 +3,9 @@
 import pytest
 import sympy as sp
 
-from derive.verify import nodes as N
+from derive.verify.read import nodes as N
 from derive.verify.judge import build_pair
-from derive.verify.parse import ParseError, Reading, read
+from derive.verify.read.parse import ParseError, Reading, read
 from derive.verify.shapes import Facts, parse_declarations
 
 

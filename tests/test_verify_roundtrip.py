@@ -13,10 +13,10 @@ import derive
 from derive.core.check import check_pair
 from derive.core.derivation import Relation
 from derive.render.latex import expression_latex
-from derive.verify import nodes as N
+from derive.verify.read import nodes as N
 from derive.verify.build import render, substitute
 from derive.verify.judge import build_with_sizes
-from derive.verify.parse import Notation, ParseError, Reader, items_of
+from derive.verify.read.parse import Notation, ParseError, Reader, items_of
 from derive.verify.shapes import MATRIX, SCALAR, VECTOR, Facts
 
 NAMES = derive.names()

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from derive.verify import verify_text
-from derive.verify.parse import ParseError, Reader, items_of, read, relation_of
+from derive.verify.read.parse import ParseError, Reader, items_of, read, relation_of
 
 VERIFY_DIR = os.path.join(os.path.dirname(__file__), "..", "derive", "verify")
 FORBIDDEN = re.compile(r"\b(eval|exec|sympify|parse_expr|lambdify|S)\s*\(|\bsp\.S\(|__import__")
@@ -114,7 +114,7 @@ def test_a_hung_check_is_stopped_at_the_time_limit(monkeypatch):
 
 
 def _one_step():
-    from derive.verify.extract import extract_text
+    from derive.verify.read.extract import extract_text
     from derive.verify.plan import plan_document
 
     plan = plan_document(extract_text("$$\na + b = b + a\n$$\n", path="x.md"))

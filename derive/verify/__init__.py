@@ -10,7 +10,7 @@ from __future__ import annotations
 
 def verify_file(path: str, *, inline: bool = False, timeout: float = 5.0, jobs: int = 2):
     """Check every step of the derivations in `path`; return (results, problems)."""
-    from derive.verify.extract import extract_file
+    from derive.verify.read.extract import extract_file
     from derive.verify.plan import plan_document
     from derive.verify.runner import run_steps
 
@@ -21,7 +21,7 @@ def verify_file(path: str, *, inline: bool = False, timeout: float = 5.0, jobs: 
 
 
 def verify_text(text: str, *, path: str = "<text>.md", inline: bool = False, timeout: float = 5.0, jobs: int = 2):
-    from derive.verify.extract import extract_text
+    from derive.verify.read.extract import extract_text
     from derive.verify.plan import plan_document
     from derive.verify.runner import run_steps
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
-from derive.verify import nodes as N
+from derive.verify.read import nodes as N
 from derive.verify.shapes import (
     DENSITY_FUNCTIONS,
     INTEGER_NAMES,

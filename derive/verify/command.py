@@ -20,7 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args) -> int:
     """Exit status: 0 no step wrong, 1 some step wrong, 2 the file could not be read."""
     from derive.verify import verify_file
-    from derive.verify.extract import ExtractError
+    from derive.verify.read.extract import ExtractError
     from derive.verify.report import as_json, as_text
 
     if args.timeout <= 0:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 import sympy as sp
 
-from derive.verify import nodes as N
+from derive.verify.read import nodes as N
 from derive.verify.build import (
     Builder,
     BuildError,
@@ -24,7 +24,7 @@ from derive.verify.build import (
     render,
     substitute,
 )
-from derive.verify.parse import ParseError, Reader, Reading
+from derive.verify.read.parse import ParseError, Reader, Reading
 from derive.verify.shapes import ShapeError, _strip, dims_for, infer_scope
 
 VERIFIED, WRONG, UNDECIDED, UNPARSED = "verified", "wrong", "undecided", "unparsed"
@@ -709,7 +709,7 @@ def _implicit_sum(before, after):
     """-log p(y_i | ...) next to sum_i ...: read the left side as summed over i."""
     if before is None or after is None:
         return None
-    from derive.verify.parse import _free_index_names
+    from derive.verify.read.parse import _free_index_names
 
     free = _free_index_names(before)
     sums = [n for n in after.walk() if isinstance(n, N.BigOp) and n.op == "sum" and n.index in free]
@@ -734,7 +734,7 @@ def _reread(items, reading, notation, defs):
 
 def _alternatives(step, scope, facts, check, notation=None):
     """Try the other readings of ambiguous notation; return a verified outcome or None."""
-    from derive.verify.parse import Notation
+    from derive.verify.read.parse import Notation
 
     if not step.before_items and not step.after_items:
         return None

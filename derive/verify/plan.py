@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from derive.verify import nodes as N
+from derive.verify.read import nodes as N
 from derive.verify.build import apply_key, find_definition, render
-from derive.verify.extract import Document
-from derive.verify.parse import Notation
+from derive.verify.read.extract import Document
+from derive.verify.read.parse import Notation
 from derive.verify.segment import (
     Chain,
     Member,

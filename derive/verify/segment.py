@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from derive.verify import nodes as N
-from derive.verify.extract import Document, MathBlock
-from derive.verify.parse import (
+from derive.verify.read import nodes as N
+from derive.verify.read.extract import Document, MathBlock
+from derive.verify.read.parse import (
     GREEK,
     Item,
     Notation,

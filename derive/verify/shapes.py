@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from derive.verify import nodes as N
-from derive.verify.parse import GREEK
+from derive.verify.read import nodes as N
+from derive.verify.read.parse import GREEK
 
 SCALAR, VECTOR, MATRIX = "scalar", "vector", "matrix"
 SCALAR_CAPITALS = {"N", "T", "K", "C", "Z", "D", "R", "E", "L", "J", "P", "Q"}

@@ -2,7 +2,7 @@
 
 Two stages. The grammar turns a cell into *items*: atoms with their sub/superscripts, groups
 and commands with their arguments, operators. The reader below turns items into a tree
-(`derive.verify.nodes`), deciding what a grammar cannot: precedence, how far ``\\sum`` and
+(`derive.verify.read.nodes`), deciding what a grammar cannot: precedence, how far ``\\sum`` and
 ``\\log`` reach, which ``name(...)`` is a function application, how bare ``|`` pair up.
 
 Where notation is ambiguous the reader takes a `Reading` (a few switches); the runner tries
@@ -15,7 +15,7 @@ import functools
 import os
 from dataclasses import dataclass, field, replace
 
-from derive.verify import nodes as N
+from derive.verify.read import nodes as N
 
 MAX_CELL_CHARS = 4000
 MAX_DEPTH = 40
