@@ -23,6 +23,7 @@ FORMAT = "derive.derivation"
 EXPORT_FORMAT = "derive.export"
 VERSION = 1
 MAX_DEPTH = 200
+MAX_MATRIX_ENTRIES = 100_000
 
 
 class FormatError(ValueError):
@@ -150,9 +151,9 @@ def encode_expr(expr) -> dict:
     if isinstance(expr, sp.Symbol) and type(expr) is sp.Symbol:
         return {"node": "Symbol", "name": expr.name, "assumptions": _assumptions(expr)}
     if isinstance(expr, sp.Integer):
-        return {"node": "Integer", "value": str(int(expr))}
+        return {"node": "Integer", "value": _digits(int(expr))}
     if isinstance(expr, sp.Rational):
-        return {"node": "Rational", "p": str(expr.p), "q": str(expr.q)}
+        return {"node": "Rational", "p": _digits(expr.p), "q": _digits(expr.q)}
     if isinstance(expr, sp.Float):
         sign, man, exp, bc = expr._mpf_
         return {"node": "Float", "value": str(expr), "precision": expr._prec,
@@ -257,12 +258,72 @@ def _field(obj: dict, key: str, kind=None):
     return value
 
 
+MAX_DIGITS = 10_000
+_CHUNK = 4_000  # below Python's int <-> str conversion limit (4,300 digits)
+# Float nodes: binary precision in bits, and the binary exponent, within these bounds
+FLOAT_PRECISION = (1, 4_096)
+FLOAT_EXPONENT = 1 << 20
+
+
 def _int(text, what: str) -> int:
+    """A decimal integer string (or a JSON integer) of at most MAX_DIGITS digits."""
     if isinstance(text, int) and not isinstance(text, bool):
+        if abs(text) >= 10 ** MAX_DIGITS:
+            raise FormatError(f"{what} has more than {MAX_DIGITS} digits")
         return text
-    if not isinstance(text, str) or not text.lstrip("-").isdigit() or len(text) > 10000:
-        raise FormatError(f"{what} must be a decimal integer string, got {text!r}")
-    return int(text)
+    if not isinstance(text, str):
+        raise FormatError(f"{what} must be a decimal integer string, got {type(text).__name__}")
+    digits = text[1:] if text.startswith("-") else text
+    if not (digits.isascii() and digits.isdigit()):
+        raise FormatError(f"{what} must be a decimal integer string, got {text[:40]!r}")
+    if len(digits) > MAX_DIGITS:
+        raise FormatError(f"{what} has {len(digits)} digits; the format allows at most {MAX_DIGITS}")
+    value = 0
+    for start in range(0, len(digits), _CHUNK):
+        chunk = digits[start:start + _CHUNK]
+        value = value * 10 ** len(chunk) + int(chunk)
+    return -value if text.startswith("-") else value
+
+
+def _digits(value: int) -> str:
+    """The decimal string of an integer of any size (Python's str() stops at 4,300 digits)."""
+    if abs(value) < 10 ** _CHUNK:
+        return str(value)
+    sign, value = ("-" if value < 0 else ""), abs(value)
+    chunks = []
+    while value:
+        value, low = divmod(value, 10 ** _CHUNK)
+        chunks.append(low)
+    head, *rest = reversed(chunks)
+    return sign + str(head) + "".join(str(c).zfill(_CHUNK) for c in rest)
+
+
+def _bounded(value, low: int, high: int, what: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise FormatError(f"{what} must be an integer from {low} to {high}, got {value!r:.40}")
+    return value
+
+
+def _decode_float(obj) -> sp.Float:
+    """A Float from its exact binary value, every part checked (mpmath loops on a precision <= 0)."""
+    mpf = _field(obj, "mpf", list)
+    if len(mpf) != 4:
+        raise FormatError("Float mpf must be [sign, mantissa, exponent, bitcount]")
+    sign, man, exp, bc = mpf
+    precision = _bounded(_field(obj, "precision"), *FLOAT_PRECISION, "Float precision (bits)")
+    sign = _bounded(sign, 0, 1, "Float sign")
+    if not isinstance(man, str) or not man.startswith("0x") or len(man) > precision // 4 + 3:
+        raise FormatError(f"Float mantissa must be a hex string of at most {precision} bits, got {man!r:.40}")
+    try:
+        mantissa = int(man, 16)
+    except ValueError as exc:
+        raise FormatError(f"Float mantissa must be a hex string, got {man!r:.40}") from exc
+    exp = _bounded(exp, -FLOAT_EXPONENT, FLOAT_EXPONENT, "Float exponent")
+    if _bounded(bc, 0, precision, "Float bitcount") != mantissa.bit_length():
+        raise FormatError(f"Float bitcount {bc} does not match the mantissa ({mantissa.bit_length()} bits)")
+    if mantissa == 0:  # Float._new turns a zero mantissa into the Integer 0
+        return sp.Float(0, precision=precision)
+    return sp.Float._new((sign, mantissa, exp, bc), precision)
 
 
 def decode_expr(obj, _depth: int = 0):
@@ -281,17 +342,12 @@ def decode_expr(obj, _depth: int = 0):
     if node == "Integer":
         return sp.Integer(_int(_field(obj, "value"), "Integer value"))
     if node == "Rational":
-        return sp.Rational(_int(_field(obj, "p"), "p"), _int(_field(obj, "q"), "q"))
+        p, q = _int(_field(obj, "p"), "Rational p"), _int(_field(obj, "q"), "Rational q")
+        if q == 0:
+            raise FormatError("Rational q must not be 0")
+        return sp.Rational(p, q)
     if node == "Float":
-        mpf = _field(obj, "mpf", list)
-        if len(mpf) != 4:
-            raise FormatError("Float mpf must be [sign, mantissa, exponent, bitcount]")
-        sign, man, exp, bc = mpf
-        try:
-            mantissa = int(man, 16)
-        except (TypeError, ValueError) as exc:
-            raise FormatError(f"Float mantissa must be a hex string, got {man!r}") from exc
-        return sp.Float._new((int(sign), mantissa, int(exp), int(bc)), int(_field(obj, "precision")))
+        return _decode_float(obj)
     if node in _SINGLETONS:
         return _SINGLETONS[node]
     if node == "Str":
@@ -304,7 +360,7 @@ def decode_expr(obj, _depth: int = 0):
     if node == "Catalog":
         return _decode_catalog(obj, sub)
     if node == "Matrix":
-        rows, cols = _int(_field(obj, "rows"), "rows"), _int(_field(obj, "cols"), "cols")
+        rows, cols = (_bounded(_field(obj, k), 0, MAX_MATRIX_ENTRIES, f"Matrix {k}") for k in ("rows", "cols"))
         entries = [sub(e) for e in _field(obj, "entries", list)]
         if len(entries) != rows * cols:
             raise FormatError(f"Matrix {rows}x{cols} needs {rows * cols} entries, got {len(entries)}")
@@ -321,19 +377,112 @@ def decode_expr(obj, _depth: int = 0):
         raise FormatError(f"cannot rebuild {node} from its arguments: {exc}") from exc
 
 
-def decode_value(value, _depth: int = 0):
+def decode_value(value, where: str = "value", _depth: int = 0, *, labels: bool = False):
+    """A mathematical value: a node, a JSON number or boolean, an array or a map of such values.
+
+    Strings and maps are refused unless `labels` (the extras a program imports may hold text such
+    as table column names, and maps): an expression is always a node tree, so no text read from
+    a file can reach SymPy's string parser (which evaluates Python) when the value is used later.
+    """
     if _depth > MAX_DEPTH:
-        raise FormatError(f"value nested deeper than {MAX_DEPTH} levels")
-    if value is None or isinstance(value, (bool, int, float, str)):
+        raise FormatError(f"{where}: nested deeper than {MAX_DEPTH} levels")
+    if value is None or isinstance(value, (bool, float)):
         return value
+    if isinstance(value, int):
+        return _int(value, where)
+    if isinstance(value, str):
+        if labels:
+            return value
+        raise FormatError(
+            f"{where}: expected an expression node, got the string {value[:60]!r}; expressions are "
+            "node trees ({\"node\": ...}, see derive/render/FORMAT.md), never text to parse"
+        )
     if isinstance(value, list):
-        return tuple(decode_value(v, _depth + 1) for v in value)
+        return tuple(decode_value(v, where, _depth + 1, labels=labels) for v in value)
     if isinstance(value, dict):
         if "node" in value:
             return decode_expr(value, _depth)
-        if "map" in value and isinstance(value["map"], list):
-            return {decode_value(k, _depth + 1): decode_value(v, _depth + 1) for k, v in value["map"]}
-    raise FormatError(f"cannot decode the value {value!r:.80}")
+        pairs = value.get("map")
+        if isinstance(pairs, list) and len(value) == 1 and not labels:
+            raise FormatError(
+                f"{where}: expected an expression, got a map (maps belong only in sizes and extras)"
+            )
+        if isinstance(pairs, list) and len(value) == 1:
+            out = {}
+            for pair in pairs:
+                if not (isinstance(pair, list) and len(pair) == 2):
+                    raise FormatError(f"{where}: a map entry must be a [key, value] pair, got {pair!r:.60}")
+                # a key may be a label ("positive"): it names an entry and is never parsed
+                key = pair[0] if isinstance(pair[0], str) else decode_value(pair[0], where, _depth + 1)
+                try:
+                    out[key] = decode_value(pair[1], where, _depth + 1, labels=labels)
+                except TypeError as exc:  # an unhashable key
+                    raise FormatError(f"{where}: a map key must be an expression or a number") from exc
+            return out
+    raise FormatError(f"{where}: cannot decode the value {value!r:.80}")
+
+
+def _text(obj: dict, key: str, where: str, default=None) -> str:
+    value = obj.get(key, default)
+    if not isinstance(value, str):
+        raise FormatError(f"{where}: field {key!r} must be a string, got {type(value).__name__}")
+    return value
+
+
+def _texts(obj: dict, key: str, where: str) -> tuple[str, ...]:
+    value = obj.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise FormatError(f"{where}: field {key!r} must be an array of strings")
+    return tuple(value)
+
+
+def _object(value, where: str) -> dict:
+    if not isinstance(value, dict):
+        raise FormatError(f"{where}: expected an object, got {type(value).__name__}")
+    return value
+
+
+def _array(value, where: str) -> list:
+    if not isinstance(value, list):
+        raise FormatError(f"{where}: expected an array, got {type(value).__name__}")
+    return value
+
+
+def _expression(obj: dict, key: str, where: str, *, optional: bool = False):
+    """A field that must hold an expression node (or null where optional)."""
+    if key not in obj and not optional:
+        raise FormatError(f"{where}: lacks the field {key!r}")
+    value = obj.get(key)
+    if value is None:
+        if optional:
+            return None
+        raise FormatError(f"{where}: field {key!r} must be an expression, got null")
+    return decode_value(value, f"{where}.{key}")
+
+
+def _lhs(value, where: str):
+    """A step's left side is a LaTeX string for display (never parsed) or an expression."""
+    if value is None or isinstance(value, str):
+        return value
+    return decode_value(value, where)
+
+
+def _order(value, where: str):
+    if value is None:
+        return None
+    return _bounded(value, 0, 64, where)
+
+
+def _sizes(value, where: str) -> dict:
+    sizes = decode_value(value if value is not None else {"map": []}, where, labels=True)
+    if not isinstance(sizes, dict):
+        raise FormatError(f"{where}: expected a map from symbols to tuples of sizes")
+    for key, dims in sizes.items():
+        if not isinstance(key, sp.Basic) or not isinstance(dims, tuple) or not all(
+            isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= 64 for n in dims
+        ):
+            raise FormatError(f"{where}: sizes map an expression to integers from 1 to 64, got {key!r:.40}: {dims!r:.40}")
+    return sizes
 
 
 # --- derivations ------------------------------------------------------------------------------
@@ -408,63 +557,109 @@ def derivation_json(d, report=None) -> dict:
 
 def derivation_from_json(obj: dict) -> dict:
     """The SymPy objects of a derivation written by `derivation_json`: a dict with the fields of
-    `Derivation` (steps as `Step`, assumptions as `Assumption`), no eval anywhere."""
+    `Derivation` (steps as `Step`, assumptions as `Assumption`), no eval anywhere.
+
+    Every field is checked against the format: an expression field holds a node tree (never a
+    string), numbers lie within documented bounds, and anything else is a `FormatError` that
+    names the field.
+    """
     from derive.core.derivation import Assumption, Relation, Step
 
     if not isinstance(obj, dict) or obj.get("format") != FORMAT:
-        raise FormatError(f"not a derivation: expected format {FORMAT!r}, got {obj.get('format') if isinstance(obj, dict) else type(obj).__name__!r}")
+        got = obj.get("format") if isinstance(obj, dict) else type(obj).__name__
+        raise FormatError(f"not a derivation: expected format {FORMAT!r}, got {got!r:.60}")
     if obj.get("version") != VERSION:
-        raise FormatError(f"unsupported version {obj.get('version')!r}; this reader knows {VERSION}")
-    try:
-        relations = {r.value: r for r in Relation}
-        steps = []
-        for s in obj["steps"]:
-            if s["relation"] not in relations:
-                raise FormatError(f"unknown relation {s['relation']!r}; known: {', '.join(relations)}")
-            steps.append(Step(
-                expr=decode_value(s["expr"]),
-                relation=relations[s["relation"]],
-                reason=s["reason"],
-                source=s.get("source", ""),
-                lhs=decode_value(s.get("lhs")),
-                wrt=tuple(decode_value(s.get("wrt", []))),
-                alpha=decode_value(s.get("alpha")),
-                beta=decode_value(s.get("beta")),
-                factor=decode_value(s.get("factor")),
-                order=decode_value(s.get("order")),
-                small=decode_value(s.get("small")),
-                uses=tuple(s.get("uses", ())),
-            ))
-        assumptions = tuple(
-            Assumption(a["kind"], decode_value(a["subject"]), a["text"]) for a in obj["assumptions"]
-        )
-        return {
-            "id": obj["id"],
-            "title": obj["title"],
-            "statement": obj["statement"],
-            "topic": obj["topic"],
-            "assumptions": assumptions,
-            "steps": tuple(steps),
-            "result": decode_value(obj["result"]),
-            "claim": decode_value(obj["claim"]),
-            "variables": tuple(decode_value(obj.get("variables", []))),
-            "extras": {k: decode_value(v["value"]) for k, v in obj.get("extras", {}).items()},
-            "references": tuple(obj.get("references", ())),
-            "sizes": decode_value(obj.get("sizes", {"map": []})),
-        }
-    except KeyError as exc:
-        raise FormatError(f"derivation {obj.get('id')!r} lacks the field {exc.args[0]!r}") from exc
+        raise FormatError(f"unsupported version {obj.get('version')!r:.20}; this reader knows {VERSION}")
+    ident = _text(obj, "id", "derivation")
+    here = f"derivation {ident!r}"
+    relations = {r.value: r for r in Relation}
+    steps = []
+    for index, raw in enumerate(_array(obj.get("steps"), f"{here}: steps")):
+        where = f"{here}, step {index}"
+        raw = _object(raw, where)
+        relation = _text(raw, "relation", where)
+        if relation not in relations:
+            raise FormatError(f"{where}: unknown relation {relation!r:.40}; known: {', '.join(relations)}")
+        steps.append(Step(
+            expr=_expression(raw, "expr", where),
+            relation=relations[relation],
+            reason=_text(raw, "reason", where),
+            source=_text(raw, "source", where, ""),
+            lhs=_lhs(raw.get("lhs"), f"{where}.lhs"),
+            wrt=decode_value(_array(raw.get("wrt", []), f"{where}.wrt"), f"{where}.wrt"),
+            alpha=_expression(raw, "alpha", where, optional=True),
+            beta=_expression(raw, "beta", where, optional=True),
+            factor=_expression(raw, "factor", where, optional=True),
+            order=_order(raw.get("order"), f"{where}.order"),
+            small=_expression(raw, "small", where, optional=True),
+            uses=_texts(raw, "uses", where),
+        ))
+    assumptions = []
+    for index, raw in enumerate(_array(obj.get("assumptions", []), f"{here}: assumptions")):
+        where = f"{here}, assumption {index}"
+        raw = _object(raw, where)
+        kind = _text(raw, "kind", where)
+        if kind not in Assumption.KINDS:
+            raise FormatError(f"{where}: unknown kind {kind!r:.40}; known: {', '.join(Assumption.KINDS)}")
+        assumptions.append(Assumption(kind, _expression(raw, "subject", where), _text(raw, "text", where)))
+    extras = {}
+    for name, entry in _object(obj.get("extras", {}), f"{here}: extras").items():
+        where = f"{here}, extra {name!r}"
+        extras[name] = decode_value(_object(entry, where).get("value"), where, labels=True)
+    if not steps:
+        raise FormatError(f"{here}: has no steps")
+    return {
+        "id": ident,
+        "title": _text(obj, "title", here),
+        "statement": _text(obj, "statement", here),
+        "topic": _text(obj, "topic", here),
+        "assumptions": tuple(assumptions),
+        "steps": tuple(steps),
+        "result": _expression(obj, "result", here, optional=True),
+        "claim": _expression(obj, "claim", here, optional=True),
+        "variables": decode_value(_array(obj.get("variables", []), f"{here}: variables"), f"{here}.variables"),
+        "extras": extras,
+        "references": _texts(obj, "references", here),
+        "sizes": _sizes(obj.get("sizes"), f"{here}.sizes"),
+    }
 
 
 def load_derivation(obj: dict):
     """A `Derivation` rebuilt from its JSON (see `derivation_from_json`)."""
     from derive.core.derivation import Derivation
 
-    return Derivation(**derivation_from_json(obj))
+    fields = derivation_from_json(obj)
+    try:
+        return Derivation(**fields)
+    except (TypeError, ValueError) as exc:
+        raise FormatError(f"derivation {fields['id']!r}: {exc}") from exc
 
 
-def load_export(obj: dict) -> dict:
-    """{id: Derivation} from a file written by `derive export` (already parsed with json.load)."""
-    if not isinstance(obj, dict) or obj.get("format") != EXPORT_FORMAT:
-        raise FormatError(f"not a derive export: expected format {EXPORT_FORMAT!r}")
-    return {d["id"]: load_derivation(d) for d in obj.get("derivations", [])}
+def load_export(source) -> dict:
+    """{id: Derivation} from a file written by `derive export`: a path, or the parsed JSON object.
+
+    Reading a shared export is as safe as reading a document: no text in it is evaluated, and a
+    malformed file is a `FormatError` saying where, never a crash deep inside SymPy later.
+    """
+    import json
+    import os
+
+    if isinstance(source, (str, os.PathLike)):
+        path = os.fspath(source)
+        try:
+            with open(path, encoding="utf-8") as handle:
+                source = json.load(handle)
+        except FileNotFoundError as exc:
+            raise FormatError(f"{path}: no such file (expected a JSON file written by `derive export`)") from exc
+        except (OSError, UnicodeDecodeError) as exc:
+            raise FormatError(f"{path}: cannot read it: {exc}") from exc
+        except json.JSONDecodeError as exc:
+            raise FormatError(f"{path}: not JSON ({exc}); expected a file written by `derive export`") from exc
+    if not isinstance(source, dict) or source.get("format") != EXPORT_FORMAT:
+        got = source.get("format") if isinstance(source, dict) else type(source).__name__
+        raise FormatError(f"not a derive export: expected format {EXPORT_FORMAT!r}, got {got!r:.60}")
+    out = {}
+    for index, entry in enumerate(_array(source.get("derivations", []), "derivations")):
+        d = load_derivation(_object(entry, f"derivation {index}"))
+        out[d.id] = d
+    return out
