@@ -1,7 +1,7 @@
 """The expression tree `derive verify` reads LaTeX into: small frozen values, no SymPy.
 
 Names stay the author's (``\\hat{\\theta}_{MLE}``); they are display keys only and never become
-code: `derive.verify.decide.build` gives every name a generated SymPy symbol.
+code: `derive.verify.build` gives every name a generated SymPy symbol.
 """
 
 from __future__ import annotations
