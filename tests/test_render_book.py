@@ -11,7 +11,7 @@ import pytest
 import derive
 from derive.cli import main
 from derive.render import available, book
-from derive.render.latex import prose
+from derive.render.markup import segments
 
 PDFLATEX = shutil.which("pdflatex")
 needs_pdflatex = pytest.mark.skipif(
@@ -50,7 +50,7 @@ def test_the_book_compiles_with_every_title(compiled):
     text = _normal(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout)
     absent = []
     for d in derivations:
-        words = [_normal(s.value) for s in prose(d.title) if s.kind == "text"]
+        words = [_normal(s.value) for s in segments(d.title) if s.kind == "text"]
         if not all(w in text for w in words if w):
             absent.append(d.title)
     assert not absent, f"titles missing from the PDF: {absent}"

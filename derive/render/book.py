@@ -93,10 +93,10 @@ The relations between a line and the line above it:
 
 def title_latex(title: str) -> str:
     """A heading: mathematics typeset, plain text for the PDF bookmarks."""
-    from derive.render.latex import prose_latex
+    from derive.render.markup import escape_latex, to_latex, to_text
 
-    plain = re.sub(r"[\\{}$&%#_^~]", "", title)
-    return r"\texorpdfstring{%s}{%s}" % (prose_latex(title), plain)
+    plain = escape_latex(to_text(title))
+    return r"\texorpdfstring{%s}{%s}" % (to_latex(title), plain)
 
 
 def book_latex(derivations, reports=None, *, title="Derivations checked by derive", missing=()) -> str:
