@@ -1,7 +1,9 @@
 """A derivation is a frozen value: a statement, named assumptions and a chain of checked steps.
 
 Nothing here simplifies or checks anything: constructing these objects is free of SymPy work.
-The checker (`derive.core.check`) decides each step; the renderers (`derive.render`) print them.
+The checker (`derive.core.check`) decides each step; the renderers (`derive.render`) print them,
+and this module never imports them: `d.latex()` and the notebook displays are attached by
+`derive/__init__.py` (`derive.render.hooks.attach`).
 """
 
 from __future__ import annotations
@@ -163,27 +165,11 @@ class Derivation:
 
         return check_derivation(self, seed=seed)
 
-    def latex(self) -> str:
-        """The proof as LaTeX: statement, assumptions, one align* chain per chain."""
-        from derive.render.latex import derivation_latex
-
-        return derivation_latex(self)
-
     def solver(self, **options):
         """A numpy callable computing the result; see `derive.codegen`."""
         from derive.codegen import solver_for
 
         return solver_for(self, **options)
-
-    def _repr_latex_(self) -> str:
-        from derive.render.latex import derivation_notebook_latex
-
-        return derivation_notebook_latex(self)
-
-    def _repr_markdown_(self) -> str:
-        from derive.render.markdown import derivation_markdown
-
-        return derivation_markdown(self)
 
     def __repr__(self) -> str:
         return f"<Derivation {self.id}: {self.title} ({len(self.steps)} steps)>"
