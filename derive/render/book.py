@@ -1,7 +1,7 @@
 r"""`derive book`: every proof in one document: LaTeX (optionally compiled to PDF) or Markdown.
 
     derive book -o proofs.tex            # a standalone LaTeX document (article, amsmath)
-    derive book --pdf -o out/proofs.tex  # ... and out/proofs.pdf (pdflatex, twice for the TOC)
+    derive book --pdf -o out/proofs.tex  # ... and out/proofs.pdf (pdflatex until the TOC settles)
     derive book --format markdown -o proofs.md   # one Markdown page
     derive book --format markdown -o site/       # a page per derivation and an index.md
 
@@ -210,15 +210,25 @@ def parse_log(log: str) -> tuple[list[str], int | None]:
     return messages, int(m.group(1)) if m else None
 
 
-def compile_pdf(tex_path: Path, *, runs: int = 2, timeout: float = 120.0) -> Path:
-    """Compile tex_path with pdflatex in a temporary directory; the PDF lands next to it."""
+RERUN = re.compile(r"Rerun to get|Label\(s\) may have changed|Rerun LaTeX|rerunfilecheck Warning: File")
+
+
+def needs_rerun(log: str) -> bool:
+    """Whether pdflatex's log asks for another run (cross-references, the TOC, hyperref)."""
+    return bool(RERUN.search(log))
+
+
+def compile_pdf(tex_path: Path, *, max_runs: int = 5, timeout: float = 120.0) -> Path:
+    """Compile tex_path with pdflatex in a temporary directory, rerunning until the log is quiet
+    (no "Rerun to get cross-references right"), at most max_runs times; the PDF and the log land
+    next to tex_path. A log still asking for a rerun after max_runs is an error."""
     pdflatex = shutil.which("pdflatex")
     if pdflatex is None:
         raise FileNotFoundError(INSTALL_HINT)
     tex_path = Path(tex_path).resolve()
     with tempfile.TemporaryDirectory(prefix="derive-book-") as tmp:
         shutil.copy(tex_path, Path(tmp) / "book.tex")
-        for _ in range(runs):
+        for _ in range(max_runs):
             proc = subprocess.run(
                 [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "book.tex"],
                 cwd=tmp, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout, check=False,
@@ -234,6 +244,10 @@ def compile_pdf(tex_path: Path, *, runs: int = 2, timeout: float = 120.0) -> Pat
                     owner = next((ln[len("% derive: "):].split(" -- ")[0] for ln in reversed(lines[:line])
                                   if ln.startswith("% derive: ")), "")
                 raise CompileError(tuple(messages), line, source, owner)
+            if not needs_rerun(log):
+                break
+        else:
+            raise CompileError((f"the cross-references did not settle after {max_runs} pdflatex runs",), None)
         pdf = tex_path.with_suffix(".pdf")
         shutil.copy(Path(tmp) / "book.pdf", pdf)
         shutil.copy(Path(tmp) / "book.log", tex_path.with_suffix(".log"))
