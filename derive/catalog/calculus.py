@@ -31,8 +31,8 @@ from derive.core.derivation import (
 COOKBOOK = "K. B. Petersen, M. S. Pedersen, The Matrix Cookbook (2012)"
 
 SIZES = (
-    Assumption.positive_integer(n, "n is a positive integer"),
-    Assumption.positive_integer(d, "d is a positive integer"),
+    Assumption.positive_integer(n, "$n$ is a positive integer"),
+    Assumption.positive_integer(d, "$d$ is a positive integer"),
 )
 
 
@@ -112,16 +112,16 @@ def scalar_transpose() -> Derivation:
     reversed_factors = reverse_transpose(s)
     result = reversed_factors.doit()
     steps = (
-        definition(s, "a 1x1 matrix: (1 x n)(n x d)(d x 1)", lhs="s"),
-        equal(flipped, "s = s^T for every 1x1 matrix (a scalar is its own transpose)"),
+        definition(s, r"a $1 \times 1$ matrix: $(1 \times n)(n \times d)(d \times 1)$", lhs="s"),
+        equal(flipped, r"$s = s^\top$ for every $1 \times 1$ matrix (a scalar is its own transpose)"),
         equal(reversed_factors, "the transpose of a product reverses the order of the factors",
-              source="(ABC)^T = C^T B^T A^T; Matrix Cookbook eq. 4"),
-        equal(result, "(y^T)^T = y"),
+              source=r"$(ABC)^\top = C^\top B^\top A^\top$; Matrix Cookbook eq. 4"),
+        equal(result, r"$(y^\top)^\top = y$"),
     )
     return Derivation(
         id="scalar-transpose",
         title="The scalar-transpose identity",
-        statement="For X in R^{n x d}, y in R^n and t in R^d, y^T X t = t^T X^T y.",
+        statement=r"For $X \in \mathbb{R}^{n \times d}$, $y \in \mathbb{R}^n$ and $t \in \mathbb{R}^d$, $y^\top X t = t^\top X^\top y$.",
         topic="calculus",
         assumptions=SIZES,
         steps=steps,
@@ -143,21 +143,21 @@ def linear_form_gradient() -> Derivation:
     oriented = orient_towards(linear_tb, h)
     grad_tb = oriented.diff(h)
     steps = (
-        definition(increment_bt, "the increment of f(t) = b^T t along a perturbation h",
+        definition(increment_bt, r"the increment of $f(t) = b^\top t$ along a perturbation $h$",
                    lhs=r"f(t + h) - f(t)"),
-        equal(linear_bt, "distribute the product; b^T t cancels; nothing of higher order is left"),
-        gradient(grad_bt, "df = (grad f)^T h identifies the gradient", wrt=h,
+        equal(linear_bt, r"distribute the product; $b^\top t$ cancels; nothing of higher order is left"),
+        gradient(grad_bt, r"$df = (\nabla f)^\top h$ identifies the gradient", wrt=h,
                  lhs=r"\nabla_t (b^\top t)", source="Matrix Cookbook eq. 69"),
-        definition(increment_tb, "the increment of g(t) = t^T b along h", lhs=r"g(t + h) - g(t)"),
-        equal(linear_tb, "distribute the product; t^T b cancels"),
-        equal(oriented, "a 1x1 matrix equals its transpose: h^T b = b^T h"),
-        gradient(grad_tb, "dg = (grad g)^T h identifies the gradient", wrt=h,
+        definition(increment_tb, r"the increment of $g(t) = t^\top b$ along $h$", lhs=r"g(t + h) - g(t)"),
+        equal(linear_tb, r"distribute the product; $t^\top b$ cancels"),
+        equal(oriented, r"a $1 \times 1$ matrix equals its transpose: $h^\top b = b^\top h$"),
+        gradient(grad_tb, r"$dg = (\nabla g)^\top h$ identifies the gradient", wrt=h,
                  lhs=r"\nabla_t (t^\top b)", source="Matrix Cookbook eq. 69"),
     )
     return Derivation(
         id="linear-form-gradient",
         title="Gradient of a linear form",
-        statement="For b, t in R^d, the gradients of b^T t and of t^T b with respect to t are both b.",
+        statement=r"For $b$, $t \in \mathbb{R}^d$, the gradients of $b^\top t$ and of $t^\top b$ with respect to $t$ are both $b$.",
         topic="calculus",
         assumptions=(SIZES[1],),
         steps=steps,
@@ -179,23 +179,23 @@ def quadratic_form_gradient() -> Derivation:
     grad = factored.diff(h)
     steps = (
         definition(
-            increment, "the increment of f(t) = t^T A t along a perturbation h",
+            increment, r"the increment of $f(t) = t^\top A t$ along a perturbation $h$",
             lhs=r"f(t + h) - f(t)",
         ),
-        equal(expanded, "distribute the product; t^T A t cancels"),
-        approx(linear, "drop h^T A h, which is of second order in h", small=h, order=1),
-        equal(oriented, "a 1x1 matrix equals its transpose: h^T A t = t^T A^T h",
-              source="(ABC)^T = C^T B^T A^T"),
-        equal(factored, "collect t^T on the left and h on the right"),
-        gradient(grad, "df = (grad f)^T h identifies the gradient", wrt=h,
+        equal(expanded, r"distribute the product; $t^\top A t$ cancels"),
+        approx(linear, r"drop $h^\top A h$, which is of second order in $h$", small=h, order=1),
+        equal(oriented, r"a $1 \times 1$ matrix equals its transpose: $h^\top A t = t^\top A^\top h$",
+              source=r"$(ABC)^\top = C^\top B^\top A^\top$"),
+        equal(factored, r"collect $t^\top$ on the left and $h$ on the right"),
+        gradient(grad, r"$df = (\nabla f)^\top h$ identifies the gradient", wrt=h,
                  lhs=r"\nabla_t f(t)", source="Matrix Cookbook eq. 81"),
     )
     return Derivation(
         id="quadratic-form-gradient",
         title="Gradient of a quadratic form",
-        statement="For f(t) = t^T A t with A square, the gradient is (A + A^T) t; for symmetric A it is 2 A t.",
+        statement=r"For $f(t) = t^\top A t$ with $A$ square, the gradient is $(A + A^\top) t$; for symmetric $A$ it is $2 A t$.",
         topic="calculus",
-        assumptions=(Assumption.positive_integer(d, "d is a positive integer (t in R^d)"),),
+        assumptions=(Assumption.positive_integer(d, r"$d$ is a positive integer ($t \in \mathbb{R}^d$)"),),
         steps=steps,
         result=grad,
         claim=(A + A.T) * t,
@@ -213,17 +213,16 @@ def quadratic_form_hessian() -> Derivation:
     grad = get("quadratic-form-gradient").result
     hessian = grad.diff(t)
     steps = (
-        definition(f, "a quadratic form with a square A, not necessarily symmetric", lhs="f(t)"),
+        definition(f, "a quadratic form with a square $A$, not necessarily symmetric", lhs="f(t)"),
         gradient(grad, "the gradient of a quadratic form (quadratic-form-gradient)", wrt=t,
                  lhs=r"\nabla_t f(t)", source="Matrix Cookbook eq. 81"),
-        gradient(hessian, "differentiate the gradient once more: grad_t (M t) = M^T, "
-                 "and (A + A^T)^T = A^T + A", wrt=t, lhs=r"\nabla^2_t f(t)",
+        gradient(hessian, r"differentiate the gradient once more: $\nabla_t (M t) = M^\top$, and $(A + A^\top)^\top = A^\top + A$", wrt=t, lhs=r"\nabla^2_t f(t)",
                  source="Matrix Cookbook eq. 69"),
     )
     return Derivation(
         id="quadratic-form-hessian",
         title="Hessian of a quadratic form",
-        statement="For f(t) = t^T A t with A square, the Hessian is A + A^T at every t; 2A when A is symmetric.",
+        statement=r"For $f(t) = t^\top A t$ with $A$ square, the Hessian is $A + A^\top$ at every $t$; $2A$ when $A$ is symmetric.",
         topic="calculus",
         assumptions=(SIZES[1],),
         steps=steps,

@@ -23,8 +23,8 @@ from derive.core.derivation import (
 )
 
 SIZES = (
-    Assumption.positive_integer(n, "n is a positive integer (samples)"),
-    Assumption.positive_integer(d, "d is a positive integer (parameters)"),
+    Assumption.positive_integer(n, "$n$ is a positive integer (samples)"),
+    Assumption.positive_integer(d, "$d$ is a positive integer (parameters)"),
 )
 
 #: the gradient of a general f at the current point x_k (a d-vector)
@@ -79,18 +79,16 @@ def gd_update_mse() -> Derivation:
     M, c = linear_coefficients(update, t)
     affine = expand_matrix(update)
     steps = (
-        definition(loss, "the mean squared error at the current iterate t = t_k", lhs="L(t_k)"),
+        definition(loss, "the mean squared error at the current iterate $t = t_k$", lhs="L(t_k)"),
         gradient(grad, "the gradient of the MSE (mse-gradient)", wrt=t, lhs=r"\nabla L(t_k)"),
-        definition(update, "the gradient-descent rule t_{k+1} = t_k - eta grad L(t_k), "
-                   "eta > 0, with the gradient above", lhs=r"t_{k+1}"),
+        definition(update, r"the gradient-descent rule $t_{k+1} = t_k - \eta \nabla L(t_k)$, $\eta > 0$, with the gradient above", lhs=r"t_{k+1}"),
     )
     return Derivation(
         id="gd-update-mse",
         title="Gradient descent on the mean squared error",
-        statement="Gradient descent with step size eta on L(t) = (1/n)||X t - y||^2 updates "
-        "t_{k+1} = t_k - eta (2/n) X^T (X t_k - y).",
+        statement=r"Gradient descent with step size $\eta$ on $L(t) = (1/n)\lVert X t - y\rVert^2$ updates $t_{k+1} = t_k - \eta (2/n) X^\top (X t_k - y)$.",
         topic="descent",
-        assumptions=(*SIZES, Assumption.positive(eta, "eta > 0")),
+        assumptions=(*SIZES, Assumption.positive(eta, r"$\eta > 0$")),
         steps=steps,
         result=update,
         claim=t - eta * sp.Rational(2) / n * X.T * (X * t - y),
@@ -118,26 +116,23 @@ def gd_taylor() -> Derivation:
     collected = change.doit()
     decreases = sp.StrictLessThan(collected, 0, evaluate=False)
     steps = (
-        definition(stepped, f"f after one gradient step x - eta grad f(x), in coordinates "
-                   f"(a general smooth f on R^{TAYLOR_DIM})", lhs=r"f(x_k - \eta \nabla f(x_k))"),
-        approx(first_order, "first-order Taylor expansion f(x + d) = f(x) + grad f(x)^T d + "
-               "O(||d||^2) with d = -eta grad f(x) = O(eta)", small=eta, order=1),
-        definition(change, "the first-order change grad f(x)^T d with d = -eta g, g = grad f(x_k), "
-                   "in any dimension d", lhs=r"\Delta f"),
-        equal(collected, "= -eta ||g||^2"),
-        implies(decreases, "eta > 0 and g != 0: to first order the step lowers f",
-                uses=("eta > 0", "grad f(x_k) != 0")),
+        definition(stepped, rf"$f$ after one gradient step $x - \eta \nabla f(x)$, in coordinates "
+                   rf"(a general smooth $f$ on $\mathbb{{R}}^{TAYLOR_DIM}$)", lhs=r"f(x_k - \eta \nabla f(x_k))"),
+        approx(first_order, r"first-order Taylor expansion $f(x + d) = f(x) + \nabla f(x)^\top d + O(\lVert d\rVert^2)$ with $d = -\eta \nabla f(x) = O(\eta)$", small=eta, order=1),
+        definition(change, r"the first-order change $\nabla f(x)^\top d$ with $d = -\eta g$, $g = \nabla f(x_k)$, in any dimension $d$", lhs=r"\Delta f"),
+        equal(collected, r"$= -\eta \lVert g \rVert^2$"),
+        implies(decreases, r"$\eta > 0$ and $g \neq 0$: to first order the step lowers $f$",
+                uses=(r"$\eta > 0$", r"$\nabla f(x_k) \neq 0$")),
     )
     return Derivation(
         id="gd-taylor",
         title="Gradient descent from the first-order Taylor expansion",
-        statement="With d = -eta grad f(x), f(x + d) = f(x) - eta ||grad f(x)||^2 + O(eta^2), so for "
-        "eta > 0 and grad f(x) != 0 a small enough gradient step decreases f.",
+        statement=r"With $d = -\eta \nabla f(x)$, $f(x + d) = f(x) - \eta \lVert \nabla f(x) \rVert^2 + O(\eta^2)$, so for $\eta > 0$ and $\nabla f(x) \neq 0$ a small enough gradient step decreases $f$.",
         topic="descent",
         assumptions=(
-            Assumption.positive_integer(d, "d is a positive integer"),
-            Assumption.positive(eta, "eta > 0"),
-            Assumption.nonzero(g, "grad f(x_k) != 0"),
+            Assumption.positive_integer(d, "$d$ is a positive integer"),
+            Assumption.positive(eta, r"$\eta > 0$"),
+            Assumption.nonzero(g, r"$\nabla f(x_k) \neq 0$"),
         ),
         steps=steps,
         result=collected,
@@ -177,15 +172,14 @@ def gd_x_squared() -> Derivation:
     steps = (
         definition(fx, "the objective", lhs="f(x)"),
         gradient(grad, "power rule", wrt=x, lhs="f'(x)"),
-        definition(rule, "the gradient-descent rule x_{k+1} = x_k - eta f'(x_k) with eta = 1/10",
+        definition(rule, r"the gradient-descent rule $x_{k+1} = x_k - \eta f'(x_k)$ with $\eta = 1/10$",
                    lhs=r"x_{k+1}"),
-        equal(update, "collect: x - (1/10)(2x) = (4/5) x"),
+        equal(update, "collect: $x - (1/10)(2x) = (4/5) x$"),
     )
     return Derivation(
         id="gd-x-squared",
-        title="Gradient descent on f(x) = x^2",
-        statement="On f(x) = x^2 with eta = 1/10 gradient descent is x_{k+1} = 0.8 x_k; from x_0 = 2 "
-        "the iterates are 2, 1.6, 1.28, 1.024, 0.8192, 0.65536, ...",
+        title="Gradient descent on $f(x) = x^2$",
+        statement=r"On $f(x) = x^2$ with $\eta = 1/10$ gradient descent is $x_{k+1} = 0.8 x_k$; from $x_0 = 2$ the iterates are $2, 1.6, 1.28, 1.024, 0.8192, 0.65536, \dots$.",
         topic="descent",
         assumptions=(),
         steps=steps,
@@ -253,26 +247,21 @@ def gd_quadratic_regression() -> Derivation:
         current = sp.ImmutableMatrix(M * current + c)
 
     steps = (
-        definition(grad_0, "the gradient (2/n) X^T (X t - y) (mse-gradient) at the data: "
-                   "rows [x^2, x, 1] for x = 0, 1, 2, 3, y = (1, 2, 5, 10), n = 4, t_0 = 0",
+        definition(grad_0, r"the gradient $(2/n) X^\top (X t - y)$ (mse-gradient) at the data: rows $[x^2, x, 1]$ for $x = 0, 1, 2, 3$, $y = (1, 2, 5, 10)$, $n = 4$, $t_0 = 0$",
                    lhs=r"\nabla L(t_0)"),
-        equal(grad_0_residual, "the residual r_0 = X t_0 - y = (-1, -2, -5, -10)"),
-        equal(grad_0_value, "(1/2) X^T r_0"),
-        definition(loss_0, "the loss (1/n)||X t - y||^2 at t_0 = 0", lhs=r"L(t_0)"),
-        equal(loss_0_value, "(1 + 4 + 25 + 100)/4"),
-        definition(step_1, "the update t - eta (2/n) X^T (X t - y) (gd-update-mse) at t_0 = 0 "
-                   "with eta = 1/100", lhs=r"t_1"),
-        equal(t1_value, "t_0 - (1/100) grad L(t_0) = (0.56, 0.21, 0.09)"),
-        definition(update_map, "the update (gd-update-mse) at the data with eta = 1/100, "
-                   "for any iterate t_k", lhs=r"t_{k+1}"),
-        equal(affine, "multiply out: t_{k+1} = (I - (1/200) X^T X) t_k + (1/200) X^T y"),
+        equal(grad_0_residual, "the residual $r_0 = X t_0 - y = (-1, -2, -5, -10)$"),
+        equal(grad_0_value, r"$(1/2) X^\top r_0$"),
+        definition(loss_0, r"the loss $(1/n)\lVert X t - y\rVert^2$ at $t_0 = 0$", lhs=r"L(t_0)"),
+        equal(loss_0_value, "$(1 + 4 + 25 + 100)/4$"),
+        definition(step_1, r"the update $t - \eta (2/n) X^\top (X t - y)$ (gd-update-mse) at $t_0 = 0$ with $\eta = 1/100$", lhs=r"t_1"),
+        equal(t1_value, r"$t_0 - (1/100) \nabla L(t_0) = (0.56, 0.21, 0.09)$"),
+        definition(update_map, r"the update (gd-update-mse) at the data with $\eta = 1/100$, for any iterate $t_k$", lhs=r"t_{k+1}"),
+        equal(affine, r"multiply out: $t_{k+1} = (I - (1/200) X^\top X) t_k + (1/200) X^\top y$"),
     )
     return Derivation(
         id="gd-quadratic-regression",
         title="Gradient descent on a quadratic regression, exactly",
-        statement="For x = (0, 1, 2, 3), y = (1, 2, 5, 10), the model t1 x^2 + t2 x + t3, the MSE, "
-        "eta = 1/100 and t_0 = 0, the first gradient is (-56, -21, -9), the first loss 32.5, and "
-        "ten exact gradient steps reproduce the table of seed post 000.",
+        statement=r"For $x = (0, 1, 2, 3)$, $y = (1, 2, 5, 10)$, the model $t_1 x^2 + t_2 x + t_3$, the MSE, $\eta = 1/100$ and $t_0 = 0$, the first gradient is $(-56, -21, -9)$, the first loss $32.5$, and ten exact gradient steps reproduce the table of seed post 000.",
         topic="descent",
         assumptions=(),
         steps=steps,

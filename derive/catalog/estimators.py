@@ -42,6 +42,7 @@ from derive.core.derivation import (
     implies,
     max_to_min,
 )
+from derive.render.latex import expression_latex as tex
 
 # --- symbols of this module ------------------------------------------------------------------
 
@@ -145,10 +146,9 @@ def _log_likelihood_steps(density_i, lhs=r"\ell"):
     as_sum = log_rules(log_lik)
     linear = sum_linearity(as_sum, expand=False)
     steps = (
-        definition(log_lik, "the log-likelihood of n iid samples: the log of the product of "
-                   "their densities", lhs=lhs),
-        equal(as_sum, "the log of a product is the sum of the logs; log(exp(u)) = u"),
-        equal(linear, "Sum linearity: constants leave the sum, the Sum of a constant is n times it"),
+        definition(log_lik, "the log-likelihood of $n$ iid samples: the log of the product of their densities", lhs=lhs),
+        equal(as_sum, r"the log of a product is the sum of the logs; $\log(\exp(u)) = u$"),
+        equal(linear, "linearity of the sum: constants leave it, and a sum of $n$ equal constants is $n$ times the constant"),
     )
     return steps, linear
 
@@ -164,12 +164,12 @@ def _maximum_steps(loglik, param, *, concave: bool, curvature_reason=""):
     score = sum_linearity(loglik.diff(param), expand=False)
     curvature = sum_linearity(score.diff(param), expand=False)
     estimator = stationary_point(score, param)
-    name = sp.latex(param)
+    name = tex(param)
     why = f" ({curvature_reason})" if curvature_reason else ""
     steps = [
-        gradient(score, f"differentiate in {name} (the score)", wrt=param,
+        gradient(score, f"differentiate in ${name}$ (the score)", wrt=param,
                  lhs=rf"\frac{{\partial \ell}}{{\partial {name}}}"),
-        gradient(curvature, f"differentiate once more in {name}", wrt=param,
+        gradient(curvature, f"differentiate once more in ${name}$", wrt=param,
                  lhs=rf"\frac{{\partial^2 \ell}}{{\partial {name}^2}}"),
     ]
     if concave:
@@ -180,7 +180,7 @@ def _maximum_steps(loglik, param, *, concave: bool, curvature_reason=""):
         ))
     steps += [
         definition(sp.Eq(score, 0), "first-order condition: the score vanishes at the maximum"),
-        implies(sp.Eq(param, estimator), f"solve for {name}, the sums held whole", wrt=(param,)),
+        implies(sp.Eq(param, estimator), f"solve for ${name}$, the sums held whole", wrt=(param,)),
     ]
     if not concave:
         value = _tidy(sum_linearity(curvature.xreplace({param: estimator}), expand=False))
@@ -196,7 +196,7 @@ def _maximum_steps(loglik, param, *, concave: bool, curvature_reason=""):
 
 # --- scalar estimators -----------------------------------------------------------------------
 
-_SAMPLES = Assumption.positive_integer(n, "n is a positive integer (samples)")
+_SAMPLES = Assumption.positive_integer(n, "$n$ is a positive integer (samples)")
 
 
 def _scalar_derivation(*, id, title, statement, assumptions, density_i, param, concave, claim,
@@ -225,9 +225,8 @@ def gaussian_mle_mean() -> Derivation:
     return _scalar_derivation(
         id="gaussian-mle-mean",
         title="Gaussian MLE of the mean",
-        statement="For iid samples x_1..x_n from N(mu, sigma^2), the log-likelihood is strictly "
-        "concave in mu and maximised at the sample mean mu = (1/n) sum x_i.",
-        assumptions=(_SAMPLES, Assumption.positive(sigma, "sigma > 0")),
+        statement=r"For iid samples $x_1, \dots, x_n$ from $\mathcal{N}(\mu, \sigma^2)$, the log-likelihood is strictly concave in $\mu$ and maximised at the sample mean $\mu = \frac{1}{n} \sum_i x_i$.",
+        assumptions=(_SAMPLES, Assumption.positive(sigma, r"$\sigma > 0$")),
         density_i=gaussian_density(x_[i], mu, sigma),
         param=mu,
         concave=True,
@@ -242,12 +241,10 @@ def gaussian_mle_variance() -> Derivation:
     return _scalar_derivation(
         id="gaussian-mle-variance",
         title="Gaussian MLE of the variance",
-        statement="For iid samples x_1..x_n from N(mu, sigma^2), the log-likelihood as a function of "
-        "the variance sigma^2 > 0 has one stationary point, sigma^2 = (1/n) sum (x_i - mu)^2, and it is "
-        "the maximum (with mu the known mean, or its estimate (1/n) sum x_i for the joint maximum).",
+        statement=r"For iid samples $x_1, \dots, x_n$ from $\mathcal{N}(\mu, \sigma^2)$, the log-likelihood as a function of the variance $\sigma^2 > 0$ has one stationary point, $\sigma^2 = \frac{1}{n} \sum_i (x_i - \mu)^2$, and it is the maximum (with $\mu$ the known mean, or its estimate $\frac{1}{n} \sum_i x_i$ for the joint maximum).",
         assumptions=(
             _SAMPLES,
-            Assumption.positive(squares, "sum (x_i - mu)^2 > 0 (not every sample equals mu)"),
+            Assumption.positive(squares, r"$\sum_i (x_i - \mu)^2 > 0$ (not every sample equals $\mu$)"),
         ),
         density_i=sp.exp(-((x_[i] - mu) ** 2) / (2 * variance)) / sp.sqrt(2 * sp.pi * variance),
         param=variance,
@@ -265,20 +262,18 @@ def bernoulli_mle() -> Derivation:
     return _scalar_derivation(
         id="bernoulli-mle",
         title="Bernoulli MLE",
-        statement="For iid outcomes x_1..x_n in {0, 1} from Bernoulli(p) with at least one success "
-        "and one failure, the log-likelihood is strictly concave in p in (0, 1) and maximised at "
-        "p = (1/n) sum x_i.",
+        statement=r"For iid outcomes $x_1, \dots, x_n \in \{0, 1\}$ from $\operatorname{Bernoulli}(p)$ with at least one success and one failure, the log-likelihood is strictly concave in $p \in (0, 1)$ and maximised at $p = \frac{1}{n} \sum_i x_i$.",
         assumptions=(
             _SAMPLES,
-            Assumption.positive(1 - p, "p < 1 (and p > 0: p is declared positive)"),
-            Assumption.positive(successes, "sum x_i > 0 (at least one success)"),
-            Assumption.positive(failures, "n - sum x_i > 0 (at least one failure)"),
+            Assumption.positive(1 - p, "$p < 1$ (and $p > 0$: $p$ is declared positive)"),
+            Assumption.positive(successes, r"$\sum_i x_i > 0$ (at least one success)"),
+            Assumption.positive(failures, r"$n - \sum_i x_i > 0$ (at least one failure)"),
         ),
         density_i=p ** x[i] * (1 - p) ** (1 - x[i]),
         param=p,
         concave=True,
         claim=successes / n,
-        curvature_reason="both sums count outcomes, and p, 1 - p > 0",
+        curvature_reason="both sums count outcomes, and $p > 0$, $1 - p > 0$",
         references=("C. M. Bishop, Pattern Recognition and Machine Learning (2006), eq. 2.8",),
     )
 
@@ -290,11 +285,10 @@ def poisson_mle() -> Derivation:
     return _scalar_derivation(
         id="poisson-mle",
         title="Poisson MLE",
-        statement="For iid counts x_1..x_n from Poisson(lambda), not all zero, the log-likelihood "
-        "is strictly concave in lambda > 0 and maximised at the sample mean lambda = (1/n) sum x_i.",
+        statement=r"For iid counts $x_1, \dots, x_n$ from $\operatorname{Poisson}(\lambda)$, not all zero, the log-likelihood is strictly concave in $\lambda > 0$ and maximised at the sample mean $\lambda = \frac{1}{n} \sum_i x_i$.",
         assumptions=(
             _SAMPLES,
-            Assumption.positive(total, "sum x_i > 0 (not every count is zero)"),
+            Assumption.positive(total, r"$\sum_i x_i > 0$ (not every count is zero)"),
         ),
         density_i=rate ** x[i] * sp.exp(-rate) / sp.factorial(x[i]),
         param=rate,
@@ -311,10 +305,8 @@ def exponential_mle() -> Derivation:
     return _scalar_derivation(
         id="exponential-mle",
         title="Exponential MLE",
-        statement="For iid samples x_1..x_n > 0 from Exponential(lambda) (density lambda exp(-lambda x)), "
-        "the log-likelihood is strictly concave in lambda > 0 and maximised at the reciprocal of "
-        "the sample mean, lambda = n / sum x_i.",
-        assumptions=(_SAMPLES, Assumption.positive(x, "x_i > 0 (the support of the exponential)")),
+        statement=r"For iid samples $x_1, \dots, x_n > 0$ from $\operatorname{Exponential}(\lambda)$ (density $\lambda e^{-\lambda x}$), the log-likelihood is strictly concave in $\lambda > 0$ and maximised at the reciprocal of the sample mean, $\lambda = n / \sum_i x_i$.",
+        assumptions=(_SAMPLES, Assumption.positive(x, "$x_i > 0$ (the support of the exponential)")),
         density_i=rate * sp.exp(-rate * x[i]),
         param=rate,
         concave=True,
@@ -345,40 +337,29 @@ def laplace_mle() -> Derivation:
     median_condition = sp.And(sp.Le(n_below, n / 2), sp.Le(n_above, n / 2))
     scale_steps, scale, _score, _curvature = _maximum_steps(loglik, b, concave=False)
     location_steps = (
-        max_to_min(deviations, "for every b > 0, maximising over mu is minimising the sum of "
-                   "absolute deviations: multiply by -b and drop the terms free of mu",
+        max_to_min(deviations, r"for every $b > 0$, maximising over $\mu$ is minimising the sum of absolute deviations: multiply by $-b$ and drop the terms free of $\mu$",
                    wrt=(mu,), alpha=b, beta=b * constant, lhs=r"F(\mu)"),
-        gradient(slope, "differentiate where no sample equals mu: |u| is differentiable for "
-                 "u != 0, and the derivative of |x_i - mu| in mu is sign(mu - x_i)", wrt=mu,
+        gradient(slope, r"differentiate where no sample equals $\mu$: $|u|$ is differentiable for $u \neq 0$, and the derivative of $|x_i - \mu|$ in $\mu$ is $\operatorname{sign}(\mu - x_i)$", wrt=mu,
                  lhs=r"F'(\mu)"),
-        equal(counted, "sign(u) = H(u) - H(-u) with H(0) = 0: each sample below mu adds 1, each "
-              "sample above subtracts 1"),
-        definition(n_below - n_above, "n_< and n_> count the samples strictly below and strictly "
-                   "above mu (the two sums of the line before)", lhs=r"F'(\mu)"),
-        definition(subdifferential, "F is convex and piecewise linear; a sample equal to mu "
-                   "contributes the subdifferential [-1, 1] of |u| at 0, so with n_= = n - n_< - n_> "
-                   "ties the subdifferential of F at mu is [n_< - n_> - n_=, n_< - n_> + n_=]",
+        equal(counted, r"$\operatorname{sign}(u) = H(u) - H(-u)$ with $H(0) = 0$: each sample below $\mu$ adds 1, each sample above subtracts 1"),
+        definition(n_below - n_above, r"$n_{<}$ and $n_{>}$ count the samples strictly below and strictly above $\mu$ (the two sums of the line before)", lhs=r"F'(\mu)"),
+        definition(subdifferential, r"$F$ is convex and piecewise linear; a sample equal to $\mu$ contributes the subdifferential $[-1, 1]$ of $|u|$ at $0$, so with $n_{=} = n - n_{<} - n_{>}$ ties the subdifferential of $F$ at $\mu$ is $[n_{<} - n_{>} - n_{=}, \; n_{<} - n_{>} + n_{=}]$",
                    lhs=r"\partial F(\mu)", source="R. T. Rockafellar, Convex Analysis (1970), Thm. 23.8"),
-        definition(median_condition, "mu minimises the convex F iff 0 is in its subdifferential: "
-                   "2 n_< - n <= 0 <= n - 2 n_>, at most half of the samples on either side of mu, "
-                   "which defines a median", lhs=r"0 \in \partial F(\mu) \iff",
+        definition(median_condition, r"$\mu$ minimises the convex $F$ if and only if $0$ is in its subdifferential: $2 n_{<} - n \leq 0 \leq n - 2 n_{>}$, at most half of the samples on either side of $\mu$, which defines a median", lhs=r"0 \in \partial F(\mu) \iff",
                    source="R. T. Rockafellar, Convex Analysis (1970), Thm. 27.1"),
     )
-    scale_start = definition(loglik, "the log-likelihood as a function of b > 0, at any fixed "
-                             "location mu (in particular at a median)", lhs=r"\ell(b)")
+    scale_start = definition(loglik, r"the log-likelihood as a function of $b > 0$, at any fixed location $\mu$ (in particular at a median)", lhs=r"\ell(b)")
     at_median = scale.xreplace({mu: Median(x_)})
     return Derivation(
         id="laplace-mle",
         title="Laplace MLE: the median and the mean absolute deviation",
-        statement="For iid samples from Laplace(mu, b), the log-likelihood is maximised at any sample "
-        "median mu (at most n/2 samples strictly below and at most n/2 strictly above), for every "
-        "scale b, and then at b = (1/n) sum |x_i - mu|, the mean absolute deviation from it.",
+        statement=r"For iid samples from $\operatorname{Laplace}(\mu, b)$, the log-likelihood is maximised at any sample median $\mu$ (at most $n/2$ samples strictly below and at most $n/2$ strictly above), for every scale $b$, and then at $b = \frac{1}{n} \sum_i |x_i - \mu|$, the mean absolute deviation from it.",
         topic="estimators",
         assumptions=(
             _SAMPLES,
-            Assumption.positive(b, "b > 0 (the Laplace scale)"),
+            Assumption.positive(b, "$b > 0$ (the Laplace scale)"),
             Assumption.positive(sp.Sum(sp.Abs(x_[i] - mu), (i, 1, n)),
-                                "sum |x_i - mu| > 0 (not every sample equals the location)"),
+                                r"$\sum_i |x_i - \mu| > 0$ (not every sample equals the location)"),
         ),
         steps=(*ll_steps, *location_steps, scale_start, *scale_steps),
         result=at_median,
@@ -546,9 +527,9 @@ def trace_coefficient(expr, dX):
 # --- the multivariate Gaussian -----------------------------------------------------------------
 
 _MVN_ASSUMPTIONS = (
-    Assumption.positive_integer(N, "N is a positive integer (samples)"),
-    Assumption.positive_integer(k, "k is a positive integer (x_i in R^k)"),
-    Assumption.positive_definite(Sigma, "Sigma is symmetric positive definite"),
+    Assumption.positive_integer(N, "$N$ is a positive integer (samples)"),
+    Assumption.positive_integer(k, r"$k$ is a positive integer ($x_i \in \mathbb{R}^k$)"),
+    Assumption.positive_definite(Sigma, r"$\Sigma$ is symmetric positive definite"),
 )
 _MVN_REFERENCES = (
     "K. B. Petersen, M. S. Pedersen, The Matrix Cookbook (2012), eqs. 16, 40, 43, 100",
@@ -570,13 +551,10 @@ def _mvn_log_likelihood_steps():
     linear = sum_linearity(as_sum, expand=False)
     traced = trace_trick(linear)
     steps = (
-        definition(log_lik, "the log-likelihood of N iid samples x_i ~ N(mu, Sigma), x_i the "
-                   "i-th column of the k x N data matrix D; the 1 x 1 quadratic form is written "
-                   "as its trace, a scalar", lhs=r"\ell(\mu, \Sigma)"),
-        equal(as_sum, "the log of a product is the sum of the logs; log(exp(u)) = u"),
-        equal(linear, "Sum linearity: the constants leave the sum, N times"),
-        equal(traced, "the trace trick: tr(a^T P a) = tr(P a a^T) and sum_i a_i a_i^T = A A^T "
-              "with A = D - mu 1^T the centred data matrix", source="Matrix Cookbook eq. 16"),
+        definition(log_lik, r"the log-likelihood of $N$ iid samples $x_i \sim \mathcal{N}(\mu, \Sigma)$, $x_i$ the $i$-th column of the $k \times N$ data matrix $D$; the $1 \times 1$ quadratic form is written as its trace, a scalar", lhs=r"\ell(\mu, \Sigma)"),
+        equal(as_sum, r"the log of a product is the sum of the logs; $\log(\exp(u)) = u$"),
+        equal(linear, "linearity of the sum: the constants leave it, $N$ times"),
+        equal(traced, r"the trace trick: $\operatorname{tr}(a^\top P a) = \operatorname{tr}(P a a^\top)$ and $\sum_i a_i a_i^\top = A A^\top$ with $A = D - \mu \mathbf{1}^\top$ the centred data matrix", source="Matrix Cookbook eq. 16"),
     )
     return steps, traced
 
@@ -596,27 +574,23 @@ def mvn_mle_mean() -> Derivation:
     estimator = _solve_linear(inner, mu_v)
     steps = (
         *ll_steps,
-        gradient(grad, "d tr(P A A^T) = tr(P dA A^T) + tr(P A dA^T) with dA = -dmu 1^T; rotate each "
-                 "trace so that dmu stands last and read off the gradient; Sigma^-1 is symmetric",
+        gradient(grad, r"$d \operatorname{tr}(P A A^\top) = \operatorname{tr}(P \, dA \, A^\top) + \operatorname{tr}(P A \, dA^\top)$ with $dA = -d\mu \, \mathbf{1}^\top$; rotate each trace so that $d\mu$ stands last and read off the gradient; $\Sigma^{-1}$ is symmetric",
                  wrt=mu_v, lhs=r"\nabla_\mu \ell", source="Matrix Cookbook eqs. 16, 100"),
-        equal(expanded, "distribute: (D - mu 1^T) 1 = D 1 - N mu, since 1^T 1 = N"),
+        equal(expanded, r"distribute: $(D - \mu \mathbf{1}^\top) \mathbf{1} = D \mathbf{1} - N \mu$, since $\mathbf{1}^\top \mathbf{1} = N$"),
         gradient(hessian, "differentiate once more: the Hessian", wrt=mu_v, lhs=r"\nabla^2_\mu \ell"),
         implies(sp.StrictLessThan(v.T * hessian * v, 0, evaluate=False),
-                "negative definite (Sigma^-1 is positive definite, N > 0): the log-likelihood is "
-                "strictly concave in mu, so its stationary point is the global maximum"),
+                r"negative definite ($\Sigma^{-1}$ is positive definite, $N > 0$): the log-likelihood is strictly concave in $\mu$, so its stationary point is the global maximum"),
         definition(sp.Eq(grad, sp.ZeroMatrix(k, 1)), "first-order condition: the gradient vanishes"),
-        iff(sp.Eq(inner, sp.ZeroMatrix(k, 1)), "multiply by Sigma, invertible", wrt=(mu_v,),
+        iff(sp.Eq(inner, sp.ZeroMatrix(k, 1)), r"multiply by $\Sigma$, invertible", wrt=(mu_v,),
             factor=Sigma.I),
-        implies(sp.Eq(mu_v, estimator), "solve the linear equation for mu", wrt=(mu_v,)),
+        implies(sp.Eq(mu_v, estimator), r"solve the linear equation for $\mu$", wrt=(mu_v,)),
     )
     return Derivation(
         id="mvn-mle-mean",
         title="Multivariate Gaussian MLE of the mean",
-        statement="For iid samples x_1..x_N in R^k from N(mu, Sigma) with Sigma positive definite, "
-        "the log-likelihood is strictly concave in mu and maximised at the sample mean "
-        "mu = (1/N) sum x_i = (1/N) D 1, D = [x_1 .. x_N].",
+        statement=r"For iid samples $x_1, \dots, x_N \in \mathbb{R}^k$ from $\mathcal{N}(\mu, \Sigma)$ with $\Sigma$ positive definite, the log-likelihood is strictly concave in $\mu$ and maximised at the sample mean $\mu = \frac{1}{N} \sum_i x_i = \frac{1}{N} D \mathbf{1}$, where $D = [x_1, \dots, x_N]$.",
         topic="estimators",
-        assumptions=(*_MVN_ASSUMPTIONS, Assumption.nonzero(v, "v != 0 (a direction in R^k)")),
+        assumptions=(*_MVN_ASSUMPTIONS, Assumption.nonzero(v, r"$v \neq 0$ (a direction in $\mathbb{R}^k$)")),
         steps=steps,
         result=estimator,
         claim=D * ones / N,
@@ -680,57 +654,43 @@ def mvn_mle_covariance() -> Derivation:
     curvature = differential(slope, t, sp.Integer(1))
     steps = (
         *ll_steps,
-        definition(increment, "the change of the log-likelihood when Sigma moves by a symmetric H",
+        definition(increment, r"the change of the log-likelihood when $\Sigma$ moves by a symmetric $H$",
                    lhs=r"\ell(\Sigma + H) - \ell(\Sigma)"),
-        approx(first, "first order in H: the differentials d log|Sigma| = tr(Sigma^-1 H), "
-               "d Sigma^-1 = -Sigma^-1 H Sigma^-1 and d tr(M) = tr(d M)", small=H, order=1,
+        approx(first, r"first order in $H$: the differentials $d \log|\Sigma| = \operatorname{tr}(\Sigma^{-1} H)$, $d(\Sigma^{-1}) = -\Sigma^{-1} H \Sigma^{-1}$ and $d \operatorname{tr}(M) = \operatorname{tr}(dM)$", small=H, order=1,
                source="Matrix Cookbook eqs. 40, 43"),
-        equal(linear, "rotate each trace so that H stands last and collect the coefficient G",
+        equal(linear, "rotate each trace so that $H$ stands last and collect the coefficient $G$",
               source="Matrix Cookbook eq. 16"),
-        gradient(grad, "a differential tr(G H) identifies the gradient G^T; Sigma is symmetric",
+        gradient(grad, r"a differential $\operatorname{tr}(G H)$ identifies the gradient $G^\top$; $\Sigma$ is symmetric",
                  wrt=H, lhs=r"\nabla_\Sigma \ell", source="Matrix Cookbook eq. 100"),
-        definition(sp.Eq(grad, sp.ZeroMatrix(k, k)), "first-order condition: the gradient "
-                   "vanishes (for symmetric Sigma the constrained gradient 2G - diag G vanishes "
-                   "exactly when G does)"),
-        iff(sp.Eq(stationary, sp.ZeroMatrix(k, k)), "multiply by 2 Sigma on the left and by "
-            "Sigma on the right, both invertible", wrt=(Sigma,),
+        definition(sp.Eq(grad, sp.ZeroMatrix(k, k)), r"first-order condition: the gradient vanishes (for symmetric $\Sigma$ the constrained gradient $2G - \operatorname{diag} G$ vanishes exactly when $G$ does)"),
+        iff(sp.Eq(stationary, sp.ZeroMatrix(k, k)), r"multiply by $2 \Sigma$ on the left and by $\Sigma$ on the right, both invertible", wrt=(Sigma,),
             factor=(Sigma.I / 2, Sigma.I)),
-        implies(sp.Eq(Sigma, estimator), "solve the linear equation for Sigma: the scatter "
-                "matrix sum_i (x_i - mu)(x_i - mu)^T over N", wrt=(Sigma,)),
-        definition(in_precision, "the log-likelihood in the precision Lambda = Sigma^-1, a "
-                   "bijection of the positive definite matrices onto themselves",
+        implies(sp.Eq(Sigma, estimator), r"solve the linear equation for $\Sigma$: the scatter matrix $\sum_i (x_i - \mu)(x_i - \mu)^\top$ over $N$", wrt=(Sigma,)),
+        definition(in_precision, r"the log-likelihood in the precision $\Lambda = \Sigma^{-1}$, a bijection of the positive definite matrices onto themselves",
                    lhs=r"\ell(\Lambda^{-1})"),
-        equal(precision_tidy, "(Lambda^-1)^-1 = Lambda and log|Lambda^-1| = -log|Lambda|",
+        equal(precision_tidy, r"$(\Lambda^{-1})^{-1} = \Lambda$ and $\log|\Lambda^{-1}| = -\log|\Lambda|$",
               source="Matrix Cookbook eq. 19"),
-        definition(along, "along the line Lambda + t H through Lambda in a symmetric direction "
-                   "H != 0", lhs=r"g(t)"),
-        gradient(slope, "differentiate in t: d log|M| = tr(M^-1 d M) with d M = H dt", wrt=t,
+        definition(along, r"along the line $\Lambda + t H$ through $\Lambda$ in a symmetric direction $H \neq 0$", lhs=r"g(t)"),
+        gradient(slope, r"differentiate in $t$: $d \log|M| = \operatorname{tr}(M^{-1} \, dM)$ with $dM = H \, dt$", wrt=t,
                  lhs=r"g'(t)", source="Matrix Cookbook eq. 43"),
-        gradient(curvature, "differentiate again: d M^-1 = -M^-1 (d M) M^-1", wrt=t,
+        gradient(curvature, "differentiate again: $d(M^{-1}) = -M^{-1} (dM) M^{-1}$", wrt=t,
                  lhs=r"g''(t)", source="Matrix Cookbook eq. 40"),
         implies(sp.StrictLessThan(curvature, 0, evaluate=False),
-                "tr(P H P H) = ||P^(1/2) H P^(1/2)||_F^2 > 0 for P = M^-1 positive definite and "
-                "symmetric H != 0: the log-likelihood is strictly concave in Lambda, so its only "
-                "stationary point, Lambda = Sigma^-1 at the solution above, is the global maximum"),
+                r"$\operatorname{tr}(P H P H) = \lVert P^{1/2} H P^{1/2} \rVert_F^2 > 0$ for $P = M^{-1}$ positive definite and symmetric $H \neq 0$: the log-likelihood is strictly concave in $\Lambda$, so its only stationary point, $\Lambda = \Sigma^{-1}$ at the solution above, is the global maximum"),
     )
     return Derivation(
         id="mvn-mle-covariance",
         title="Multivariate Gaussian MLE of the covariance",
-        statement="For iid samples x_1..x_N in R^k from N(mu, Sigma), the log-likelihood over positive "
-        "definite Sigma has one stationary point, Sigma = (1/N) sum (x_i - mu)(x_i - mu)^T "
-        "= (1/N)(D - mu 1^T)(D - mu 1^T)^T, and it is the global maximum (the log-likelihood is "
-        "strictly concave in the precision Sigma^-1) when that scatter matrix is positive definite.",
+        statement=r"For iid samples $x_1, \dots, x_N \in \mathbb{R}^k$ from $\mathcal{N}(\mu, \Sigma)$, the log-likelihood over positive definite $\Sigma$ has one stationary point, $\Sigma = \frac{1}{N} \sum_i (x_i - \mu)(x_i - \mu)^\top = \frac{1}{N}(D - \mu \mathbf{1}^\top)(D - \mu \mathbf{1}^\top)^\top$, and it is the global maximum (the log-likelihood is strictly concave in the precision $\Sigma^{-1}$) when that scatter matrix is positive definite.",
         topic="estimators",
         assumptions=(
             *_MVN_ASSUMPTIONS,
             Assumption.positive_definite(
-                scatter, "the scatter matrix (D - mu 1^T)(D - mu 1^T)^T is positive definite "
-                "(N > k samples whose deviations span R^k)"),
-            Assumption.symmetric(H, "H is symmetric (a covariance stays symmetric)"),
-            Assumption.nonzero(H, "H != 0"),
-            Assumption.positive_definite(Lam, "Lambda is symmetric positive definite"),
-            Assumption.positive_definite(line, "Lambda + t H is positive definite (the line "
-                                         "stays in the domain)"),
+                scatter, r"the scatter matrix $(D - \mu \mathbf{1}^\top)(D - \mu \mathbf{1}^\top)^\top$ is positive definite ($N > k$ samples whose deviations span $\mathbb{R}^k$)"),
+            Assumption.symmetric(H, "$H$ is symmetric (a covariance stays symmetric)"),
+            Assumption.nonzero(H, r"$H \neq 0$"),
+            Assumption.positive_definite(Lam, r"$\Lambda$ is symmetric positive definite"),
+            Assumption.positive_definite(line, r"$\Lambda + t H$ is positive definite (the line stays in the domain)"),
         ),
         steps=steps,
         result=estimator,

@@ -36,6 +36,7 @@ from derive.core.derivation import (
     iff,
     implies,
 )
+from derive.render.latex import expression_latex as tex
 
 #: Newton's method: the Hessian and the gradient at the current point.
 H = sp.MatrixSymbol("H", d, d)
@@ -44,8 +45,8 @@ g = sp.MatrixSymbol("g", d, 1)
 s = sp.Symbol("s", real=True)
 
 SIZES = (
-    Assumption.positive_integer(n, "n is a positive integer (samples)"),
-    Assumption.positive_integer(d, "d is a positive integer (features)"),
+    Assumption.positive_integer(n, "$n$ is a positive integer (samples)"),
+    Assumption.positive_integer(d, "$d$ is a positive integer (features)"),
 )
 
 
@@ -145,8 +146,8 @@ def mse_expansion_steps(weights=t):
 
 
 def _mse_definition(loss, var):
-    return definition(loss, f"the mean squared error of the linear model X {var}, "
-                      f"(1/n)||X {var} - y||^2", lhs=f"L({var})")
+    return definition(loss, f"the mean squared error of the linear model $X {tex(var)}$, "
+                      f"$\\frac{{1}}{{n}} \\lVert X {tex(var)} - y \\rVert^2$", lhs=f"L({tex(var)})")
 
 
 # --- derivations ------------------------------------------------------------------------------
@@ -158,17 +159,16 @@ def mse_expansion() -> Derivation:
     factored = factor_scalar(combined)
     steps = (
         _mse_definition(loss, t),
-        equal(expanded, "distribute the product: four terms, each with the factor 1/n"),
-        equal(oriented, "t^T X^T y = y^T X t: a 1x1 matrix equals its transpose",
+        equal(expanded, "distribute the product: four terms, each with the factor $1/n$"),
+        equal(oriented, r"$t^\top X^\top y = y^\top X t$: a $1 \times 1$ matrix equals its transpose",
               source="scalar-transpose"),
         equal(combined, "collect the two equal cross terms"),
-        equal(factored, "take the common factor 1/n out of every term"),
+        equal(factored, "take the common factor $1/n$ out of every term"),
     )
     return Derivation(
         id="mse-expansion",
         title="Expanding the mean squared error",
-        statement="(1/n)||X t - y||^2 = (1/n)(t^T X^T X t - 2 y^T X t + y^T y), "
-        "with the factor 1/n on every term.",
+        statement=r"$(1/n)\lVert X t - y\rVert^2 = (1/n)(t^\top X^\top X t - 2 y^\top X t + y^\top y)$, with the factor $1/n$ on every term.",
         topic="least_squares",
         assumptions=SIZES,
         steps=steps,
@@ -190,26 +190,24 @@ def mse_gradient() -> Derivation:
     symmetric = use_symmetry(by_rules, [gram])
     factored = factor_left(symmetric, X.T)
     steps = (
-        definition(gram_T, "the transpose of the Gram matrix X^T X", lhs=r"(X^\top X)^\top"),
+        definition(gram_T, r"the transpose of the Gram matrix $X^\top X$", lhs=r"(X^\top X)^\top"),
         equal(gram_T_reversed, "the transpose of a product reverses the factors",
-              source="(AB)^T = B^T A^T"),
-        equal(gram_T_value, "(X^T)^T = X: X^T X is symmetric"),
+              source=r"$(AB)^\top = B^\top A^\top$"),
+        equal(gram_T_value, r"$(X^\top)^\top = X$: $X^\top X$ is symmetric"),
         _mse_definition(loss, t),
         equal(expanded, "distribute the product"),
-        equal(oriented, "t^T X^T y = y^T X t: a 1x1 matrix equals its transpose",
+        equal(oriented, r"$t^\top X^\top y = y^\top X t$: a $1 \times 1$ matrix equals its transpose",
               source="scalar-transpose"),
         equal(combined, "collect the two equal cross terms"),
-        gradient(by_rules, "term by term: grad (t^T A t) = (A + A^T) t with A = X^T X "
-                 "(quadratic-form-gradient); grad (b^T t) = b with b = X^T y "
-                 "(linear-form-gradient); y^T y does not depend on t", wrt=t,
+        gradient(by_rules, r"term by term: $\nabla (t^\top A t) = (A + A^\top) t$ with $A = X^\top X$ (quadratic-form-gradient); $\nabla (b^\top t) = b$ with $b = X^\top y$ (linear-form-gradient); $y^\top y$ does not depend on $t$", wrt=t,
                  lhs=r"\nabla_t L(t)", source="Matrix Cookbook eqs. 69, 81"),
-        equal(symmetric, "X^T X is symmetric (shown above): (X^T X)^T + X^T X = 2 X^T X"),
-        equal(factored, "take out the common factor (2/n) X^T"),
+        equal(symmetric, r"$X^\top X$ is symmetric (shown above): $(X^\top X)^\top + X^\top X = 2 X^\top X$"),
+        equal(factored, r"take out the common factor $(2/n) X^\top$"),
     )
     return Derivation(
         id="mse-gradient",
         title="Gradient of the mean squared error",
-        statement="The gradient of L(t) = (1/n)||X t - y||^2 is (2/n) X^T (X t - y).",
+        statement=r"The gradient of $L(t) = (1/n)\lVert X t - y\rVert^2$ is $(2/n) X^\top (X t - y)$.",
         topic="least_squares",
         assumptions=SIZES,
         steps=steps,
@@ -234,26 +232,25 @@ def normal_equations() -> Derivation:
     solution = solve_stationary(normal.lhs - normal.rhs, w, invertible=(gram,))
     closed_form = sp.Eq(w, solution)
     steps = (
-        definition(loss, "the mean squared error of the linear model X w", lhs="L(w)"),
+        definition(loss, "the mean squared error of the linear model $X w$", lhs="L(w)"),
         equal(expanded, "distribute the product"),
-        equal(combined, "y^T X w = w^T X^T y, a 1x1 matrix equals its transpose"),
+        equal(combined, r"$y^\top X w = w^\top X^\top y$, a $1 \times 1$ matrix equals its transpose"),
         gradient(grad, "gradient of the linear and quadratic forms", wrt=w,
                  lhs=r"\nabla_w L(w)", source="Matrix Cookbook eqs. 69, 81"),
-        definition(stationary, "a minimiser of the convex L is a stationary point", lhs=None),
-        iff(normal, f"multiply by the nonzero constant {sp.latex(1 / scale)}", wrt=(w,), factor=scale),
-        iff(closed_form, "X^T X is invertible when X has full column rank", wrt=(w,),
-            factor=gram, uses=("X has full column rank",)),
+        definition(stationary, "a minimiser of the convex $L$ is a stationary point", lhs=None),
+        iff(normal, f"multiply by the nonzero constant ${tex(1 / scale)}$", wrt=(w,), factor=scale),
+        iff(closed_form, r"$X^\top X$ is invertible when $X$ has full column rank", wrt=(w,),
+            factor=gram, uses=("$X$ has full column rank",)),
     )
     return Derivation(
         id="normal-equations",
         title="The normal equations",
-        statement="The mean squared error (1/n)||Xw - y||^2 is stationary exactly where X^T X w = X^T y, "
-        "and when X has full column rank its unique minimiser is w = (X^T X)^{-1} X^T y.",
+        statement=r"The mean squared error $(1/n)\lVert Xw - y\rVert^2$ is stationary exactly where $X^\top X w = X^\top y$, and when $X$ has full column rank its unique minimiser is $w = (X^\top X)^{-1} X^\top y$.",
         topic="least_squares",
         assumptions=(
-            Assumption.positive_integer(n, "n is a positive integer (samples)"),
-            Assumption.positive_integer(d, "d is a positive integer (features)"),
-            Assumption.full_column_rank(X),
+            Assumption.positive_integer(n, "$n$ is a positive integer (samples)"),
+            Assumption.positive_integer(d, "$d$ is a positive integer (features)"),
+            Assumption.full_column_rank(X, "$X$ has full column rank"),
         ),
         steps=steps,
         result=solution,
@@ -312,35 +309,26 @@ def mse_hessian() -> Derivation:
     steps = (
         _mse_definition(loss, t),
         gradient(grad, "the gradient of the MSE (mse-gradient)", wrt=t, lhs=r"\nabla_t L(t)"),
-        gradient(hessian, "differentiate the gradient: grad_t (M t) = M^T and X^T X is symmetric",
+        gradient(hessian, r"differentiate the gradient: $\nabla_t (M t) = M^\top$ and $X^\top X$ is symmetric",
                  wrt=t, lhs=r"H = \nabla^2_t L(t)", source="Matrix Cookbook eq. 69"),
-        definition(form, "the quadratic form of H in a direction v", lhs=r"v^\top H v"),
-        equal(norms, "v^T X^T X v = (X v)^T (X v) = ||X v||^2"),
-        implies(nonnegative, "squared norms are nonnegative and 2/n > 0: H is positive "
-                "semidefinite for every X (no rank assumption needed), so L is convex"),
-        implies(positive, "with full column rank X v != 0 for v != 0, so ||X v||^2 > 0: "
-                "H is positive definite (conversely, X v = 0 with v != 0 gives v^T H v = 0)",
-                uses=("X has full column rank", "v != 0")),
-        definition(moved, "collinear columns, without full column rank: the 3 x 2 design with "
-                   "rows (1, 2), (2, 4), (3, 6) and the direction v_0 = (2, -1), for which "
-                   "X v_0 = 0; the loss moved along v_0", lhs=r"L(t + s v_0)"),
-        equal(unmoved, "X (t + s v_0) = X t + s X v_0 = X t, so L(t + s v_0) = L(t) for every s: "
-              "if t minimises L, so does every t + s v_0, and the minimiser is not unique; "
-              "H v_0 = 0, so 0 is an eigenvalue of H"),
+        definition(form, "the quadratic form of $H$ in a direction $v$", lhs=r"v^\top H v"),
+        equal(norms, r"$v^\top X^\top X v = (X v)^\top (X v) = \lVert X v \rVert^2$"),
+        implies(nonnegative, "squared norms are nonnegative and $2/n > 0$: $H$ is positive semidefinite for every $X$ (no rank assumption needed), so $L$ is convex"),
+        implies(positive, r"with full column rank $X v \neq 0$ for $v \neq 0$, so $\lVert X v\rVert^2 > 0$: $H$ is positive definite (conversely, $X v = 0$ with $v \neq 0$ gives $v^\top H v = 0$)",
+                uses=("$X$ has full column rank", r"$v \neq 0$")),
+        definition(moved, r"collinear columns, without full column rank: the $3 \times 2$ design with rows $(1, 2)$, $(2, 4)$, $(3, 6)$ and the direction $v_0 = (2, -1)$, for which $X v_0 = 0$; the loss moved along $v_0$", lhs=r"L(t + s v_0)"),
+        equal(unmoved, "$X (t + s v_0) = X t + s X v_0 = X t$, so $L(t + s v_0) = L(t)$ for every $s$: if $t$ minimises $L$, so does every $t + s v_0$, and the minimiser is not unique; $H v_0 = 0$, so $0$ is an eigenvalue of $H$"),
     )
     eigenvalues = Hc.eigenvals()
     return Derivation(
         id="mse-hessian",
         title="Hessian of the mean squared error",
-        statement="The Hessian of L(t) = (1/n)||X t - y||^2 is H = (2/n) X^T X, with "
-        "v^T H v = (2/n)||X v||^2 >= 0 (positive semidefinite); it is positive definite exactly "
-        "when X has full column rank; with collinear columns H is singular and the minimiser "
-        "is not unique.",
+        statement=r"The Hessian of $L(t) = (1/n)\lVert X t - y\rVert^2$ is $H = (2/n) X^\top X$, with $v^\top H v = (2/n)\lVert X v\rVert^2 \geq 0$ (positive semidefinite); it is positive definite exactly when $X$ has full column rank; with collinear columns $H$ is singular and the minimiser is not unique.",
         topic="least_squares",
         assumptions=(
             *SIZES,
-            Assumption.nonzero(v, "v != 0"),
-            Assumption.full_column_rank(X),
+            Assumption.nonzero(v, r"$v \neq 0$"),
+            Assumption.full_column_rank(X, "$X$ has full column rank"),
         ),
         steps=steps,
         result=hessian,
@@ -378,33 +366,29 @@ def ridge_solution() -> Derivation:
     solution = solve_stationary(normal.lhs - normal.rhs, w, invertible=(system_matrix,))
     closed_form = sp.Eq(w, solution)
     steps = (
-        definition(objective, "squared error plus an L2 penalty with weight lambda > 0",
+        definition(objective, r"squared error plus an L2 penalty with weight $\lambda > 0$",
                    lhs=r"J(w)"),
         gradient(grad, "gradient of the quadratic and linear forms", wrt=w,
                  lhs=r"\nabla_w J(w)", source="Matrix Cookbook eqs. 69, 81"),
         gradient(hessian, "differentiate the gradient once more", wrt=w, lhs=r"\nabla^2_w J(w)"),
-        definition(form, f"the quadratic form of H/{half} = X^T X + lambda I in a direction v != 0",
+        definition(form, rf"the quadratic form of $H/{half} = X^\top X + \lambda I$ in a direction $v \neq 0$",
                    lhs=r"v^\top (X^\top X + \lambda I) v"),
-        equal(norms, "v^T X^T X v = ||X v||^2 and v^T I v = ||v||^2"),
-        implies(positive, "||X v||^2 >= 0 and lambda ||v||^2 > 0 for v != 0: X^T X + lambda I "
-                "is positive definite for every X (no rank assumption), so J is strictly convex "
-                "and its stationary point is the unique minimiser", uses=("lambda > 0", "v != 0")),
+        equal(norms, r"$v^\top X^\top X v = \lVert X v\rVert^2$ and $v^\top I v = \lVert v\rVert^2$"),
+        implies(positive, r"$\lVert X v\rVert^2 \geq 0$ and $\lambda \lVert v\rVert^2 > 0$ for $v \neq 0$: $X^\top X + \lambda I$ is positive definite for every $X$ (no rank assumption), so $J$ is strictly convex and its stationary point is the unique minimiser", uses=(r"$\lambda > 0$", r"$v \neq 0$")),
         definition(stationary, "the first-order condition at the minimiser"),
         iff(normal, f"divide by {scale}", wrt=(w,), factor=scale),
-        iff(closed_form, "X^T X + lambda I is positive definite (above), hence invertible",
-            wrt=(w,), factor=system_matrix, uses=("lambda > 0",)),
+        iff(closed_form, r"$X^\top X + \lambda I$ is positive definite (above), hence invertible",
+            wrt=(w,), factor=system_matrix, uses=(r"$\lambda > 0$",)),
     )
     return Derivation(
         id="ridge-solution",
         title="Ridge regression in closed form",
-        statement="For lambda > 0 the objective ||X w - y||^2 + lambda ||w||^2 has the unique minimiser "
-        "w = (X^T X + lambda I)^{-1} X^T y for every X: X^T X + lambda I is positive definite "
-        "without any rank assumption.",
+        statement=r"For $\lambda > 0$ the objective $\lVert X w - y\rVert^2 + \lambda \lVert w\rVert^2$ has the unique minimiser $w = (X^\top X + \lambda I)^{-1} X^\top y$ for every $X$: $X^\top X + \lambda I$ is positive definite without any rank assumption.",
         topic="least_squares",
         assumptions=(
             *SIZES,
-            Assumption.positive(lam, "lambda > 0"),
-            Assumption.nonzero(v, "v != 0"),
+            Assumption.positive(lam, r"$\lambda > 0$"),
+            Assumption.nonzero(v, r"$v \neq 0$"),
         ),
         steps=steps,
         result=solution,
@@ -440,37 +424,32 @@ def newton_step() -> Derivation:
     pulled = pull_scalar_from_inverse(newton_mse)
     landing = expand_matrix(pulled)
     steps = (
-        definition(model, "the second-order Taylor model of f(t + h) - f(t), with g = grad f(t) "
-                   "and H = Hessian of f at t (symmetric positive definite)",
+        definition(model, r"the second-order Taylor model of $f(t + h) - f(t)$, with $g = \nabla f(t)$ and $H$ the Hessian of $f$ at $t$ (symmetric positive definite)",
                    lhs=r"m(h)"),
-        gradient(model_grad, "gradient of the linear and quadratic forms in h", wrt=h,
+        gradient(model_grad, "gradient of the linear and quadratic forms in $h$", wrt=h,
                  lhs=r"\nabla_h m(h)", source="Matrix Cookbook eqs. 69, 81"),
-        equal(model_grad_sym, "H is symmetric: (H + H^T)/2 = H", uses=("H is symmetric positive definite",)),
+        equal(model_grad_sym, r"$H$ is symmetric: $(H + H^\top)/2 = H$", uses=("$H$ is symmetric positive definite",)),
         gradient(model_hessian, "the model's Hessian", wrt=h, lhs=r"\nabla^2_h m(h)"),
-        equal(model_hessian_sym, "H is symmetric", uses=("H is symmetric positive definite",)),
-        implies(curvature, "H is positive definite, so the model is strictly convex and its "
-                "stationary point is its unique minimiser", uses=("H is symmetric positive definite", "v != 0")),
+        equal(model_hessian_sym, "$H$ is symmetric", uses=("$H$ is symmetric positive definite",)),
+        implies(curvature, "$H$ is positive definite, so the model is strictly convex and its stationary point is its unique minimiser", uses=("$H$ is symmetric positive definite", r"$v \neq 0$")),
         definition(stationary, "the first-order condition for the minimiser of the model"),
-        iff(solved, "H is invertible (positive definite): the Newton step", wrt=(h,), factor=H,
-            uses=("H is symmetric positive definite",)),
-        definition(newton_mse, "one Newton step t + h on the MSE: g = (2/n) X^T (X t - y) "
-                   "(mse-gradient) and H = (2/n) X^T X (mse-hessian)", lhs=r"t_{+}"),
-        equal(pulled, "((2/n) X^T X)^{-1} = (n/2) (X^T X)^{-1}"),
-        equal(landing, "distribute: (X^T X)^{-1} X^T X t = t cancels the t (X has full column rank)",
-              uses=("X has full column rank",)),
+        iff(solved, "$H$ is invertible (positive definite): the Newton step", wrt=(h,), factor=H,
+            uses=("$H$ is symmetric positive definite",)),
+        definition(newton_mse, r"one Newton step $t + h$ on the MSE: $g = (2/n) X^\top (X t - y)$ (mse-gradient) and $H = (2/n) X^\top X$ (mse-hessian)", lhs=r"t_{+}"),
+        equal(pulled, r"$((2/n) X^\top X)^{-1} = (n/2) (X^\top X)^{-1}$"),
+        equal(landing, r"distribute: $(X^\top X)^{-1} X^\top X t = t$ cancels the $t$ ($X$ has full column rank)",
+              uses=("$X$ has full column rank",)),
     )
     return Derivation(
         id="newton-step",
         title="Newton's step",
-        statement="Minimising the second-order model f(t) + g^T h + (1/2) h^T H h with H positive "
-        "definite gives the step h = -H^{-1} g; on the MSE one Newton step from any t lands on "
-        "(X^T X)^{-1} X^T y, the normal-equations solution.",
+        statement=r"Minimising the second-order model $f(t) + g^\top h + (1/2) h^\top H h$ with $H$ positive definite gives the step $h = -H^{-1} g$; on the MSE one Newton step from any $t$ lands on $(X^\top X)^{-1} X^\top y$, the normal-equations solution.",
         topic="least_squares",
         assumptions=(
             *SIZES,
-            Assumption.positive_definite(H, "H is symmetric positive definite"),
-            Assumption.nonzero(v, "v != 0"),
-            Assumption.full_column_rank(X),
+            Assumption.positive_definite(H, "$H$ is symmetric positive definite"),
+            Assumption.nonzero(v, r"$v \neq 0$"),
+            Assumption.full_column_rank(X, "$X$ has full column rank"),
         ),
         steps=steps,
         result=step,

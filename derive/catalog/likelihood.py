@@ -20,6 +20,7 @@ from derive.core.derivation import (
     max_to_min,
     same_minimiser,
 )
+from derive.render.latex import expression_latex as tex
 
 # --- shared pieces ---------------------------------------------------------------------------
 
@@ -148,8 +149,7 @@ def log_likelihood_iid() -> Derivation:
     as_sum = log_rules(log_lik)
     score = as_sum.diff(theta)
     steps = (
-        definition(log_lik, "the log of the likelihood of n iid samples: their joint density "
-                   "is the product of the densities p(x_i | theta) > 0", lhs=r"\ell(\theta)"),
+        definition(log_lik, r"the log of the likelihood of $n$ iid samples: their joint density is the product of the densities $p(x_i \mid \theta) > 0$", lhs=r"\ell(\theta)"),
         equal(as_sum, "the log of a product of positive factors is the sum of their logs"),
         gradient(score, "the gradient of a sum is the sum of the gradients, one term per "
                  "sample (what makes mini-batch gradients possible)", wrt=theta,
@@ -158,12 +158,11 @@ def log_likelihood_iid() -> Derivation:
     return Derivation(
         id="log-likelihood-iid",
         title="The log-likelihood of iid samples is a sum",
-        statement="For iid samples x_1..x_n with density p(x | theta) > 0, log prod_i p(x_i | theta) "
-        "= sum_i log p(x_i | theta); log is increasing, so both have the same maximiser.",
+        statement=r"For iid samples $x_1, \dots, x_n$ with density $p(x \mid \theta) > 0$, $\log \prod_i p(x_i \mid \theta) = \sum_i \log p(x_i \mid \theta)$; $\log$ is increasing, so both have the same maximiser.",
         topic="likelihood",
         assumptions=(
-            Assumption.positive_integer(n, "n is a positive integer (samples)"),
-            Assumption.positive(density(x_[i], theta), "p(x | theta) > 0 (a density on its support)"),
+            Assumption.positive_integer(n, "$n$ is a positive integer (samples)"),
+            Assumption.positive(density(x_[i], theta), r"$p(x \mid \theta) > 0$ (a density on its support)"),
         ),
         steps=steps,
         result=as_sum,
@@ -184,24 +183,23 @@ def gaussian_nll_mse() -> Derivation:
     sse = sum_linearity(data_term * 2 * sigma**2, expand=False)
     mse = sse / n
     steps = (
-        definition(nll, "negative log-likelihood of n iid residuals y_i - f_i ~ N(0, sigma^2)",
+        definition(nll, r"negative log-likelihood of $n$ iid residuals $y_i - f_i \sim \mathcal{N}(0, \sigma^2)$",
                    lhs=r"-\log L(\theta)"),
-        equal(as_sum, "the log of a product is the sum of the logs; log(exp(u)) = u"),
-        equal(linear, "Sum linearity: constants leave the sum, Sum of a constant is n times it"),
-        same_minimiser(data_term, f"drop the constant {sp.latex(constant)}, free of the model",
+        equal(as_sum, r"the log of a product is the sum of the logs; $\log(\exp(u)) = u$"),
+        equal(linear, "linearity of the sum: constants leave it, and a sum of $n$ equal constants is $n$ times the constant"),
+        same_minimiser(data_term, f"drop the constant ${tex(constant)}$, free of the model",
                        wrt=(f_,), alpha=1, beta=-constant),
-        same_minimiser(sse, "multiply by 2 sigma^2 > 0", wrt=(f_,), alpha=2 * sigma**2, beta=0),
-        same_minimiser(mse, "divide by n > 0: the mean squared error", wrt=(f_,), alpha=1 / n, beta=0),
+        same_minimiser(sse, r"multiply by $2 \sigma^2 > 0$", wrt=(f_,), alpha=2 * sigma**2, beta=0),
+        same_minimiser(mse, "divide by $n > 0$: the mean squared error", wrt=(f_,), alpha=1 / n, beta=0),
     )
     return Derivation(
         id="gaussian-nll-mse",
         title="Gaussian noise gives the mean squared error",
-        statement="If the residuals y_i - f(x_i) are iid N(0, sigma^2), the negative log-likelihood is "
-        "(n/2) log(2 pi sigma^2) + (1/(2 sigma^2)) sum (y_i - f(x_i))^2 and has the same minimiser as the MSE.",
+        statement=r"If the residuals $y_i - f(x_i)$ are iid $\mathcal{N}(0, \sigma^2)$, the negative log-likelihood is $\frac{n}{2} \log(2 \pi \sigma^2) + \frac{1}{2 \sigma^2} \sum_i (y_i - f(x_i))^2$ and has the same minimiser as the MSE.",
         topic="likelihood",
         assumptions=(
-            Assumption.positive(sigma, "sigma > 0"),
-            Assumption.positive_integer(n, "n is a positive integer (samples)"),
+            Assumption.positive(sigma, r"$\sigma > 0$"),
+            Assumption.positive_integer(n, "$n$ is a positive integer (samples)"),
         ),
         steps=steps,
         result=mse,
@@ -226,24 +224,22 @@ def laplace_nll_mae() -> Derivation:
     sae = sum_linearity(data_term * b, expand=False)
     mae = sae / n
     steps = (
-        definition(nll, "negative log-likelihood of n iid residuals y_i - f_i ~ Laplace(0, b), "
-                   "density exp(-|r|/b)/(2b)", lhs=r"-\log L(\theta)"),
-        equal(as_sum, "the log of a product is the sum of the logs; log(exp(u)) = u"),
-        equal(linear, "Sum linearity: constants leave the sum, Sum of a constant is n times it"),
-        same_minimiser(data_term, f"drop the constant {sp.latex(constant)} = n log(2b), free of the model",
+        definition(nll, r"negative log-likelihood of $n$ iid residuals $y_i - f_i \sim \operatorname{Laplace}(0, b)$, density $\frac{1}{2b} \exp(-|r|/b)$", lhs=r"-\log L(\theta)"),
+        equal(as_sum, r"the log of a product is the sum of the logs; $\log(\exp(u)) = u$"),
+        equal(linear, "linearity of the sum: constants leave it, and a sum of $n$ equal constants is $n$ times the constant"),
+        same_minimiser(data_term, f"drop the constant ${tex(constant)} = n \\log(2b)$, free of the model",
                        wrt=(f_,), alpha=1, beta=-constant),
-        same_minimiser(sae, "multiply by b > 0: the sum of absolute errors", wrt=(f_,), alpha=b, beta=0),
-        same_minimiser(mae, "divide by n > 0: the mean absolute error", wrt=(f_,), alpha=1 / n, beta=0),
+        same_minimiser(sae, "multiply by $b > 0$: the sum of absolute errors", wrt=(f_,), alpha=b, beta=0),
+        same_minimiser(mae, "divide by $n > 0$: the mean absolute error", wrt=(f_,), alpha=1 / n, beta=0),
     )
     return Derivation(
         id="laplace-nll-mae",
         title="Laplace noise gives the mean absolute error",
-        statement="If the residuals y_i - f(x_i) are iid Laplace(0, b), the negative log-likelihood is "
-        "n log(2b) + (1/b) sum |y_i - f(x_i)| and has the same minimiser as the MAE.",
+        statement=r"If the residuals $y_i - f(x_i)$ are iid $\operatorname{Laplace}(0, b)$, the negative log-likelihood is $n \log(2b) + \frac{1}{b} \sum_i |y_i - f(x_i)|$ and has the same minimiser as the MAE.",
         topic="likelihood",
         assumptions=(
-            Assumption.positive(b, "b > 0 (the Laplace scale)"),
-            Assumption.positive_integer(n, "n is a positive integer (samples)"),
+            Assumption.positive(b, "$b > 0$ (the Laplace scale)"),
+            Assumption.positive_integer(n, "$n$ is a positive integer (samples)"),
         ),
         steps=steps,
         result=mae,
@@ -268,29 +264,24 @@ def mle_cross_entropy() -> Derivation:
     kl_split = sum_into(cross_entropy + neg_entropy)
     kl = kl_split.replace(lambda e: isinstance(e, sp.Sum), _combine_logs_in_sum)
     steps = (
-        definition(grouped, "the mean log-likelihood of n iid samples in which the support point "
-                   "z_j occurs c_j times: the likelihood groups equal samples, prod_i p(x_i) = "
-                   "prod_j p(z_j)^{c_j}", lhs=r"\frac{1}{n}\log L(\theta)"),
+        definition(grouped, r"the mean log-likelihood of $n$ iid samples in which the support point $z_j$ occurs $c_j$ times: the likelihood groups equal samples, $\prod_i p(x_i) = \prod_j p(z_j)^{c_j}$", lhs=r"\frac{1}{n}\log L(\theta)"),
         equal(mean_ll, "the log of a product of positive powers is the sum of the weighted logs"),
-        max_to_min(cross_entropy, "maximising the mean log-likelihood is minimising its negative, "
-                   "the cross-entropy H(p_data, p_theta) with the empirical p_data(z_j) = c_j/n",
+        max_to_min(cross_entropy, r"maximising the mean log-likelihood is minimising its negative, the cross-entropy $H(p_{\text{data}}, p_\theta)$ with the empirical $p_{\text{data}}(z_j) = c_j/n$",
                    wrt=(theta,), alpha=1, beta=0, lhs=r"H(\hat p_{\mathrm{data}}, p_\theta)"),
-        same_minimiser(kl_split, "add sum_j p_data(z_j) log p_data(z_j) = -H(p_data), free of theta",
+        same_minimiser(kl_split, r"add $\sum_j p_{\text{data}}(z_j) \log p_{\text{data}}(z_j) = -H(p_{\text{data}})$, free of $\theta$",
                        wrt=(theta,), alpha=1, beta=neg_entropy),
-        equal(kl, "combine the logs: the Kullback-Leibler divergence KL(p_data || p_theta)",
+        equal(kl, r"combine the logs: the Kullback-Leibler divergence $\mathrm{KL}(p_{\text{data}} \,\|\, p_\theta)$",
               lhs=r"\mathrm{KL}(\hat p_{\mathrm{data}} \,\|\, p_\theta)"),
     )
     return Derivation(
         id="mle-cross-entropy",
         title="Maximum likelihood minimises the cross-entropy and the KL divergence",
-        statement="For the empirical distribution p_data(z_j) = c_j/n of n samples on a finite support, "
-        "argmax of the mean log-likelihood = argmin of the cross-entropy H(p_data, p_theta) "
-        "= argmin of KL(p_data || p_theta): they differ by the sign and by the entropy of p_data, free of theta.",
+        statement=r"For the empirical distribution $p_{\text{data}}(z_j) = c_j/n$ of $n$ samples on a finite support, the maximiser of the mean log-likelihood is the minimiser of the cross-entropy $H(p_{\text{data}}, p_\theta)$ and the minimiser of $\mathrm{KL}(p_{\text{data}} \,\|\, p_\theta)$: they differ by the sign and by the entropy of $p_{\text{data}}$, free of $\theta$.",
         topic="likelihood",
         assumptions=(
-            Assumption.positive_integer(n, "n is a positive integer (samples)"),
-            Assumption.positive_integer(K, "K is a positive integer (support points)"),
-            Assumption.positive(density(support[j], theta), "p_theta(z) > 0 on the support"),
+            Assumption.positive_integer(n, "$n$ is a positive integer (samples)"),
+            Assumption.positive_integer(K, "$K$ is a positive integer (support points)"),
+            Assumption.positive(density(support[j], theta), r"$p_\theta(z) > 0$ on the support"),
         ),
         steps=steps,
         result=kl,
@@ -316,26 +307,21 @@ def bernoulli_nll_bce() -> Derivation:
     per_sample = (n * bce.function).xreplace({logit[i]: z, y_[i]: label})  # one summand, times n
     grad = sp.expand(per_sample.diff(z))
     steps = (
-        definition(nll, "negative log-likelihood of n independent labels y_i in {0, 1} with "
-                   "P(y_i = 1) = p_i = sigma(z_i): the Bernoulli pmf p^y (1 - p)^(1 - y)",
+        definition(nll, r"negative log-likelihood of $n$ independent labels $y_i \in \{0, 1\}$ with $P(y_i = 1) = p_i = \sigma(z_i)$: the Bernoulli pmf $p^y (1 - p)^{1 - y}$",
                    lhs=r"-\log L(z)"),
-        equal(as_sum, "the log of a product is the sum of the logs; log(a^y) = y log a for a > 0"),
-        same_minimiser(bce, "divide by n > 0: the binary cross-entropy (mean over the samples)",
+        equal(as_sum, r"the log of a product is the sum of the logs; $\log(a^y) = y \log a$ for $a > 0$"),
+        same_minimiser(bce, "divide by $n > 0$: the binary cross-entropy (mean over the samples)",
                        wrt=(logit,), alpha=1 / n, beta=0, lhs=r"\mathrm{BCE}(z)"),
-        definition(per_sample, "one sample's term of the sum (times n), a function of its "
-                   "logit z with label y", lhs=r"\ell(z)"),
-        gradient(grad, "sigma' = sigma (1 - sigma): the factors sigma and 1 - sigma cancel",
+        definition(per_sample, "one sample's term of the sum (times $n$), a function of its logit $z$ with label $y$", lhs=r"\ell(z)"),
+        gradient(grad, r"$\sigma' = \sigma (1 - \sigma)$: the factors $\sigma$ and $1 - \sigma$ cancel",
                  wrt=z, lhs=r"\frac{\partial \ell}{\partial z}"),
     )
     return Derivation(
         id="bernoulli-nll-bce",
         title="Bernoulli likelihood gives the binary cross-entropy",
-        statement="For labels y_i in {0, 1} with P(y_i = 1) = p_i = sigmoid(z_i), the negative "
-        "log-likelihood divided by n is the binary cross-entropy "
-        "-(1/n) sum [y_i log p_i + (1 - y_i) log(1 - p_i)], and its gradient in z_i is (p_i - y_i)/n "
-        "(p - y per sample).",
+        statement=r"For labels $y_i \in \{0, 1\}$ with $P(y_i = 1) = p_i = \sigma(z_i)$ (the logistic function), the negative log-likelihood divided by $n$ is the binary cross-entropy $-\frac{1}{n} \sum_i [y_i \log p_i + (1 - y_i) \log(1 - p_i)]$, and its gradient in $z_i$ is $(p_i - y_i)/n$ ($p - y$ per sample).",
         topic="likelihood",
-        assumptions=(Assumption.positive_integer(n, "n is a positive integer (samples)"),),
+        assumptions=(Assumption.positive_integer(n, "$n$ is a positive integer (samples)"),),
         steps=steps,
         result=bce,
         claim=-sp.Sum(y_[i] * sp.log(p_i) + (1 - y_[i]) * sp.log(1 - p_i), (i, 1, n)) / n,

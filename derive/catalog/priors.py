@@ -31,6 +31,7 @@ from derive.core.derivation import (
     max_to_min,
     same_minimiser,
 )
+from derive.render.latex import expression_latex as tex
 
 # probabilities in Bayes' rule (names are LaTeX, they are never lambdified)
 P_theta_given_D = sp.Symbol(r"P(\theta \mid D)", real=True)
@@ -154,23 +155,23 @@ def bayes_rule() -> Derivation:
     steps = (
         definition(
             product_rule,
-            "the product rule both ways: P(theta and D) = P(theta | D) P(D) = P(D | theta) P(theta)",
+            r"the product rule both ways: $P(\theta, D) = P(\theta \mid D) P(D) = P(D \mid \theta) P(\theta)$",
             source="Kolmogorov's definition of conditional probability",
         ),
         iff(
             sp.Eq(P_theta_given_D, posterior),
-            "divide both sides by P(D) > 0",
+            "divide both sides by $P(D) > 0$",
             wrt=(P_theta_given_D,),
             factor=P_D,
-            uses=("P(D) > 0",),
+            uses=("$P(D) > 0$",),
         ),
     )
     return Derivation(
         id="bayes-rule",
         title="Bayes' rule",
-        statement="If P(D) > 0, the posterior is P(theta | D) = P(D | theta) P(theta) / P(D).",
+        statement=r"If $P(D) > 0$, the posterior is $P(\theta \mid D) = P(D \mid \theta) P(\theta) / P(D)$.",
         topic="priors",
-        assumptions=(Assumption.positive(P_D, "P(D) > 0"),),
+        assumptions=(Assumption.positive(P_D, "$P(D) > 0$"),),
         steps=steps,
         result=posterior,
         claim=P_D_given_theta * P_theta / P_D,
@@ -200,30 +201,28 @@ def map_uniform_prior_mle() -> Derivation:
     steps = (
         definition(
             log_posterior,
-            "the log of Bayes' rule with likelihood L(theta) = P(D | theta), a flat prior "
-            "P(theta) = c and evidence Z = P(D)",
+            r"the log of Bayes' rule with likelihood $L(\theta) = P(D \mid \theta)$, a flat prior $P(\theta) = c$ and evidence $Z = P(D)$",
             lhs=r"\log P(\theta \mid D)",
         ),
-        equal(split, "the log of a product is the sum of the logs (L, c, Z > 0)"),
+        equal(split, "the log of a product is the sum of the logs ($L$, $c$, $Z > 0$)"),
         same_minimiser(
             log_lik,
-            f"drop the constant {sp.latex(constant)}, free of theta: the maximisers are unchanged",
+            f"drop the constant ${tex(constant)}$, free of $\\theta$: the maximisers are unchanged",
             wrt=(theta_s,),
             alpha=1,
             beta=-constant,
         ),
-        max_to_min(nll, "argmax log L = argmin (-log L): the negative log-likelihood", wrt=(theta_s,)),
+        max_to_min(nll, r"$\arg\max_\theta \log L(\theta) = \arg\min_\theta \, (-\log L(\theta))$: the negative log-likelihood", wrt=(theta_s,)),
     )
     return Derivation(
         id="map-uniform-prior-mle",
         title="A flat prior gives the maximum-likelihood estimate",
-        statement="With a flat prior P(theta) = c the log-posterior is log L(theta) + log c - log P(D), "
-        "so the MAP estimate maximises the likelihood: it is the MLE.",
+        statement=r"With a flat prior $P(\theta) = c$ the log-posterior is $\log L(\theta) + \log c - \log P(D)$, so the MAP estimate maximises the likelihood: it is the MLE.",
         topic="priors",
         assumptions=(
-            Assumption.positive(flat, "the prior density is a constant c > 0 on the parameter set"),
-            Assumption.positive(evidence, "Z = P(D) > 0"),
-            Assumption.positive(L, "L(theta) = P(D | theta) > 0"),
+            Assumption.positive(flat, "the prior density is a constant $c > 0$ on the parameter set"),
+            Assumption.positive(evidence, "$Z = P(D) > 0$"),
+            Assumption.positive(L, r"$L(\theta) = P(D \mid \theta) > 0$"),
         ),
         steps=steps,
         result=nll,
@@ -270,23 +269,22 @@ def map_gaussian_prior_ridge() -> Derivation:
     steps = (
         definition(
             nlp,
-            "the negative log-posterior -log p(y | X, w) - log p(w) + log p(y | X) for "
-            "y = X w + e, e ~ N(0, sigma^2 I_n), prior w ~ N(0, tau^2 I_d), evidence Z",
+            r"the negative log-posterior $-\log p(y \mid X, w) - \log p(w) + \log p(y \mid X)$ for $y = X w + e$, $e \sim \mathcal{N}(0, \sigma^2 I_n)$, prior $w \sim \mathcal{N}(0, \tau^2 I_d)$, evidence $Z$",
             lhs=r"-\log p(w \mid X, y)",
             source=f"{BISHOP}, eqs. 2.43, 3.10, 3.52",
         ),
         equal(collected, "distribute the minus signs and collect the constants"),
         same_minimiser(
             objective,
-            f"drop the constant {sp.latex(constant)}, free of w",
+            f"drop the constant ${tex(constant)}$, free of $w$",
             wrt=(w,),
             alpha=1,
             beta=-constant,
         ),
         same_minimiser(
             scaled,
-            f"multiply by {sp.latex(1 / data_coeff)} > 0: the coefficient of "
-            r"\|w\|^2 relative to \|y - Xw\|^2 is lambda = " + sp.latex(ridge_lam),
+            f"multiply by ${tex(1 / data_coeff)} > 0$: the coefficient of "
+            r"$\lVert w \rVert^2$ relative to $\lVert y - X w \rVert^2$ is $\lambda = " + tex(ridge_lam) + "$",
             wrt=(w,),
             alpha=1 / data_coeff,
             beta=0,
@@ -296,34 +294,31 @@ def map_gaussian_prior_ridge() -> Derivation:
         gradient(hess, "the Hessian: the gradient of the gradient", wrt=w, lhs=r"\nabla^2_w J(w)"),
         implies(
             sp.StrictGreaterThan(v.T * hess * v, 0, evaluate=False),
-            "v^T H v > 0 for every v != 0: X^T X is positive semidefinite and lambda I positive "
-            "definite, so J is strictly convex and its stationary point is its unique minimiser",
-            uses=("sigma > 0 (noise scale)", "tau > 0 (prior scale)", "v is any nonzero vector in R^d"),
+            r"$v^\top H v > 0$ for every $v \neq 0$: $X^\top X$ is positive semidefinite and $\lambda I$ positive definite, so $J$ is strictly convex and its stationary point is its unique minimiser",
+            uses=(r"$\sigma > 0$ (noise scale)", r"$\tau > 0$ (prior scale)", r"$v$ is any nonzero vector in $\mathbb{R}^d$"),
         ),
-        definition(stationary, "the minimiser of the strictly convex J is its stationary point"),
+        definition(stationary, "the minimiser of the strictly convex $J$ is its stationary point"),
         iff(normal, "divide by 2", wrt=(w,), factor=2),
         iff(
             sp.Eq(w, solution),
-            "X^T X + lambda I is positive definite (lambda > 0), hence invertible",
+            r"$X^\top X + \lambda I$ is positive definite $(\lambda > 0)$, hence invertible",
             wrt=(w,),
             factor=gram,
-            uses=("sigma > 0 (noise scale)", "tau > 0 (prior scale)"),
+            uses=(r"$\sigma > 0$ (noise scale)", r"$\tau > 0$ (prior scale)"),
         ),
     )
     return Derivation(
         id="map-gaussian-prior-ridge",
         title="A Gaussian prior gives ridge regression",
-        statement="For y = X w + e with e ~ N(0, sigma^2 I) and prior w ~ N(0, tau^2 I), the MAP "
-        "estimate minimises ||y - X w||^2 + lambda ||w||^2 with lambda = sigma^2 / tau^2, so it is "
-        "w = (X^T X + lambda I)^{-1} X^T y.",
+        statement=r"For $y = X w + e$ with $e \sim \mathcal{N}(0, \sigma^2 I)$ and prior $w \sim \mathcal{N}(0, \tau^2 I)$, the MAP estimate minimises $\lVert y - X w\rVert^2 + \lambda \lVert w\rVert^2$ with $\lambda = \sigma^2 / \tau^2$, so it is $w = (X^\top X + \lambda I)^{-1} X^\top y$.",
         topic="priors",
         assumptions=(
-            Assumption.positive(sigma, "sigma > 0 (noise scale)"),
-            Assumption.positive(tau, "tau > 0 (prior scale)"),
-            Assumption.positive(evidence, "Z = p(y | X) > 0"),
-            Assumption.positive_integer(n, "n is a positive integer (samples)"),
-            Assumption.positive_integer(d, "d is a positive integer (features)"),
-            Assumption.nonzero(v, "v is any nonzero vector in R^d"),
+            Assumption.positive(sigma, r"$\sigma > 0$ (noise scale)"),
+            Assumption.positive(tau, r"$\tau > 0$ (prior scale)"),
+            Assumption.positive(evidence, r"$Z = p(y \mid X) > 0$"),
+            Assumption.positive_integer(n, "$n$ is a positive integer (samples)"),
+            Assumption.positive_integer(d, "$d$ is a positive integer (features)"),
+            Assumption.nonzero(v, r"$v$ is any nonzero vector in $\mathbb{R}^d$"),
         ),
         steps=steps,
         result=solution,
@@ -360,15 +355,14 @@ def map_precision_prior_weight_decay() -> Derivation:
     steps = (
         definition(
             neg,
-            "the negative log of the prior density N(w | 0, lambda^{-1} I_d)",
+            r"the negative log of the prior density $\mathcal{N}(w \mid 0, \lambda^{-1} I_d)$",
             lhs=r"-\log p(w)",
             source=f"{BISHOP}, eq. 2.43",
         ),
-        equal(collected, "distribute the minus sign; the exponent -w^T w / (2 lambda^{-1}) of the density "
-              "gives lambda/2, not lambda"),
+        equal(collected, r"distribute the minus sign; the exponent $-w^\top w / (2 \lambda^{-1})$ of the density gives $\lambda/2$, not $\lambda$"),
         same_minimiser(
             penalty,
-            f"drop the constant {sp.latex(constant)}, free of w: the penalty added to the "
+            f"drop the constant ${tex(constant)}$, free of $w$: the penalty added to the "
             "negative log-likelihood",
             wrt=(w,),
             alpha=1,
@@ -377,23 +371,20 @@ def map_precision_prior_weight_decay() -> Derivation:
         gradient(grad, "gradient of the penalty", wrt=w, lhs=r"\nabla_w \frac{\lambda}{2}\|w\|^2"),
         definition(
             update,
-            "one gradient-descent step on -log p(D | w) + (lambda/2)||w||^2, with g the gradient "
-            "of the data term at w",
+            r"one gradient-descent step on $-\log p(D \mid w) + (\lambda/2)\lVert w\rVert^2$, with $g$ the gradient of the data term at $w$",
             lhs=r"w_{\text{new}}",
         ),
-        equal(collected_update, "collect w: each step first shrinks w by the factor 1 - eta lambda"),
+        equal(collected_update, r"collect $w$: each step first shrinks $w$ by the factor $1 - \eta \lambda$"),
     )
     return Derivation(
         id="map-precision-prior-weight-decay",
-        title="A Gaussian prior with precision lambda is weight decay",
-        statement="A prior w ~ N(0, lambda^{-1} I) adds (lambda/2)||w||^2 (not lambda ||w||^2) to the "
-        "negative log-likelihood; a gradient step then multiplies w by 1 - eta lambda before "
-        "following the data gradient.",
+        title=r"A Gaussian prior with precision $\lambda$ is weight decay",
+        statement=r"A prior $w \sim \mathcal{N}(0, \lambda^{-1} I)$ adds $(\lambda/2)\lVert w\rVert^2$ (not $\lambda \lVert w\rVert^2$) to the negative log-likelihood; a gradient step then multiplies $w$ by $1 - \eta \lambda$ before following the data gradient.",
         topic="priors",
         assumptions=(
-            Assumption.positive(lam, "lambda > 0 (prior precision)"),
-            Assumption.positive(eta, "eta > 0 (step size)"),
-            Assumption.positive_integer(d, "d is a positive integer (parameters)"),
+            Assumption.positive(lam, r"$\lambda > 0$ (prior precision)"),
+            Assumption.positive(eta, r"$\eta > 0$ (step size)"),
+            Assumption.positive_integer(d, "$d$ is a positive integer (parameters)"),
         ),
         steps=steps,
         result=penalty,
@@ -425,23 +416,22 @@ def _branch_chain(objective, branch_var, side: str):
     point = solutions[0]
     if side == "positive":
         condition = sp.solve_univariate_inequality(point > 0, z)
-        word, sign_text = "u > 0", "|u| = u"
+        word, sign_text = "$u > 0$", "$|u| = u$"
     else:
         condition = sp.solve_univariate_inequality(point < 0, z)
-        word, sign_text = "u < 0", "|u| = -u"
+        word, sign_text = "$u < 0$", "$|u| = -u$"
     steps = (
         definition(
             f_branch,
-            f"the one-coordinate objective (z - u)^2 + lambda |u| on the branch {word}, where {sign_text}",
+            rf"the one-coordinate objective $(z - u)^2 + \lambda |u|$ on the branch {word}, where {sign_text}",
             lhs=r"f(u),\ u > 0" if side == "positive" else r"f(u),\ u < 0",
         ),
         gradient(first, "differentiate on the open branch", wrt=branch_var, lhs="f'(u)"),
         gradient(second, "the second derivative", wrt=branch_var, lhs="f''(u)"),
         implies(sp.StrictGreaterThan(second, 0, evaluate=False),
-                "f'' > 0 on the branch; f = (z - u)^2 + lambda |u| is strictly convex (strictly convex "
-                "plus convex), so a stationary point on the branch is the unique global minimiser"),
+                r"$f'' > 0$ on the branch; $f = (z - u)^2 + \lambda |u|$ is strictly convex (strictly convex plus convex), so a stationary point on the branch is the unique global minimiser"),
         definition(sp.Eq(first, 0), "first-order condition on the branch"),
-        implies(sp.Eq(branch_var, point), "solve for u", wrt=(branch_var,)),
+        implies(sp.Eq(branch_var, point), "solve for $u$", wrt=(branch_var,)),
         implies(condition, f"the stationary point lies on the branch {word} exactly when this holds"),
     )
     return steps, point, condition
@@ -477,19 +467,16 @@ def map_laplace_prior_lasso() -> Derivation:
     zero_steps = (
         definition(
             subgradient_condition,
-            "at u = 0: 0 is in the subdifferential -2 z + lambda [-1, 1], i.e. -2 z + lambda g = 0 "
-            "for a subgradient g in [-1, 1] of |u|",
+            r"at $u = 0$: $0$ is in the subdifferential $-2z + \lambda [-1, 1]$, that is $-2z + \lambda g = 0$ for a subgradient $g \in [-1, 1]$ of $|u|$",
             source="Rockafellar, Convex Analysis (1970), Thm. 23.5",
         ),
-        implies(sp.Eq(g_sub, g_value), "solve for g; |g| <= 1 holds exactly when |z| <= lambda/2",
+        implies(sp.Eq(g_sub, g_value), r"solve for $g$; $|g| \leq 1$ holds exactly when $|z| \leq \lambda/2$",
                 wrt=(g_sub,)),
     )
     steps = (
         definition(
             nlp,
-            "the negative log-posterior -log p(y | X, w) - log p(w) + log p(y | X) for "
-            "y = X w + e, e ~ N(0, sigma^2 I_n), prior w_j ~ Laplace(0, b) iid; the L1 norm is "
-            "written over the coordinates w_j",
+            r"the negative log-posterior $-\log p(y \mid X, w) - \log p(w) + \log p(y \mid X)$ for $y = X w + e$, $e \sim \mathcal{N}(0, \sigma^2 I_n)$, prior $w_j \sim \operatorname{Laplace}(0, b)$ iid; the L1 norm is written over the coordinates $w_j$",
             lhs=r"-\log p(w \mid X, y)",
             source=f"{BISHOP}, eq. 2.43; {MURPHY}, sec. 13.3",
         ),
@@ -497,15 +484,15 @@ def map_laplace_prior_lasso() -> Derivation:
               "Sum linearity; collect the constants"),
         same_minimiser(
             objective,
-            f"drop the constant {sp.latex(constant)}, free of w",
+            f"drop the constant ${tex(constant)}$, free of $w$",
             wrt=(w, w_),
             alpha=1,
             beta=-constant,
         ),
         same_minimiser(
             scaled,
-            f"multiply by {sp.latex(1 / data_coeff)} > 0: the coefficient of "
-            r"\|w\|_1 relative to \|y - Xw\|^2 is lambda = " + sp.latex(lasso_lam),
+            f"multiply by ${tex(1 / data_coeff)} > 0$: the coefficient of "
+            r"$\lVert w \rVert_1$ relative to $\lVert y - X w \rVert^2$ is $\lambda = " + tex(lasso_lam) + "$",
             wrt=(w, w_),
             alpha=1 / data_coeff,
             beta=0,
@@ -517,18 +504,15 @@ def map_laplace_prior_lasso() -> Derivation:
     return Derivation(
         id="map-laplace-prior-lasso",
         title="A Laplace prior gives the lasso",
-        statement="For y = X w + e with e ~ N(0, sigma^2 I) and iid priors w_j ~ Laplace(0, b), the MAP "
-        "estimate minimises ||y - X w||^2 + lambda ||w||_1 with lambda = 2 sigma^2 / b; for one "
-        "coordinate with a unit-norm column (or an orthonormal design) the minimiser of "
-        "(z - u)^2 + lambda |u| is the soft threshold S(z, lambda/2) = sign(z) max(|z| - lambda/2, 0).",
+        statement=r"For $y = X w + e$ with $e \sim \mathcal{N}(0, \sigma^2 I)$ and iid priors $w_j \sim \operatorname{Laplace}(0, b)$, the MAP estimate minimises $\lVert y - X w \rVert^2 + \lambda \lVert w \rVert_1$ with $\lambda = 2 \sigma^2 / b$; for one coordinate with a unit-norm column (or an orthonormal design) the minimiser of $(z - u)^2 + \lambda |u|$ is the soft threshold $S(z, \lambda/2) = \operatorname{sign}(z) \max(|z| - \lambda/2, 0)$.",
         topic="priors",
         assumptions=(
-            Assumption.positive(sigma, "sigma > 0 (noise scale)"),
-            Assumption.positive(scale_b, "b > 0 (Laplace scale)"),
-            Assumption.positive(lam, "lambda > 0 (the L1 weight)"),
-            Assumption.positive(evidence, "Z = p(y | X) > 0"),
-            Assumption.positive_integer(n, "n is a positive integer (samples)"),
-            Assumption.positive_integer(d, "d is a positive integer (features)"),
+            Assumption.positive(sigma, r"$\sigma > 0$ (noise scale)"),
+            Assumption.positive(scale_b, "$b > 0$ (Laplace scale)"),
+            Assumption.positive(lam, r"$\lambda > 0$ (the L1 weight)"),
+            Assumption.positive(evidence, r"$Z = p(y \mid X) > 0$"),
+            Assumption.positive_integer(n, "$n$ is a positive integer (samples)"),
+            Assumption.positive_integer(d, "$d$ is a positive integer (features)"),
         ),
         steps=steps,
         result=scaled,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 FORMATS = ("text", "latex", "markdown", "json")
 
@@ -17,12 +16,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import derive
+    from derive.commands.output import UserError, unknown_ids
 
-    try:
-        d = derive.get(args.id)
-    except derive.UnknownDerivation as exc:
-        print(f"derive show: {exc}", file=sys.stderr)
-        return 2
+    message = unknown_ids([args.id], derive.names())
+    if message:
+        raise UserError(message)
+    d = derive.get(args.id)
     if args.format == "text":
         from derive.render.text import derivation_text
 

@@ -1,7 +1,9 @@
 """A derivation is a frozen value: a statement, named assumptions and a chain of checked steps.
 
 Nothing here simplifies or checks anything: constructing these objects is free of SymPy work.
-The checker (`derive.core.check`) decides each step; the renderers (`derive.render`) print them.
+The checker (`derive.core.check`) decides each step; the renderers (`derive.render`) print them,
+and this module never imports them: `d.latex()` and the notebook displays are attached by
+`derive/__init__.py` (`derive.render.hooks.attach`).
 """
 
 from __future__ import annotations
@@ -31,13 +33,20 @@ class Relation(enum.Enum):
     STATIONARY = "stationary"  # after is Eq(G, 0): G is the gradient wrt wrt of an objective before it
 
 
+def _tex(subject) -> str:
+    """SymPy's own LaTeX for a default assumption text (``$\\sigma > 0$``); no renderer involved."""
+    import sympy
+
+    return sympy.latex(subject)
+
+
 @dataclass(frozen=True)
 class Assumption:
     """A named hypothesis such as `sigma > 0` or `X has full column rank`.
 
     `kind` is what the checker understands (positive, nonzero, positive_integer, symmetric,
     positive_definite, full_column_rank); `subject` is the SymPy object it is about; `text`
-    is how a person reads it.
+    is how a person reads it: plain English with inline mathematics in ``$...$`` (LaTeX).
     """
 
     kind: str
@@ -61,29 +70,29 @@ class Assumption:
 
     @classmethod
     def positive(cls, subject, text: str | None = None) -> Assumption:
-        return cls("positive", subject, text or f"{subject} > 0")
+        return cls("positive", subject, text or f"${_tex(subject)} > 0$")
 
     @classmethod
     def nonzero(cls, subject, text: str | None = None) -> Assumption:
-        return cls("nonzero", subject, text or f"{subject} != 0")
+        return cls("nonzero", subject, text or rf"${_tex(subject)} \neq 0$")
 
     @classmethod
     def positive_integer(cls, subject, text: str | None = None) -> Assumption:
-        return cls("positive_integer", subject, text or f"{subject} is a positive integer")
+        return cls("positive_integer", subject, text or f"${_tex(subject)}$ is a positive integer")
 
     @classmethod
     def symmetric(cls, subject, text: str | None = None) -> Assumption:
-        return cls("symmetric", subject, text or f"{subject} is symmetric")
+        return cls("symmetric", subject, text or f"${_tex(subject)}$ is symmetric")
 
     @classmethod
     def positive_definite(cls, subject, text: str | None = None) -> Assumption:
         return cls(
-            "positive_definite", subject, text or f"{subject} is symmetric positive definite"
+            "positive_definite", subject, text or f"${_tex(subject)}$ is symmetric positive definite"
         )
 
     @classmethod
     def full_column_rank(cls, subject, text: str | None = None) -> Assumption:
-        return cls("full_column_rank", subject, text or f"{subject} has full column rank")
+        return cls("full_column_rank", subject, text or f"${_tex(subject)}$ has full column rank")
 
 
 @dataclass(frozen=True)
@@ -156,27 +165,11 @@ class Derivation:
 
         return check_derivation(self, seed=seed)
 
-    def latex(self) -> str:
-        """The proof as LaTeX: statement, assumptions, one align* chain per chain."""
-        from derive.render.latex import derivation_latex
-
-        return derivation_latex(self)
-
     def solver(self, **options):
         """A numpy callable computing the result; see `derive.codegen`."""
         from derive.codegen import solver_for
 
         return solver_for(self, **options)
-
-    def _repr_latex_(self) -> str:
-        from derive.render.latex import derivation_notebook_latex
-
-        return derivation_notebook_latex(self)
-
-    def _repr_markdown_(self) -> str:
-        from derive.render.markdown import derivation_markdown
-
-        return derivation_markdown(self)
 
     def __repr__(self) -> str:
         return f"<Derivation {self.id}: {self.title} ({len(self.steps)} steps)>"

@@ -1,7 +1,7 @@
 r"""`derive book`: every proof in one document: LaTeX (optionally compiled to PDF) or Markdown.
 
     derive book -o proofs.tex            # a standalone LaTeX document (article, amsmath)
-    derive book --pdf -o out/proofs.tex  # ... and out/proofs.pdf (pdflatex, twice for the TOC)
+    derive book --pdf -o out/proofs.tex  # ... and out/proofs.pdf (pdflatex until the TOC settles)
     derive book --format markdown -o proofs.md   # one Markdown page
     derive book --format markdown -o site/       # a page per derivation and an index.md
 
@@ -40,6 +40,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pdf", action="store_true", help="also compile the LaTeX with pdflatex")
     parser.add_argument("--no-check", action="store_true", help="leave out the check summaries")
     parser.add_argument("--seed", type=int, default=0, help="seed of the checker's instantiations")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="check again instead of reusing the verdicts cached for this source")
 
 
 # --- the document -------------------------------------------------------------------------------
@@ -93,10 +95,10 @@ The relations between a line and the line above it:
 
 def title_latex(title: str) -> str:
     """A heading: mathematics typeset, plain text for the PDF bookmarks."""
-    from derive.render.latex import prose_latex
+    from derive.render.markup import escape_latex, to_latex, to_text
 
-    plain = re.sub(r"[\\{}$&%#_^~]", "", title)
-    return r"\texorpdfstring{%s}{%s}" % (prose_latex(title), plain)
+    plain = escape_latex(to_text(title))
+    return r"\texorpdfstring{%s}{%s}" % (to_latex(title), plain)
 
 
 def book_latex(derivations, reports=None, *, title="Derivations checked by derive", missing=()) -> str:
@@ -210,15 +212,25 @@ def parse_log(log: str) -> tuple[list[str], int | None]:
     return messages, int(m.group(1)) if m else None
 
 
-def compile_pdf(tex_path: Path, *, runs: int = 2, timeout: float = 120.0) -> Path:
-    """Compile tex_path with pdflatex in a temporary directory; the PDF lands next to it."""
+RERUN = re.compile(r"Rerun to get|Label\(s\) may have changed|Rerun LaTeX|rerunfilecheck Warning: File")
+
+
+def needs_rerun(log: str) -> bool:
+    """Whether pdflatex's log asks for another run (cross-references, the TOC, hyperref)."""
+    return bool(RERUN.search(log))
+
+
+def compile_pdf(tex_path: Path, *, max_runs: int = 5, timeout: float = 120.0) -> Path:
+    """Compile tex_path with pdflatex in a temporary directory, rerunning until the log is quiet
+    (no "Rerun to get cross-references right"), at most max_runs times; the PDF and the log land
+    next to tex_path. A log still asking for a rerun after max_runs is an error."""
     pdflatex = shutil.which("pdflatex")
     if pdflatex is None:
         raise FileNotFoundError(INSTALL_HINT)
     tex_path = Path(tex_path).resolve()
     with tempfile.TemporaryDirectory(prefix="derive-book-") as tmp:
         shutil.copy(tex_path, Path(tmp) / "book.tex")
-        for _ in range(runs):
+        for _ in range(max_runs):
             proc = subprocess.run(
                 [pdflatex, "-interaction=nonstopmode", "-halt-on-error", "book.tex"],
                 cwd=tmp, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout, check=False,
@@ -234,6 +246,10 @@ def compile_pdf(tex_path: Path, *, runs: int = 2, timeout: float = 120.0) -> Pat
                     owner = next((ln[len("% derive: "):].split(" -- ")[0] for ln in reversed(lines[:line])
                                   if ln.startswith("% derive: ")), "")
                 raise CompileError(tuple(messages), line, source, owner)
+            if not needs_rerun(log):
+                break
+        else:
+            raise CompileError((f"the cross-references did not settle after {max_runs} pdflatex runs",), None)
         pdf = tex_path.with_suffix(".pdf")
         shutil.copy(Path(tmp) / "book.pdf", pdf)
         shutil.copy(Path(tmp) / "book.log", tex_path.with_suffix(".log"))
@@ -243,26 +259,47 @@ def compile_pdf(tex_path: Path, *, runs: int = 2, timeout: float = 120.0) -> Pat
 # --- the command ------------------------------------------------------------------------------
 
 
-def collect(ids, *, check=True, seed=0, stream=None):
-    """(derivations, reports, missing ids) for the ids (default: the whole catalogue)."""
-    from derive.commands.progress import Progress
+def collect(ids, *, check=True, seed=0, stream=None, command="derive", cache=True, workers=2):
+    """(derivations, reports, missing ids) for the ids (default: the whole catalogue).
+
+    The reports come from the check cache where it holds them for this very source (see
+    `derive.commands.checking`), else from checking in `workers` processes; a line per
+    derivation goes to `stream` (standard error) as each check finishes."""
+    from derive.commands.checking import CheckCache, check_many
     from derive.render import available
 
+    stream = stream if stream is not None else sys.stderr
     pairs = list(available(ids))
-    derivations = [d for _, d in pairs if d is not None]
+    names = [name for name, d in pairs if d is not None]
     missing = [name for name, d in pairs if d is None]
     reports = {}
     if check:
-        progress = Progress(len(derivations), "checking", stream=stream)
-        for number, d in enumerate(derivations, 1):
-            progress.update(number, d.id)
-            reports[d.id] = d.check(seed=seed)
-        progress.close()
+        width = max((len(n) for n in names), default=0)
+
+        from_cache = []
+
+        def show(outcome, cached):
+            if cached:
+                from_cache.append(outcome.id)
+                return
+            mark = "FAIL" if not outcome.ok else ("ok?" if not outcome.decided else "ok")
+            print(f"{command}: checked {outcome.id:{width}s} {mark} ({outcome.seconds:.1f} s)",
+                  file=stream, flush=True)
+
+        store = CheckCache.for_source(seed) if cache else None
+        outcomes = check_many(names, seed=seed, workers=workers, cache=store, on_result=show)
+        if from_cache:
+            print(f"{command}: {len(from_cache)} of {len(names)} checks reused from {store.path}",
+                  file=stream, flush=True)
+    derivations = [d for _, d in pairs if d is not None]
+    if check:
+        reports = {d.id: outcomes[d.id].report(d) for d in derivations}
     return derivations, reports, missing
 
 
 def run(args: argparse.Namespace) -> int:
     import derive
+    from derive.commands.output import UserError, check_writable, plural, unknown_ids, write_text
 
     fmt = args.format
     output = args.output
@@ -270,33 +307,44 @@ def run(args: argparse.Namespace) -> int:
         fmt = "markdown" if output and (output.endswith((".md", "/")) or
                                         (os.path.isdir(output))) else "latex"
     if args.pdf and fmt != "latex":
-        print("derive book: --pdf needs --format latex", file=sys.stderr)
-        return 2
+        raise UserError("--pdf needs --format latex")
     if args.pdf and shutil.which("pdflatex") is None:
         print(f"derive book: {INSTALL_HINT}", file=sys.stderr)
         return 1
-    unknown = [i for i in args.ids if i not in derive.names()]
-    if unknown:
-        print(f"derive book: unknown id(s) {', '.join(unknown)}; known ids: {', '.join(derive.names())}",
-              file=sys.stderr)
-        return 2
+    message = unknown_ids(args.ids, derive.names())
+    if message:
+        raise UserError(message)
+    site = fmt == "markdown" and output and (output.endswith("/") or os.path.isdir(output)
+                                            or not output.endswith(".md"))
+    if args.pdf and not output:
+        output = "proofs.tex"
+    if site:
+        directory = Path(output)
+        if directory.exists() and not directory.is_dir():
+            raise UserError(f"{output} is a file; a Markdown site needs a directory")
+        if not directory.parent.is_dir():
+            raise UserError(f"the directory {directory.parent} does not exist; create it first "
+                            f"(mkdir -p {directory.parent})")
+    else:
+        check_writable(output)  # before minutes of work, not after
     start = time.perf_counter()
-    derivations, reports, missing = collect(args.ids, check=not args.no_check, seed=args.seed)
+    derivations, reports, missing = collect(args.ids, check=not args.no_check, seed=args.seed,
+                                            command="derive book", cache=not args.no_cache)
     if missing:
         print(f"derive book: not yet in the catalogue, left out: {', '.join(missing)}", file=sys.stderr)
     failed = [d.id for d in derivations if d.id in reports and not reports[d.id].ok]
-    if fmt == "markdown":
-        if output and (output.endswith("/") or os.path.isdir(output) or not output.endswith(".md")):
+    if site:
+        try:
             pages = site_markdown(derivations, reports, Path(output), missing=missing)
-            print(f"wrote {len(pages)} pages to {output}", file=sys.stderr)
-        else:
-            text = book_markdown(derivations, reports, missing=missing)
-            _write(output, text)
+        except OSError as exc:
+            raise UserError(f"cannot write the Markdown site {output}: {exc.strerror or exc}") from None
+        print(f"wrote {plural(len(pages), 'page')} to {output}", file=sys.stderr)
+    elif fmt == "markdown":
+        if write_text(output, book_markdown(derivations, reports, missing=missing)):
+            print(f"wrote {output}", file=sys.stderr)
     else:
-        text = book_latex(derivations, reports, missing=missing)
-        if args.pdf and not output:
-            output = "proofs.tex"
-        _write(output, text)
+        if write_text(output, book_latex(derivations, reports, missing=missing)):
+            print(f"wrote {output}", file=sys.stderr)
         if args.pdf:
             t0 = time.perf_counter()
             try:
@@ -307,10 +355,12 @@ def run(args: argparse.Namespace) -> int:
             except subprocess.TimeoutExpired:
                 print("derive book: pdflatex timed out", file=sys.stderr)
                 return 1
+            except OSError as exc:
+                raise UserError(f"cannot write the PDF next to {output}: {exc.strerror or exc}") from None
             print(f"wrote {pdf} ({_pages(pdf)}pdflatex {time.perf_counter() - t0:.1f} s)", file=sys.stderr)
     if failed:
         print(f"derive book: steps failed in {', '.join(failed)}", file=sys.stderr)
-    print(f"{len(derivations)} derivations ({time.perf_counter() - start:.1f} s)", file=sys.stderr)
+    print(f"{plural(len(derivations), 'derivation')} ({time.perf_counter() - start:.1f} s)", file=sys.stderr)
     return 1 if failed else 0
 
 
@@ -319,14 +369,3 @@ def _pages(pdf: Path) -> str:
     log = pdf.with_suffix(".log")
     m = re.search(r"Output written on .*?\((\d+) pages?", log.read_text(errors="replace"), re.DOTALL) if log.exists() else None
     return f"{m.group(1)} pages, " if m else ""
-
-
-def _write(output: str | None, text: str) -> None:
-    if not output or output == "-":
-        sys.stdout.write(text)
-        return
-    path = Path(output)
-    if path.parent and not path.parent.exists():
-        path.parent.mkdir(parents=True)
-    path.write_text(text)
-    print(f"wrote {path}", file=sys.stderr)

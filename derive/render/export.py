@@ -12,7 +12,6 @@ import argparse
 import json
 import sys
 import time
-from pathlib import Path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -42,25 +41,20 @@ def run(args: argparse.Namespace) -> int:
     import derive
     from derive.render.book import collect
 
-    unknown = [i for i in args.ids if i not in derive.names()]
-    if unknown:
-        print(f"derive export: unknown id(s) {', '.join(unknown)}; known ids: {', '.join(derive.names())}",
-              file=sys.stderr)
-        return 2
+    from derive.commands.output import UserError, check_writable, plural, unknown_ids, write_text
+
+    message = unknown_ids(args.ids, derive.names())
+    if message:
+        raise UserError(message)
+    check_writable(args.output)
     start = time.perf_counter()
     derivations, reports, missing = collect(args.ids, check=not args.no_check, seed=args.seed)
     if missing:
         print(f"derive export: not yet in the catalogue, left out: {', '.join(missing)}", file=sys.stderr)
     text = json.dumps(export(derivations, reports, missing=missing), indent=args.indent or None)
-    if args.output and args.output != "-":
-        path = Path(args.output)
-        if not path.parent.exists():
-            path.parent.mkdir(parents=True)
-        path.write_text(text + "\n")
-        print(f"wrote {path}: {len(derivations)} derivations ({time.perf_counter() - start:.1f} s)",
-              file=sys.stderr)
-    else:
-        sys.stdout.write(text + "\n")
+    if write_text(args.output, text + "\n"):
+        print(f"wrote {args.output}: {plural(len(derivations), 'derivation')} "
+              f"({time.perf_counter() - start:.1f} s)", file=sys.stderr)
     failed = [d.id for d in derivations if d.id in reports and not reports[d.id].ok]
     if failed:
         print(f"derive export: steps failed in {', '.join(failed)}", file=sys.stderr)

@@ -7,9 +7,8 @@ at gradients and at definitions); *printing* turns SymPy objects into textbook L
 *emitting* writes the rows as an ``align*`` environment (the book, `derivation_latex`) or as
 ``\begin{aligned}`` inside ``$$`` (MathJax: notebooks and Markdown).
 
-Reasons and statements are plain text with ASCII mathematics (``X^T X w = X^T y``,
-``2 sigma^2 > 0``); `prose` splits such text into text and math segments and converts the
-math (``X^\top X w = X^\top y``, ``2 \sigma^2 > 0``). It never evaluates anything.
+Reasons, statements and assumption texts are written in the reasons markup (plain English with
+``$...$`` LaTeX, `derive.render.markup`), so nothing in them is guessed.
 """
 
 from __future__ import annotations
@@ -23,6 +22,7 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
 from derive.core.derivation import Relation
+from derive.render.markup import Segment, escape_latex, segments, to_latex, to_mathjax
 
 __all__ = [
     "ProofPrinter",
@@ -30,9 +30,8 @@ __all__ = [
     "chains",
     "derivation_latex",
     "derivation_notebook_latex",
+    "escape_text",
     "expression_latex",
-    "prose",
-    "prose_latex",
     "visual_width",
 ]
 
@@ -177,6 +176,8 @@ class ProofPrinter(LatexPrinter):
 
     def _print_Transpose(self, expr):
         arg = expr.arg
+        if isinstance(arg, sp.OneMatrix):
+            return self._print(sp.OneMatrix(arg.shape[1], arg.shape[0]))
         if isinstance(arg, sp.MatrixSymbol) or not getattr(arg, "is_MatrixExpr", False):
             base = self.parenthesize(arg, PRECEDENCE["Pow"], True)
             if "^" in base:
@@ -272,7 +273,13 @@ class ProofPrinter(LatexPrinter):
         return "0"
 
     def _print_OneMatrix(self, expr):
-        return r"\mathbf{1}"
+        """The ones vector: a column is ``\\mathbf{1}``, a row its transpose ``\\mathbf{1}^\\top``."""
+        rows, cols = expr.shape
+        if rows == 1 and cols != 1:
+            return r"\mathbf{1}^{\top}"
+        if cols == 1 or rows == 1:
+            return r"\mathbf{1}"
+        return r"\mathbf{1} \mathbf{1}^{\top}"
 
     def _print_Determinant(self, expr):
         if isinstance(expr.arg, sp.MatrixSymbol):
@@ -586,384 +593,6 @@ def expression_lines(expr, budget: float, rest: float | None = None) -> list[str
     return [whole]
 
 
-# --- prose: plain text with ASCII mathematics ------------------------------------------------
-
-GREEK = ["alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta", "vartheta", "iota", "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "varphi", "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega"]
-FUNCTIONS = {
-    "log": r"\log", "exp": r"\exp", "sum": r"\sum", "prod": r"\prod", "det": r"\det",
-    "tr": r"\operatorname{tr}", "argmin": r"\arg\min", "argmax": r"\arg\max", "min": r"\min",
-    "max": r"\max", "grad": r"\nabla", "sqrt": r"\sqrt", "diag": r"\operatorname{diag}",
-    "sign": r"\operatorname{sign}", "sigmoid": r"\sigma", "Var": r"\operatorname{Var}", "Cov": r"\operatorname{Cov}",
-}
-DISTRIBUTIONS = {"Laplace", "Bernoulli", "Poisson", "Exponential", "Exp", "Uniform", "Normal",
-                 "Categorical", "Binomial", "Multinomial", "Gaussian", "Dirichlet"}
-ACRONYMS = {"MSE", "MAE", "MLE", "MAP", "KL", "NLL", "BCE", "GD", "SGD", "IID", "SSE", "RSS", "CE"}
-_OPERATORS = {"=", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/", "->", "=>", "<=>", "~", ":=",
-              "==", "|", "x"}
-_CONNECT = {"in": r"\in", "x": r"\times"}  # English words that are mathematics between two mathematical tokens
-_ENGLISH_AFTER_A = {"is", "has", "and", "are", "must", "was", "be", "=", "times"}
-
-
-@dataclass(frozen=True)
-class Segment:
-    kind: str  # "text" or "math"
-    value: str  # the text as written, or LaTeX math
-
-
-def _tokens(text: str) -> list[tuple[str, str]]:
-    """(token, whitespace before it); braces group, so `\\log{\\left(\\sigma \\right)}` is one."""
-    out, i, n = [], 0, len(text)
-    while i < n:
-        j = i
-        while j < n and text[j].isspace():
-            j += 1
-        space = text[i:j]
-        if j >= n:
-            break
-        k, depth = j, 0
-        while k < n and (depth > 0 or not text[k].isspace()):
-            if text[k] == "{":
-                depth += 1
-            elif text[k] == "}":
-                depth = max(depth - 1, 0)
-            k += 1
-        out.append((text[j:k], space))
-        i = k
-    return out
-
-
-def _split_trail(token: str) -> tuple[str, str]:
-    """Trailing punctuation of a token: ("X^T y", ",") for "X^T y,"."""
-    m = re.match(r"^(.*?)([,;:!?]+|\.+)$", token, re.DOTALL)
-    if m and m.group(1):
-        return m.group(1), m.group(2)
-    return token, ""
-
-
-def _strong_math(core: str) -> bool:
-    bare = core.strip("()[]").lstrip("-+")
-    if not bare:
-        return False
-    if "\\" in core or re.search(r"[\^_=<>|{}]|[\w)]\*[\w(]", core) or re.match(r"([A-Za-z]|%s)'+(\(|$)" % "|".join(GREEK), bare):
-        return True
-    if re.fullmatch(r"\d+x\d+|[a-z]\d+", bare):
-        return True
-    if len(bare) == 1 and bare.isalpha():
-        return bare != "a"
-    if bare in GREEK:
-        return True
-    if "(" in core or ")" in core:
-        if re.fullmatch(r"[()]*([A-Za-z0-9][()]+)+[A-Za-z0-9]?[()]*|[()]*[A-Za-z0-9]?([()]+[A-Za-z0-9])+[()]*", core):
-            return True  # "n)(n": sizes between parentheses
-    m = re.match(r"^([A-Za-z]+)\(", bare)
-    if m and (len(m.group(1)) == 1 or m.group(1) in GREEK or m.group(1) in FUNCTIONS
-              or m.group(1) in DISTRIBUTIONS):
-        return True
-    if re.search(r"\d/|/\d|(^|[^A-Za-z])[A-Za-z]/[A-Za-z]([^A-Za-z]|$)", core):
-        return True
-    return False
-
-
-def _size_like(token: str, end: int) -> bool:
-    """Whether the piece of token next to an 'x' is a size such as n, d or 3 ('(n', 'd)(d')."""
-    pieces = [p for p in re.split(r"[()\[\]]", token) if p]
-    return bool(pieces) and bool(re.fullmatch(r"[A-Za-z0-9]", pieces[end]))
-
-
-def _classify(tokens: list[tuple[str, str, str]]) -> list[str]:
-    """'m' (mathematics), 'o' (operator), 'f' (function word), 'c' (connective) or 'w' (word)."""
-    kinds = []
-    for index, (core, trail, _) in enumerate(tokens):
-        bare = core.strip("()")
-        if core in _OPERATORS and core != "x":
-            kinds.append("o")
-        elif core == "x" and 0 < index < len(tokens) - 1 and _size_like(tokens[index - 1][0], -1) \
-                and _size_like(tokens[index + 1][0], 0):
-            kinds.append("c")  # "n x d": times
-        elif core == "A" and (index == 0 or tokens[index - 1][1] in (".", ":")) and index + 1 < len(tokens) \
-                and tokens[index + 1][0].isalpha() and len(tokens[index + 1][0]) > 1 \
-                and tokens[index + 1][0] not in _ENGLISH_AFTER_A:
-            kinds.append("w")
-        elif len(bare) == 1 and bare.isupper() and trail == "." and index + 1 < len(tokens) \
-                and tokens[index + 1][0][:1].isupper():
-            kinds.append("w")  # an initial: "C. M. Bishop"
-        elif re.fullmatch(r"\(?[-+]?\d+(\.\d+)?\)?", core):
-            kinds.append("n")  # a number: mathematics only next to mathematics
-        elif _strong_math(core):
-            kinds.append("m")
-        elif bare.lstrip("-") in FUNCTIONS and not trail:
-            kinds.append("f")
-        elif core in _CONNECT:
-            kinds.append("c")
-        else:
-            kinds.append("w")
-    # function words are mathematics when an argument follows
-    for index in range(len(kinds) - 1, -1, -1):
-        if kinds[index] == "f":
-            nxt = kinds[index + 1] if index + 1 < len(kinds) else "w"
-            follows = tokens[index + 1][0] if index + 1 < len(tokens) else ""
-            kinds[index] = "m" if nxt == "m" or follows.startswith("(") else "w"
-    for index, kind in enumerate(kinds):
-        if kind == "c":
-            ok = 0 < index < len(kinds) - 1 and kinds[index - 1] in ("m", "n") \
-                and kinds[index + 1] in ("m", "n") \
-                and not tokens[index - 1][1]
-            kinds[index] = "m" if ok else "w"
-            if ok:
-                core, trail, space = tokens[index]
-                tokens[index] = (_CONNECT[core], trail, space)
-    # numbers next to mathematics or operators are mathematics ("2 sigma^2", "= 0")
-    for index, kind in enumerate(kinds):
-        if kind == "n":
-            near = [kinds[k] for k in (index - 1, index + 1) if 0 <= k < len(kinds)]
-            kinds[index] = "m" if {"m", "o"} & set(near) else "w"
-    # operators join mathematics on either side and pull a plain word on the other side in
-    for index, kind in enumerate(kinds):
-        if kind != "o":
-            continue
-        before = kinds[index - 1] if index else "w"
-        after = kinds[index + 1] if index + 1 < len(kinds) else "w"
-        if tokens[index - 1][1] if index else "":
-            before = "w"  # "a, = b": punctuation closes what came before
-        if "m" in (before, after) or (tokens[index][0] in ("=", ":=", "<=>", "=>", "!=")
-                                      and index and index + 1 < len(kinds)):
-            kinds[index] = "m"
-            if index and before == "w" and not tokens[index - 1][1] and tokens[index - 1][0].isalnum():
-                kinds[index - 1] = "m"
-            if index + 1 < len(kinds) and after == "w" and tokens[index + 1][0].strip("()").isalnum():
-                kinds[index + 1] = "m"
-        else:
-            kinds[index] = "w"
-    return kinds
-
-
-def _balanced(s: str, open_: str = "{", close: str = "}") -> bool:
-    depth = 0
-    for ch in s:
-        depth += ch == open_
-        depth -= ch == close
-        if depth < 0:
-            return False
-    return depth == 0
-
-
-def ascii_math(s: str) -> str:
-    """ASCII mathematics such as `X^T X w = X^T y` or `2 sigma^2 > 0` as LaTeX."""
-    s = s.replace("\n", " ")
-    for a, b in (("<=>", r" \iff "), ("=>", r" \implies "), ("->", r" \to "), ("!=", r" \neq "),
-                 ("<=", r" \leq "), (">=", r" \geq "), ("~", r" \sim "), ("*", r" \cdot ")):
-        s = s.replace(a, b)
-    s = re.sub(r"(?<![\\%&#$])([%&#$])", r"\\\1", s)
-    s = _set_braces(s)
-    # ||v|| -> \lVert v \rVert (in pairs)
-    parts = s.split("||")
-    if len(parts) % 2 == 1 and len(parts) > 1:
-        s = parts[0]
-        for k, part in enumerate(parts[1:]):
-            s += (r"\lVert " if k % 2 == 0 else r"\rVert ") + part
-    s = re.sub(r"\^T(?![A-Za-z0-9])", r"^{\\top}", s)
-    s = re.sub(r"\^\{T\}", r"^{\\top}", s)
-    # exponents and subscripts in parentheses or longer than one character get braces
-    s = _brace_scripts(s)
-    s = re.sub(r"(?<![\\A-Za-z])R\^", r"\\mathbb{R}^", s)
-    s = re.sub(r"(?<![A-Za-z\\])(\d+)x(\d+)(?![A-Za-z])", r"\1 \\times \2", s)
-    s = re.sub(r"(?<![\\A-Za-z0-9])([a-z])(\d+)(?![A-Za-z0-9])", r"\1_{\2}", s)
-
-    def word(m: re.Match) -> str:
-        w = m.group(1)
-        if w in GREEK:
-            out = "\\" + w
-        elif w in DISTRIBUTIONS and s[m.end():m.end() + 1] == "(":
-            return r"\operatorname{%s}" % w
-        elif w in FUNCTIONS:
-            out = FUNCTIONS[w]
-        elif w in ACRONYMS:
-            return r"\mathrm{%s}" % w
-        else:
-            return w
-        nxt = s[m.end():m.end() + 1]
-        return out + (" " if nxt.isalnum() else "")
-
-    s = re.sub(r"(?<![\\A-Za-z])([A-Za-z]+)(?![A-Za-z])", word, s)
-    return re.sub(r"\s+", " ", s).strip()
-
-
-def _set_braces(s: str) -> str:
-    """Braces that do not group (after ^, _, a command or another group) are a set:
-    {0, 1} -> \\lbrace 0, 1 \\rbrace (which GitHub's Markdown does not eat, unlike \\{)."""
-    out, stack = [], []
-    for k, ch in enumerate(s):
-        if ch == "{":
-            literal = not (k and (s[k - 1] in "^_{}" or re.search(r"\\[A-Za-z]+$", s[:k])))
-            stack.append(literal)
-            out.append(r"\lbrace " if literal else "{")
-        elif ch == "}":
-            literal = stack.pop() if stack else True
-            out.append(r" \rbrace " if literal else "}")
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
-def _brace_scripts(s: str) -> str:
-    out, i = [], 0
-    while i < len(s):
-        c = s[i]
-        if c in "^_" and i + 1 < len(s) and (i == 0 or s[i - 1] != "\\"):
-            nxt = s[i + 1]
-            if nxt == "(":
-                depth, j = 0, i + 1
-                while j < len(s):
-                    depth += s[j] == "("
-                    depth -= s[j] == ")"
-                    if depth == 0:
-                        break
-                    j += 1
-                inner = s[i + 2 : j]
-                out.append(f"{c}{{{inner}}}")
-                i = j + 1
-                continue
-            m = re.match(r"-?[A-Za-z0-9]+", s[i + 1 :])
-            if m and nxt != "{":
-                tok = m.group(0)
-                if tok.startswith("-") or len(tok) > 1:
-                    if tok[0] != "-" and not tok.isdigit() and len(tok) > 1 and tok not in GREEK \
-                            and c == "^":
-                        tok = tok[0]  # X^TX: only the first letter is the exponent
-                    out.append(f"{c}{{{tok}}}")
-                    i += 1 + len(tok)
-                    continue
-        out.append(c)
-        i += 1
-    return "".join(out)
-
-
-def _split_unbalanced(body: str) -> list[tuple[str, str]]:
-    """Cut a run of mathematics at parentheses that do not match inside it:
-    "t (X" -> math "t", text " (", math "X"."""
-    stack, unmatched = [], set()
-    for k, ch in enumerate(body):
-        if ch in "([":
-            stack.append(k)
-        elif ch in ")]":
-            if stack and body[stack[-1]] == ("(" if ch == ")" else "["):
-                stack.pop()
-            else:
-                unmatched.add(k)
-    unmatched.update(stack)
-    out, start = [], 0
-    for k in sorted(unmatched):
-        if body[start:k].strip():
-            out.append(("math", body[start:k]))
-        elif body[start:k]:
-            out.append(("text", body[start:k]))
-        out.append(("text", body[k]))
-        start = k + 1
-    if body[start:]:
-        out.append(("math", body[start:]))
-    # spaces at the edges of a piece of mathematics belong to the text
-    final = []
-    for kind, piece in out:
-        if kind == "math":
-            stripped = piece.strip()
-            lead = piece[: len(piece) - len(piece.lstrip())]
-            tail = piece[len(piece.rstrip()):]
-            final += [("text", lead), ("math", stripped), ("text", tail)]
-        else:
-            final.append((kind, piece))
-    return [(k, p) for k, p in final if p]
-
-
-def prose(text: str) -> list[Segment]:
-    """Split text into text and math segments; the math converted to LaTeX."""
-    if not text:
-        return []
-    raw = _tokens(text)
-    tokens = []
-    for token, space in raw:
-        core, trail = _split_trail(token)
-        tokens.append((core, trail, space))
-    kinds = _classify(tokens)
-    segments: list[Segment] = []
-
-    def add(kind, value):
-        if segments and segments[-1].kind == kind:
-            segments[-1] = Segment(kind, segments[-1].value + value)
-        else:
-            segments.append(Segment(kind, value))
-
-    index = 0
-    while index < len(tokens):
-        core, trail, space = tokens[index]
-        if kinds[index] != "m":
-            add("text", space + core + trail)
-            index += 1
-            continue
-        idxs, depth, j = [], 0, index
-        while j < len(tokens) and (kinds[j] == "m" or (depth > 0 and kinds[j] in ("n", "o"))):
-            c, t, _ = tokens[j]
-            idxs.append(j)
-            depth += c.count("(") - c.count(")") + c.count("[") - c.count("]")
-            j += 1
-            if t and depth <= 0:
-                break
-        body = ""
-        for k in idxs:
-            c, t, sp_ = tokens[k]
-            body += (sp_ if k != index else "") + c + (t if k != idxs[-1] else "")
-        trail = tokens[idxs[-1]][1]
-        end = idxs[-1]
-        add("text", space)
-        for kind, piece in _split_unbalanced(body):
-            if kind == "math":
-                latex = ascii_math(piece)
-                if piece.strip() and _balanced(latex):
-                    add("math", latex)
-                    continue
-            add("text", piece)
-        add("text", trail)
-        index = end + 1
-    return [s for s in segments if s.value]
-
-
-_TEXT_ESCAPES = {
-    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "%": r"\%",
-    "#": r"\#", "_": r"\_", "^": r"\^{}", "~": r"\~{}", "<": r"\textless{}", ">": r"\textgreater{}",
-    "|": r"\textbar{}",
-}
-
-
-def escape_text(text: str) -> str:
-    """Plain text for LaTeX text mode."""
-    return "".join(_TEXT_ESCAPES.get(ch, ch) for ch in text)
-
-
-def prose_latex(text: str) -> str:
-    """Text with ASCII mathematics as LaTeX text mode with inline math."""
-    return segments_latex(prose(text))
-
-
-def segments_latex(segments: list[Segment]) -> str:
-    return "".join(
-        escape_text(s.value) if s.kind == "text" else r"\(%s\)" % s.value for s in segments
-    )
-
-
-def segments_mathjax(segments: list[Segment]) -> str:
-    r"""Segments inside MathJax math: text in ``\text{...}`` pieces, mathematics as it is."""
-    out = []
-    for s in segments:
-        if s.kind == "math":
-            out.append(s.value)
-        else:
-            text = s.value
-            for a, b in (("\\", "/"), ("{", "("), ("}", ")"), ("$", "S"), ("%", " percent"),
-                         ("&", " and "), ("#", "no. "), ("~", "-"), ("^", "**"), ("_", "-")):
-                text = text.replace(a, b)
-            out.append(r"\text{%s}" % text)
-    return "".join(out)
-
-
 # --- layout: steps -> chains of rows ----------------------------------------------------------
 
 
@@ -1008,11 +637,28 @@ def _wrt_latex(wrt) -> str:
     return ", ".join(names)
 
 
-def relation_latex(step) -> str:
+def maximised_steps(d) -> set[int]:
+    """The same-minimiser steps of a maximisation: those followed (through equal and
+    same-minimiser steps only) by a max-to-min step. A positive affine map keeps the maximiser
+    as well as the minimiser, so these print as ``argmax``."""
+    out, pending = set(), []
+    for index, step in enumerate(d.steps):
+        if step.relation is Relation.SAME_MINIMISER:
+            pending.append(index)
+        elif step.relation is Relation.MAX_TO_MIN:
+            out.update(pending)
+            pending = []
+        elif step.relation is not Relation.EQUAL:
+            pending = []
+    return out
+
+
+def relation_latex(step, maximise: bool = False) -> str:
     """The relation symbol of a step (value rows)."""
     if step.relation is Relation.SAME_MINIMISER:
         sub = _wrt_latex(step.wrt)
-        return r"\overset{\arg\min_{%s}}{\equiv}" % sub if sub else r"\overset{\arg\min}{\equiv}"
+        op = r"\arg\max" if maximise else r"\arg\min"
+        return r"\overset{%s_{%s}}{\equiv}" % (op, sub) if sub else r"\overset{%s}{\equiv}" % op
     if step.relation is Relation.MAX_TO_MIN:
         return r"\overset{\max \to \min}{\equiv}"
     return _REL.get(step.relation, "=")
@@ -1055,7 +701,7 @@ def _order_latex(step) -> str:
 
 
 def _notes(step, verdict=None) -> list[Segment]:
-    segs = prose(step.reason or "")
+    segs = segments(step.reason or "")
     extra: list[Segment] = []
     if step.relation in (Relation.SAME_MINIMISER, Relation.MAX_TO_MIN) and step.alpha is not None:
         before = "" if step.relation is Relation.SAME_MINIMISER else "-"
@@ -1074,9 +720,9 @@ def _notes(step, verdict=None) -> list[Segment]:
         for k, use in enumerate(step.uses):
             if k:
                 extra.append(Segment("text", "; "))
-            extra += prose(use)
+            extra += segments(use)
     if step.source:
-        extra += [Segment("text", " [")] + prose(step.source) + [Segment("text", "]")]
+        extra += [Segment("text", " [")] + segments(step.source) + [Segment("text", "]")]
     if verdict is not None:
         how = verdict.method or verdict.status
         if verdict.status in ("failed", "undecided"):
@@ -1095,6 +741,7 @@ def _gradient_left(step, chain_lhs) -> str:
 def chains(d, report=None, settings: Settings = BOOK) -> list[Chain]:
     """The steps of a derivation as calc chains of rows, long expressions broken into lines."""
     verdicts = {s.index: s.verdict for s in report.steps} if report is not None else {}
+    maximised = maximised_steps(d)
     out: list[Chain] = []
     chain_lhs = ""
     for index, step in enumerate(d.steps):
@@ -1121,7 +768,7 @@ def chains(d, report=None, settings: Settings = BOOK) -> list[Chain]:
                 rel = (":=" if _defines(step.lhs) else "=") if left else r"\hphantom{{}={}}"
             else:
                 left = expression_latex(step.lhs) if step.lhs is not None else ""
-                rel = relation_latex(step)
+                rel = relation_latex(step, index in maximised)
             if step.relation in (Relation.DEFINITION,) and left or step.lhs is not None and step.relation is not Relation.GRADIENT:
                 chain_lhs = left
             row = Row(index, kind, left, rel, [], reason)
@@ -1166,11 +813,11 @@ def _row_align(row: Row, settings: Settings, reason_tex: str) -> str:
     return " \\\\\n".join(parts)
 
 
-def _parbox(segments: list[Segment], settings: Settings) -> str:
-    if not segments:
+def _parbox(segs: list[Segment], settings: Settings) -> str:
+    if not segs:
         return ""
     return r"\parbox[t]{%s}{\raggedright%s %s}" % (
-        settings.reason_width, settings.reason_size, segments_latex(segments))
+        settings.reason_width, settings.reason_size, to_latex(segs))
 
 
 def _rows(chain_list: list[Chain], settings: Settings, reason) -> str:
@@ -1193,7 +840,7 @@ def align_chains(chain_list: list[Chain], settings: Settings = BOOK) -> str:
 def aligned_chains(chain_list: list[Chain], settings: Settings = MATHJAX) -> str:
     """All chains in one MathJax aligned environment, the reasons in \\text{...}."""
     def reason(r):
-        text = segments_mathjax(r.reason)
+        text = to_mathjax(r.reason)
         return r"\quad " + text if text else ""
 
     return "\\begin{aligned}\n%s\n\\end{aligned}" % _rows(chain_list, settings, reason)
@@ -1202,7 +849,7 @@ def aligned_chains(chain_list: list[Chain], settings: Settings = MATHJAX) -> str
 def _assumptions_latex(d) -> str:
     if not d.assumptions:
         return ""
-    items = "; ".join(prose_latex(a.text) for a in d.assumptions)
+    items = "; ".join(to_latex(a.text) for a in d.assumptions)
     return r"\noindent\textbf{Assumptions.} %s.\par" % items
 
 
@@ -1238,7 +885,7 @@ def derivation_latex(d, report=None, settings: Settings = BOOK) -> str:
     result. With a check report, each reason ends with how its step was checked."""
     parts = [
         f"% derive: {d.id} -- {d.title}",
-        r"\noindent\textbf{Statement.} %s\par" % prose_latex(d.statement),
+        r"\noindent\textbf{Statement.} %s\par" % to_latex(d.statement),
     ]
     if d.assumptions:
         parts.append(r"\smallskip")
@@ -1252,7 +899,7 @@ def derivation_latex(d, report=None, settings: Settings = BOOK) -> str:
     parts.append(align_chains(layout, settings))
     parts.append(result_latex(d))
     if d.references:
-        refs = "; ".join(escape_text(r) for r in d.references)
+        refs = "; ".join(escape_latex(r) for r in d.references)
         parts.append(r"\noindent{\small\textbf{References.} %s\par}" % refs)
     return "\n".join(parts) + "\n"
 
@@ -1260,6 +907,15 @@ def derivation_latex(d, report=None, settings: Settings = BOOK) -> str:
 def derivation_notebook_latex(d, report=None) -> str:
     r"""What Jupyter shows for a derivation: its chains in ``$$\begin{aligned}...$$`` (MathJax)."""
     blocks = [aligned_chains(chains(d, report, MATHJAX), MATHJAX)]
-    title = r"\textbf{%s}" % segments_mathjax([Segment("text", d.title)])[6:-1]
+    title = r"\textbf{%s}" % _title_mathjax(d.title)
     inner = "\\\\[4pt]\n".join(blocks)
     return "$$\n\\begin{gathered}\n%s\\\\[2pt]\n%s\n\\end{gathered}\n$$" % (title, inner)
+
+
+def _title_mathjax(title: str) -> str:
+    """A title inside MathJax's \\textbf{...}: text as it is, mathematics in $...$."""
+    return "".join(s.value.replace("\\", "/").replace("{", "(").replace("}", ")") if s.kind == "text"
+                   else f"${s.value}$" for s in segments(title))
+
+
+escape_text = escape_latex

@@ -7,26 +7,14 @@ render it; ``align*`` they do not), with the reasons on the right in ``\text{...
 
 from __future__ import annotations
 
-import re
+from derive.render.latex import MATHJAX, aligned_chains, chains, expression_latex
+from derive.render.markup import to_markdown
 
-from derive.render.latex import MATHJAX, aligned_chains, chains, expression_latex, prose
-
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
+prose_markdown = to_markdown  # the reasons markup as Markdown (derive.render.markup)
 
 
 def _text(value: str) -> str:
-    return _MD_SPECIAL.sub(r"\\\1", value)
-
-
-def prose_markdown(text: str) -> str:
-    """Text with ASCII mathematics as Markdown with inline $...$ math."""
-    out = []
-    for seg in prose(text):
-        if seg.kind == "math":
-            out.append(f"${seg.value}$")
-        else:
-            out.append(_text(seg.value))
-    return "".join(out)
+    return to_markdown(value.replace("$", r"\$"))
 
 
 def _summary(report) -> str:
