@@ -498,10 +498,10 @@ def rank_message(X, rank: int, what: str = "X^T X") -> str:
     else:
         scale = _column_scale(X)
         zero = np.flatnonzero(scale == 0)
-        if zero.size:
-            culprit = f"column(s) {zero.tolist()} are entirely zero"
-        elif n < d:
+        if n < d:
             culprit = f"X has n = {n} rows and d = {d} columns, so its rank is at most {n}"
+        elif zero.size:
+            culprit = f"column(s) {zero.tolist()} are entirely zero"
         else:
             s, vt = np.linalg.svd(X / scale, full_matrices=False)[1:]
             involved = np.flatnonzero(np.abs(vt[-1]) > 1e-3)

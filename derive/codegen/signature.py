@@ -92,6 +92,8 @@ class Param:
 
     def check(self, value, func: str):
         k = self.kind
+        if value is None and self.default is None:
+            return None  # an optional argument left out (e.g. a known mean)
         if k in ARRAY_KINDS:
             a = v.array(value, self.name, func, k)
             if k != "matrix":
@@ -99,8 +101,6 @@ class Param:
             if self.support:
                 v.support(a, self.name, func, self.support, self.source)
             return a
-        if value is None and self.default is None:
-            return None
         if k == "elementwise":
             return self._elementwise(value, func)
         if k == "scalar":
@@ -123,6 +123,11 @@ class Param:
                 v.support(np.array([x]), self.name, func, self.support, self.source)
             return x
         a = v.array(value, self.name, func, "any")
+        if a.size == 0:
+            raise v.EmptyInputError(
+                f"{func}: {self.name} must have at least 1 value; got an empty array of shape "
+                f"{a.shape}. Pass non-empty data."
+            )
         v.finite(a, self.name, func)
         if self.low is not None:
             bad = ~(a > self.low) if self.strict else ~(a >= self.low)
@@ -243,12 +248,14 @@ class Solver:
                 values[p.name] = p.default
         return values
 
-    def check(self, values: dict) -> dict:
+    def check(self, values: dict, params=None, func=None) -> dict:
         """Every argument checked, then the sizes that must agree (shared size symbols)."""
-        func = self.name
-        out = {name: self._by_name[name].check(value, func) for name, value in values.items()}
+        func = func or self.name
+        params = params or self.params
+        by_name = {p.name: p for p in params}
+        out = {name: by_name[name].check(value, func) for name, value in values.items()}
         seen = {}
-        for p in self.params:
+        for p in params:
             if p.kind not in ARRAY_KINDS or out.get(p.name) is None:
                 continue
             shape = out[p.name].shape
@@ -271,7 +278,9 @@ class Solver:
         intercept = bool(values.get("fit_intercept"))
         kernel_args = {k: a for k, a in values.items() if not self._by_name[k].consumed}
         try:
-            with np.errstate(over="raise"):
+            # an overflow is an error (the value would be inf or a silent 0); NaN from inf - inf
+            # and log(0) are caught by the result check below, which names the input
+            with np.errstate(over="raise", invalid="ignore", divide="ignore"):
                 if intercept:
                     value = self._with_intercept(kernel_args)
                 else:

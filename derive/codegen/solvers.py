@@ -227,9 +227,11 @@ class UpdateSolver(Solver):
             )
         func = f"{self.name}.iterate"
         n_iter = validate.integer(n_iter, "n_iter", func, low=0)
+        start = [replace(p, name="x0") for p in self.params if p.name == self.state]
         values = self.check({**{p.name: inputs.get(p.name, p.default) for p in others},
-                             self.state: x0})
-        x0 = values[self.state]
+                             "x0": x0}, params=others + start, func=func)
+        x0 = values.pop("x0")
+        values[self.state] = x0
         try:
             with np.errstate(over="ignore", invalid="ignore"):
                 if self.affine is not None and np.ndim(x0) == 1 and n_iter > x0.shape[0] // 2:
@@ -242,6 +244,9 @@ class UpdateSolver(Solver):
             raise self._diagnose(values, exc.what) from None
         ok = np.isfinite(path.reshape(path.shape[0], -1)).all(axis=1)
         if not ok.all():
+            for name, a in values.items():  # a NaN in X is the input's fault, not eta's
+                if isinstance(a, np.ndarray) and self._by_name[name].kind == "matrix":
+                    validate.finite(a, name, func)
             k = int(np.argmin(ok))
             raise validate.DivergenceError(
                 f"{func}: the iterate became NaN or infinite at step {k}; gradient descent "
