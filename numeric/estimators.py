@@ -128,6 +128,10 @@ def exponential_mle(x) -> float:
         "(0, inf)",
         "Exponential data are positive waiting times; remove zeros and negative values.",
     )
-    rate = 1.0 / float(np.mean(x))
+    # mean = m * mean(x / m) with m = max x: the sum of values near 1e308 would overflow
+    m = float(np.max(x))
+    rate = 1.0 / (m * float(np.mean(x / m)))
     check_finite_result(rate, "rate", "exponential_mle")
+    if rate == 0.0:  # 1 / mean underflowed (mean > 1 / 5e-324): not representable
+        check_finite_result(np.inf, "rate (1 / mean underflowed to 0)", "exponential_mle")
     return rate

@@ -84,6 +84,16 @@ def _raise_rank_deficient(X: np.ndarray, scale: np.ndarray, func: str) -> None:
 
 
 def _ols_cholesky(X: np.ndarray, y: np.ndarray, func: str) -> np.ndarray:
+    # Columns are first divided by their largest absolute value (exact in binary up to
+    # rounding, no overflow or underflow of the squares: data scaled by 1e-300 is not
+    # "entirely zero"); w for the original X is the scaled solution divided by the same factors.
+    peak = np.max(np.abs(X), axis=0)
+    if np.any(peak == 0):
+        _raise_rank_deficient(X, peak, func)
+    return _ols_scaled(X / peak, y, func) / peak
+
+
+def _ols_scaled(X: np.ndarray, y: np.ndarray, func: str) -> np.ndarray:
     # Normal equations X^T X w = X^T y, equilibrated: with D = diag(||x_j||),
     # (D^-1 X^T X D^-1) z = D^-1 X^T y and w = D^-1 z. Scaling makes the rank test
     # independent of the units of each column and improves the Cholesky accuracy.

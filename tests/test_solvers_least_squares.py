@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 import numeric
 from derive import catalog
 from derive.codegen import IllConditionedWarning
-from tests.strategies import design_from, penalties, regression_problems
+from derive.codegen.validate import RankDeficientError
+from tests.strategies import design_from, penalties, regression_problems, seeds
 
 EPS = np.finfo(float).eps
 
@@ -114,8 +115,9 @@ def test_well_conditioned_uses_cholesky_without_warning():
 @pytest.mark.parametrize("seed", range(5))
 def test_cond_1e7_falls_back_to_qr_with_a_warning_naming_the_condition(seed):
     X, y, w = problem_with_condition(1e7, seed=seed)
-    # cond(X^T X) = 1e14; LAPACK's 1-norm estimate is within a small factor of it
-    with pytest.warns(IllConditionedWarning, match=r"estimated cond = \d\.\d+e\+1[45]") as rec:
+    # cond(X^T X) = 1e14; LAPACK's 1-norm estimate (of the equilibrated matrix) is within a
+    # small factor of it
+    with pytest.warns(IllConditionedWarning, match=r"estimated cond = \d\.\d+e\+1[345]") as rec:
         got = ols(X, y)
     assert 1e13 < rec[0].message.cond < 1e16
     assert np.linalg.norm(got - w) / np.linalg.norm(w) <= 1e-9
@@ -138,13 +140,46 @@ def test_ridge_falls_back_to_the_stacked_qr_problem():
     assert np.linalg.norm(got - ref) / np.linalg.norm(ref) <= 1e-9
 
 
-def test_rank_deficient_design_falls_back_with_cond_inf():
+def test_rank_deficient_design_is_refused_with_its_rank():
     X = np.ones((5, 2))
     y = np.arange(5.0)
-    with pytest.warns(IllConditionedWarning, match="not positive definite") as rec:
-        got = ols(X, y)
-    assert rec[0].message.cond == np.inf
-    np.testing.assert_allclose(got, np.linalg.lstsq(X, y, rcond=None)[0], atol=1e-12)
+    with pytest.raises(RankDeficientError, match="numerical rank 1 < d = 2") as info:
+        ols(X, y)
+    assert (info.value.rank, info.value.d) == (1, 2)
+    assert str(info.value).startswith("normal_equations: ")
+
+
+@given(st.integers(2, 30), st.integers(2, 6), st.integers(1, 5), seeds)
+def test_minimum_norm_fallback_matches_lstsq(n, d, rank, seed):
+    """fallback='lstsq' on a rank-deficient (or short and wide) X: numpy.linalg.lstsq's answer."""
+    rank = min(rank, d - 1, n)
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, rank)) @ rng.standard_normal((rank, d))
+    y = rng.standard_normal(n)
+    ref = np.linalg.lstsq(X, y, rcond=None)[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IllConditionedWarning)
+        got = ols(X, y, fallback="lstsq")
+    assert np.linalg.norm(got - ref) <= 1e-9 * (1 + np.linalg.norm(ref))
+    # minimum norm: no component in the null space of X
+    null = np.linalg.svd(X)[2][rank:]
+    assert np.linalg.norm(null @ got) <= 1e-9 * (1 + np.linalg.norm(ref))
+
+
+def test_a_duplicated_column_is_refused_not_answered_with_huge_coefficients():
+    rng = np.random.default_rng(4)
+    a = rng.standard_normal((30, 2))
+    X = np.column_stack([a, a[:, 0]])
+    with pytest.raises(RankDeficientError, match=r"involves columns \[0, 2\]"):
+        ols(X, rng.standard_normal(30))
+
+
+def test_data_scaled_by_1e_minus_300_is_solved_not_called_zero():
+    X, y, w = problem_with_condition(10.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IllConditionedWarning)  # X^T X underflows: QR on X
+        got = ols(X * 1e-300, y)
+    np.testing.assert_allclose(got * 1e-300, w, rtol=1e-9)
 
 
 def test_cond_limit_is_an_option():
@@ -158,8 +193,8 @@ def test_cond_limit_is_an_option():
     "X, y, match",
     [
         (np.ones(4), np.ones(4), "2-D"),
-        (np.ones((4, 2)), np.ones(3), "y has 3 along axis 0"),
-        (np.ones((4, 2)), np.ones((4, 2)), r"shape \(k,\) or \(k, 1\)"),
+        (np.ones((4, 2)), np.ones(3), "X and y must have the same number of rows"),
+        (np.ones((4, 2)), np.ones((4, 2)), r"shape \(k,\) \(or a \(k, 1\) column\)"),
     ],
     ids=["X-1d", "y-short", "y-matrix"],
 )

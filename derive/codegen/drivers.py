@@ -21,6 +21,7 @@ import numpy as np
 from scipy.linalg import blas, lapack
 
 from derive.codegen import kernels
+from derive.codegen.validate import NonFiniteIntermediate, ParameterError
 
 __all__ = ["ConvergenceWarning", "iterate", "iterate_affine", "lasso_gram", "LassoInfo", "lad_irls", "LADInfo"]
 
@@ -90,7 +91,8 @@ def _gap(alpha, w, Gw, c, yy):
     return primal - dual, XtA, dual_norm
 
 
-def lasso_gram(G, c, yy, lam, soft_threshold, *, tol=1e-4, max_iter=1000, w0=None, screening=True):
+def lasso_gram(G, c, yy, lam, soft_threshold, *, tol=1e-4, max_iter=1000, w0=None, screening=True,
+               lsq=None, fallback=None):
     """Minimise ||y - X w||^2 + lam ||w||_1 given G = X^T X, c = X^T y and yy = y^T y.
 
     `soft_threshold(z, lam)` is the derived S(z, lam) = argmin_u (u - z)^2 + lam |u| (threshold
@@ -100,16 +102,21 @@ def lasso_gram(G, c, yy, lam, soft_threshold, *, tol=1e-4, max_iter=1000, w0=Non
     duality gap of the half objective 0.5||y - Xw||^2 + (lam/2)||w||_1 is computed and the loop
     ends once gap <= tol * yy. Gap-safe screening (Fercoq et al. 2015) drops coordinates
     proven zero. Returns LassoInfo(coef, gap, tol * yy, n_iter).
+    A NaN or infinity in G, c or yy raises `NonFiniteIntermediate` (comparisons with NaN
+    would otherwise soft-threshold every coordinate to 0). `lsq = (X, y, 0)` and `fallback`
+    are passed to the least-squares solve at lam = 0 (rank checks, see kernels.solve_pd).
     """
     G = np.ascontiguousarray(G, dtype=float)
     c = np.asarray(c, dtype=float).ravel()
     d = c.shape[0]
     lam = float(lam)
+    if not (np.isfinite(G).all() and np.isfinite(c).all() and math.isfinite(yy)):
+        raise NonFiniteIntermediate("Gram matrix X^T X, X^T y or y^T y")
     if not lam >= 0:
-        raise ValueError(f"lam must be >= 0 (the weight of the L1 penalty); got {lam}")
+        raise ParameterError(f"lam must be >= 0 (the weight of the L1 penalty); got lam={lam}")
     alpha = 0.5 * lam  # the L1 weight of the half objective (scikit-learn's alpha * n)
     if lam == 0:  # no penalty: least squares, G w = c (Cholesky, a warning if ill-conditioned)
-        w = kernels.solve_pd(G, c, what="X^T X")
+        w = kernels.solve_pd(G, c, lsq=lsq, what="X^T X", fallback=fallback)
         return LassoInfo(np.asarray(w, dtype=float), 0.0, tol * yy, 0)
     yy = float(yy)
     w = np.zeros(d) if w0 is None else np.array(w0, dtype=float).ravel()
@@ -172,7 +179,7 @@ def lasso_gram(G, c, yy, lam, soft_threshold, *, tol=1e-4, max_iter=1000, w0=Non
                 f"lasso coordinate descent stopped after {max_iter} sweeps with duality gap "
                 f"{gap:.3g} > tol * ||y||^2 = {tol_abs:.3g}; raise max_iter or loosen tol"
             ),
-            stacklevel=3,
+            stacklevel=kernels.user_stacklevel(),
         )
     w[:] = wl
     return LassoInfo(w, float(gap), tol_abs, n_iter)
@@ -315,7 +322,55 @@ def _vertex(X, y, r, max_pivots=None):
     return w, obj, False
 
 
+def _independent_columns(X, G):
+    """None when X has full column rank; else the columns of a maximal independent set
+    (column-pivoted QR, numpy's rank tolerance), in their original order."""
+    d = X.shape[1]
+    diag = G.diagonal()
+    if np.all(diag > 0):
+        s = np.sqrt(diag)
+        c, info = lapack.dpotrf(G / np.multiply.outer(s, s), lower=0, clean=0)
+        if info == 0:
+            rcond, _ = lapack.dpocon(c, float(np.abs(G / np.multiply.outer(s, s)).sum(axis=0).max()))
+            if rcond > 1e-14:
+                return None
+    from scipy.linalg import qr
+
+    R, piv = qr(X, mode="r", pivoting=True)
+    r_diag = np.abs(np.diag(R))
+    tol = np.finfo(float).eps * max(X.shape) * (r_diag[0] if r_diag.size else 0.0)
+    rank = int(np.sum(r_diag > tol))
+    if rank == d:
+        return None
+    return np.sort(piv[:rank])
+
+
 def lad_irls(X, y, weight, *, tol=1e-3, max_iter=50, w0=None, cond_limit=None):
+    """Least absolute deviations (see `_lad_irls`), for any X.
+
+    A rank-deficient X gives a set of minimisers; the LAD problem is then solved on a maximal
+    set of independent columns (their span is X's column space, so the optimal objective is
+    the same) and the other coefficients are 0: a basic optimal solution. A NaN or infinity
+    in X^T X or X^T y raises `NonFiniteIntermediate`.
+    """
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float).ravel()
+    G, b = kernels.gram_xy(X, y)
+    if not (np.isfinite(G).all() and np.isfinite(b).all()):
+        raise NonFiniteIntermediate("Gram matrix X^T X or X^T y")
+    keep = _independent_columns(X, G)
+    if keep is None:
+        return _lad_irls(X, y, weight, tol=tol, max_iter=max_iter, w0=w0, cond_limit=cond_limit,
+                         gram=(G, b))
+    coef = np.zeros(X.shape[1])
+    if keep.size == 0:  # X = 0: every w is optimal
+        return LADInfo(coef, float(np.sum(np.abs(y))), 0, True)
+    part = _lad_irls(X[:, keep], y, weight, tol=tol, max_iter=max_iter, cond_limit=cond_limit)
+    coef[keep] = part.coef
+    return LADInfo(coef, part.objective, part.n_iter, part.certified)
+
+
+def _lad_irls(X, y, weight, *, tol=1e-3, max_iter=50, w0=None, cond_limit=None, gram=None):
     """Minimise sum_i |y_i - x_i^T w| by IRLS on the majoriser sum r_i^2 / (2|r0_i|) + |r0_i| / 2.
 
     `weight(r)` is the derived majoriser weight (1 / (2|r|), vectorised); each step minimises
@@ -326,11 +381,9 @@ def lad_irls(X, y, weight, *, tol=1e-3, max_iter=50, w0=None, cond_limit=None):
     dual-certified optimum (`_vertex`); if that fails, IRLS resumes.
     Returns LADInfo(coef, objective, n_iter, certified).
     """
-    X = np.asarray(X, dtype=float)
-    y = np.asarray(y, dtype=float).ravel()
     n, d = X.shape
     if w0 is None:
-        G, b = kernels.gram_xy(X, y)
+        G, b = gram if gram is not None else kernels.gram_xy(X, y)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", kernels.IllConditionedWarning)
             w = kernels.solve_pd(G, b, lsq=(X, y, 0.0), cond_limit=cond_limit or 1e12)

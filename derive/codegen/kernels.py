@@ -29,6 +29,12 @@ import numpy as np
 import scipy.linalg as sla
 from scipy.linalg import lapack
 
+from derive.codegen.validate import (
+    NonFiniteIntermediate,
+    NotPositiveDefiniteError,
+    RankDeficientError,
+)
+
 __all__ = [
     "IllConditionedWarning",
     "as_array",
@@ -433,9 +439,31 @@ def lstsq(X, y, shift=0.0):
     return sla.lstsq(X, y, lapack_driver="gelsy", check_finite=False)[0]
 
 
+_CODEGEN_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def user_stacklevel() -> int:
+    """The stacklevel of warnings.warn that points at the first frame outside derive.codegen
+    (generated solvers included), so a warning names the caller's line."""
+    import sys
+
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if not (name.startswith("<derive.codegen") or os.path.dirname(os.path.abspath(name)) == _CODEGEN_DIR):
+            return level
+        frame = frame.f_back
+        level += 1
+    return level
+
+
 def _warn_fallback(what: str, cond: float, limit: float) -> None:
     if math.isinf(cond):
-        detail = f"{what} is not positive definite (X is rank deficient or nearly so; cond = inf)"
+        detail = (
+            f"{what} is not numerically positive definite (its entries underflow, or X is "
+            "nearly rank deficient; cond = inf)"
+        )
     else:
         detail = (
             f"{what} is ill-conditioned: estimated cond = {cond:.3g} "
@@ -447,51 +475,156 @@ def _warn_fallback(what: str, cond: float, limit: float) -> None:
             f"(pass cond_limit=... to the solver to change the threshold)",
             cond,
         ),
-        stacklevel=4,  # the caller of the generated solver
+        stacklevel=user_stacklevel(),  # the caller of the solver
     )
 
 
-def solve_pd(M, b, lsq=None, cond_limit: float = DEFAULT_COND_LIMIT, what: str = "X^T X"):
+def _rank_tolerance(n: int, d: int) -> float:
+    """Singular values below this times the largest count as zero (numpy's lstsq default)."""
+    return np.finfo(float).eps * max(n, d)
+
+
+def _column_scale(X):
+    """max |X_ij| per column (no underflow, unlike the 2-norm of a column of tiny values)."""
+    return np.abs(X).max(axis=0)
+
+
+def rank_message(X, rank: int, what: str = "X^T X") -> str:
+    """Why X is rank deficient: the zero columns, or the columns of a near-null direction."""
+    d = X.shape[1]
+    n = X.shape[0]
+    if is_dask(X):
+        culprit = "(the columns involved are not located for dask input)"
+    else:
+        scale = _column_scale(X)
+        zero = np.flatnonzero(scale == 0)
+        if n < d:
+            culprit = f"X has n = {n} rows and d = {d} columns, so its rank is at most {n}"
+        elif zero.size:
+            culprit = f"column(s) {zero.tolist()} are entirely zero"
+        else:
+            s, vt = np.linalg.svd(X / scale, full_matrices=False)[1:]
+            involved = np.flatnonzero(np.abs(vt[-1]) > 1e-3)
+            culprit = (
+                f"a near-null direction of X involves columns {involved.tolist()} (condition "
+                f"number of the column-scaled X ~ {s[0] / s[-1] if s[-1] > 0 else math.inf:.2g})"
+            )
+    return (
+        f"X must have full column rank (rank d = {d}) for {what} to be invertible, as the "
+        f"derivation assumes; X has numerical rank {rank} < d = {d}: {culprit}. Drop or "
+        "combine the collinear columns, or pass fallback='lstsq' for the minimum-norm "
+        "least-squares solution (or use ridge with lam > 0)."
+    )
+
+
+def _qr_with_rank(X, y):
+    """QR least squares (column-pivoted, LAPACK gelsy) and the numerical rank of X."""
+    if is_dask(X):
+        import dask.array as da
+
+        X = X.rechunk({1: -1})
+        yd = da.asarray(y).rechunk({0: X.chunks[0]})
+        yc = yd if yd.ndim == 2 else yd[:, None]
+        w, _, rank, _ = da.linalg.lstsq(X, yc)
+        w, rank = da.compute(w, rank)
+        return (w if yd.ndim == 2 else w[:, 0]), int(rank)
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    n, d = X.shape
+    w, _, rank, _ = sla.lstsq(
+        X, y, cond=_rank_tolerance(n, d), lapack_driver="gelsy", check_finite=False
+    )
+    return w, int(rank)
+
+
+def minimum_norm_lstsq(X, y):
+    """The minimum-norm least-squares solution (SVD, LAPACK gelsd; numpy.linalg.lstsq's rcond)."""
+    if is_dask(X):
+        raise NotImplementedError(
+            "fallback='lstsq' on rank-deficient dask input is not supported: pass X.compute()"
+        )
+    X = np.asarray(X, dtype=float)
+    n, d = X.shape
+    return sla.lstsq(X, np.asarray(y, dtype=float), cond=_rank_tolerance(n, d),
+                     lapack_driver="gelsd", check_finite=False)[0]
+
+
+def _least_squares_fallback(X, y, shift, what, cond, limit, fallback):
+    """Normal equations abandoned: QR on the data; rank-deficient X is an error or, when the
+    caller asked for it, the minimum-norm least-squares solution."""
+    if shift:  # ridge: [X; sqrt(shift) I] always has full column rank
+        _warn_fallback(what, cond, limit)
+        return lstsq(X, y, shift)
+    w, rank = _qr_with_rank(X, y)
+    if rank < X.shape[1]:
+        if fallback == "lstsq":
+            return minimum_norm_lstsq(X, y)
+        raise RankDeficientError(rank_message(X, rank, what), rank=rank, d=int(X.shape[1]))
+    _warn_fallback(what, cond, limit)
+    return w
+
+
+def _equilibrate(M):
+    """(D^-1 M D^-1, D) with D = sqrt(diag M): a scale-free Cholesky and condition estimate."""
+    diag = M.diagonal().copy()
+    if not np.all(diag > 0):
+        return None, None
+    s = np.sqrt(diag)
+    return M / np.multiply.outer(s, s), s
+
+
+def solve_pd(M, b, lsq=None, cond_limit: float = DEFAULT_COND_LIMIT, what: str = "X^T X",
+             fallback=None):
     """Solve M w = b for M symmetric positive definite by construction (Cholesky).
 
-    `lsq = (X, y, shift)` names the least-squares problem M, b came from (M = X^T X + shift I,
-    b = X^T y); with it, an ill-conditioned or indefinite M falls back to QR on X with an
-    `IllConditionedWarning`. Without it, an indefinite M raises `numpy.linalg.LinAlgError` and
-    an ill-conditioned one only warns.
+    M is equilibrated first (D^-1 M D^-1 with D = sqrt(diag M)), so the condition estimate
+    does not depend on the units of the columns. `lsq = (X, y, shift)` names the least-squares
+    problem M, b came from (M = X^T X + shift I, b = X^T y); with it, an ill-conditioned or
+    indefinite M falls back to QR on X with an `IllConditionedWarning`, and a rank-deficient X
+    (shift 0) raises `RankDeficientError`, or with fallback="lstsq" gives the minimum-norm
+    least-squares solution. Without it, an indefinite M raises `NotPositiveDefiniteError`
+    and an ill-conditioned one only warns. A NaN or infinity in M or b raises
+    `NonFiniteIntermediate` (the solver then finds the input entry responsible).
     """
     M = np.asarray(M, dtype=float)
     b = np.asarray(b, dtype=float)
     if M.ndim == 0:  # a 1 x 1 "matrix" printed as a scalar
         M = M.reshape(1, 1)
-    c, info = lapack.dpotrf(M, lower=0, clean=0)
+    if not (np.isfinite(M).all() and np.isfinite(b).all()):
+        raise NonFiniteIntermediate(f"{what} (or its right-hand side)")
+    Ms, s = _equilibrate(M)
     cond = math.inf
-    if info == 0:
-        anorm = float(np.abs(M).sum(axis=0).max())
-        rcond, info2 = lapack.dpocon(c, anorm)
-        cond = 1.0 / rcond if rcond > 0 else math.inf
-        if cond <= cond_limit:
-            x, info3 = lapack.dpotrs(c, _as_col(b), lower=0)
-            if info3 == 0:
-                return x if b.ndim == 2 else x[:, 0]
+    info = -1
+    if Ms is not None:
+        c, info = lapack.dpotrf(Ms, lower=0, clean=0)
+        if info == 0:
+            anorm = float(np.abs(Ms).sum(axis=0).max())
+            rcond, _ = lapack.dpocon(c, anorm)
+            cond = 1.0 / rcond if rcond > 0 else math.inf
+            if cond <= cond_limit or lsq is None:
+                bs = _as_col(b) / s[:, None]
+                x, info3 = lapack.dpotrs(c, bs, lower=0)
+                if info3 == 0:
+                    if cond > cond_limit:
+                        warnings.warn(
+                            IllConditionedWarning(
+                                f"{what} is ill-conditioned: estimated cond = {cond:.3g}; the "
+                                "solution may be inaccurate",
+                                cond,
+                            ),
+                            stacklevel=user_stacklevel(),
+                        )
+                    x = x / s[:, None]
+                    return x if b.ndim == 2 else x[:, 0]
     if lsq is not None:
         X, y, shift = lsq
-        _warn_fallback(what, cond, cond_limit)
-        return lstsq(X, y, shift)
-    if math.isinf(cond):
-        raise np.linalg.LinAlgError(
-            f"{what} is not positive definite (Cholesky failed at column {info}); "
-            "check that the design has full column rank"
-        )
-    warnings.warn(
-        IllConditionedWarning(
-            f"{what} is ill-conditioned: estimated cond = {cond:.3g}; the solution may be "
-            "inaccurate",
-            cond,
-        ),
-        stacklevel=3,
+        return _least_squares_fallback(X, y, shift, what, cond, cond_limit, fallback)
+    raise NotPositiveDefiniteError(
+        f"{what} must be symmetric positive definite, as the derivation assumes; its "
+        f"Cholesky factorisation failed (at column {max(info, 0)}, or a diagonal entry is "
+        "not positive). Check that the matrix is positive definite (for a Hessian: that the "
+        "objective is strictly convex)."
     )
-    x, _ = lapack.dpotrs(c, _as_col(b), lower=0)
-    return x if b.ndim == 2 else x[:, 0]
 
 
 def solve(M, b):

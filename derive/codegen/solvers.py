@@ -19,15 +19,17 @@ from __future__ import annotations
 
 import functools
 import math
+from dataclasses import replace
 
 import numpy as np
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from derive.codegen import NoNumericMeaning, compile_expr, drivers, kernels
+from derive.codegen import NoNumericMeaning, compile_expr, docs, drivers, kernels, validate
 from derive.codegen.printer import NotPrintable, UnsafeNameError, python_name
+from derive.codegen.signature import Param, Solver, params_for
 
-__all__ = ["solver_for", "UpdateSolver", "STATEMENTS"]
+__all__ = ["solver_for", "Solver", "UpdateSolver", "LaplaceFit", "STATEMENTS", "BUILDERS"]
 
 #: Results that are statements, not quantities: why each has no solver.
 STATEMENTS = {
@@ -78,49 +80,181 @@ def _meaningful(derivation, expr):
                     ) from exc
 
 
+# ----------------------------------------------------------------------------- closed forms
+
+#: Linear models whose solver takes fit_intercept=True (solved by centring, see docs.py).
+CENTRED_INTERCEPT = {"normal-equations", "ridge-solution", "map-gaussian-prior-ridge",
+                     "map-laplace-prior-lasso"}
+
+
+def _doc_fields(derivation, part):
+    entry = docs.doc_for(derivation.id, part)
+    return entry, entry.get("params", {})
+
+
+def _rank_assumed(derivation) -> bool:
+    return any(a.kind == "full_column_rank" for a in derivation.assumptions)
+
+
+def _may_be_least_squares(derivation, part) -> bool:
+    """A Gram solve whose shift may be 0: full column rank assumed, or lam >= 0 allowed."""
+    _, overrides = _doc_fields(derivation, part)
+    relaxed = any(o.get("low") == 0.0 and not o.get("strict", True) for o in overrides.values())
+    return _rank_assumed(derivation) or relaxed
+
+
+def _extra_params(derivation, part, fn_source, intercept: bool):
+    out = []
+    if intercept:
+        out.append(Param("fit_intercept", "flag", default=False, keyword=True, consumed=True,
+                         doc="Fit an unpenalised intercept too (see Method)."))
+    if "fallback=fallback" in fn_source:
+        out.append(Param("fallback", "choice", default=None, keyword=True, allowed=(None, "lstsq"),
+                         doc="What to do when X is rank deficient: None raises "
+                         "RankDeficientError, 'lstsq' returns the minimum-norm least-squares "
+                         "solution."))
+    return out
+
+
+def _solver(derivation, part, name, params, kernel, *, source, expr, intercept="", result=None,
+            attrs=None, cls=None, **fields):
+    entry, _ = _doc_fields(derivation, part)
+    summary = entry.get("summary") or f"The numeric value of {derivation.title!r}" + (
+        f" [{part}]" if part else "") + "."
+    kw = dict(
+        name=name, params=params, kernel=kernel, summary=summary,
+        returns=entry.get("returns", ""), equivalent=entry.get("equivalent", ""),
+        method=entry.get("method", ""), source=source, expr=expr,
+        derivation=derivation.id + (f" [{part}]" if part else ""), intercept=intercept,
+        result=result, attrs=attrs or {},
+    )
+    kw.update(fields)
+    return (cls or Solver)(**kw)
+
+
+def _closed_form(derivation, expr, part=None, **options):
+    _meaningful(derivation, expr)
+    if _may_be_least_squares(derivation, part):
+        options = {**options, "fallback_arg": True}
+    fn = compile_expr(expr, name=_fname(derivation, part), **options)
+    _, overrides = _doc_fields(derivation, part)
+    params = params_for(derivation, fn.expr, fn.inputs, overrides)
+    intercept = part is None and derivation.id in CENTRED_INTERCEPT
+    params += _extra_params(derivation, part, fn.source, intercept)
+    return _solver(derivation, part, fn.__name__, params, fn, source=fn.source, expr=fn.expr,
+                   intercept="centre" if intercept else "")
+
+
+# ----------------------------------------------------------------------------- estimators
+
+
+def _with_optional_mean(derivation, expr, **options):
+    """A variance with a free mean mu: mu=None (default) plugs in the mean's MLE (the joint
+    MLE), a given mu is the known-mean form. Both forms compiled from the derivation."""
+    known = compile_expr(expr, name=_fname(derivation, "known_mean"), **options)
+    joint_expr = _plug_in_mean(derivation, expr, "mle")
+    joint = compile_expr(joint_expr, name=_fname(derivation), **options)
+    _, overrides = _doc_fields(derivation, None)
+    params = params_for(derivation, known.expr, known.inputs, overrides)
+    params = [replace(p, default=None) if p.name == "mu" else p for p in params]
+    data = [p.name for p in params if p.name != "mu"]
+
+    def kernel(mu=None, **data_args):
+        if mu is None:
+            return joint(**data_args)
+        return known(mu=mu, **data_args)
+
+    return _solver(derivation, None, joint.__name__, params, kernel,
+                   source=joint.source + "\n" + known.source, expr=expr,
+                   attrs={"joint": joint, "known_mean": known, "data_inputs": tuple(data)})
+
+
+class LaplaceFit(tuple):
+    """(location, scale) of a Laplace maximum-likelihood fit."""
+
+    __slots__ = ()
+
+    def __new__(cls, location, scale):
+        return super().__new__(cls, (float(location), float(scale)))
+
+    location = property(lambda self: self[0])
+    scale = property(lambda self: self[1])
+
+    def __repr__(self) -> str:
+        return f"LaplaceFit(location={self[0]!r}, scale={self[1]!r})"
+
+
+def _laplace_mle(derivation, part=None, **options):
+    """Location (the median) and scale (the result: mean |x_i - median|), in one function."""
+    expr = (derivation.extras["location"], derivation.result)
+    _meaningful(derivation, derivation.result)
+    fn = compile_expr(expr, name=_fname(derivation), **options)
+    _, overrides = _doc_fields(derivation, None)
+    params = params_for(derivation, derivation.result, fn.inputs, overrides)
+    return _solver(derivation, None, fn.__name__, params, fn, source=fn.source, expr=fn.expr,
+                   result=lambda value: LaplaceFit(*value))
+
+
 # ----------------------------------------------------------------------------- updates
 
 
-class UpdateSolver:
+class UpdateSolver(Solver):
     """A compiled update x_{k+1} = step(x_k, ...); call it for one step, `.iterate` for many.
 
     When the derivation also gives the update in affine form x_{k+1} = M x_k + o (extras
     "iteration_matrix" and "offset", free of x), `.iterate` builds M and o once (for GD on the
     MSE: one pass over X for X^T X and X^T y) and then runs d x d steps: cheaper than two
-    passes over X per step as soon as n_iter > d / 2.
+    passes over X per step as soon as n_iter > d / 2. A trajectory that becomes NaN or
+    infinite raises DivergenceError (the finite steps are in `.history`).
     """
 
-    def __init__(self, step, state: str, affine=None):
-        self.step = step
+    def __init__(self, *args, state: str = "", affine=None, **kwargs):
+        super().__init__(*args, **kwargs)
         self.state = state
         self.affine = affine
-        self.source = step.source
-        self.inputs = step.inputs
-        self.expr = step.expr
-        self.__doc__ = (
-            f"One update of {state!r}: {step.expr}. Arguments: {', '.join(step.inputs)}."
-        )
 
-    def __call__(self, *args, **kwargs):
-        return self.step(*args, **kwargs)
-
-    def iterate(self, x0, n_iter: int, **inputs):
+    def iterate(self, x0, n_iter, **inputs):
         """Array of the states x_0 .. x_{n_iter} (x_0 first), with the other inputs fixed."""
-        missing = [a for a in self.inputs if a != self.state and a not in inputs]
-        extra = [a for a in inputs if a not in self.inputs or a == self.state]
-        if missing or extra:
+        others = [p for p in self.params if p.name != self.state]
+        usage = ", ".join(["x0", "n_iter"] + [p.name if p.required else f"{p.name}={p.default!r}" for p in others])
+        missing = [p.name for p in others if p.required and p.name not in inputs]
+        unknown = [k for k in inputs if k not in {p.name for p in others}]
+        if missing or unknown:
+            problems = ([f"missing {', '.join(missing)}"] if missing else []) + (
+                [f"unknown argument(s) {', '.join(map(repr, unknown))}"] if unknown else [])
             raise TypeError(
-                f"iterate(x0, n_iter, ...) needs {', '.join(a for a in self.inputs if a != self.state)}"
-                f"; missing {missing or 'none'}, unexpected {extra or 'none'}"
+                f"{self.name}.iterate: {'; '.join(problems)}. It takes iterate({usage})."
             )
-        x0 = np.asarray(x0, dtype=float)
-        if self.affine is not None and np.ndim(x0) == 1 and int(n_iter) > x0.shape[0] // 2:
-            M, o = self.affine(**{a: inputs[a] for a in self.affine.inputs})
-            return drivers.iterate_affine(M, o, x0, n_iter)
-        return drivers.iterate(self.step, self.state, x0, n_iter, inputs)
-
-    def __repr__(self) -> str:
-        return f"<UpdateSolver {self.state} <- {self.expr}>"
+        func = f"{self.name}.iterate"
+        n_iter = validate.integer(n_iter, "n_iter", func, low=0)
+        start = [replace(p, name="x0") for p in self.params if p.name == self.state]
+        values = self.check({**{p.name: inputs.get(p.name, p.default) for p in others},
+                             "x0": x0}, params=others + start, func=func)
+        x0 = values.pop("x0")
+        values[self.state] = x0
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                if self.affine is not None and np.ndim(x0) == 1 and n_iter > x0.shape[0] // 2:
+                    M, o = self.affine(**{a: values[a] for a in self.affine.inputs})
+                    path = drivers.iterate_affine(M, o, x0, n_iter)
+                else:
+                    kw = {k: a for k, a in values.items() if k != self.state}
+                    path = drivers.iterate(self.kernel, self.state, x0, n_iter, kw)
+        except validate.NonFiniteIntermediate as exc:
+            raise self._diagnose(values, exc.what) from None
+        ok = np.isfinite(path.reshape(path.shape[0], -1)).all(axis=1)
+        if not ok.all():
+            for name, a in values.items():  # a NaN in X is the input's fault, not eta's
+                if isinstance(a, np.ndarray) and self._by_name[name].kind == "matrix":
+                    validate.finite(a, name, func)
+            k = int(np.argmin(ok))
+            raise validate.DivergenceError(
+                f"{func}: the iterate became NaN or infinite at step {k}; gradient descent "
+                "diverged. Reduce the step size eta (for the MSE: below n / sigma_max(X)^2). "
+                "The finite steps are in error.history.",
+                history=path[:k],
+            )
+        return path
 
 
 def _state_of(derivation, expr) -> str:
@@ -132,10 +266,39 @@ def _state_of(derivation, expr) -> str:
     raise NotPrintable(f"cannot tell which variable {derivation.id!r} updates")
 
 
+def _update(derivation, expr, part=None, defaults=None, **options):
+    _meaningful(derivation, expr)
+    rhs = expr.rhs if isinstance(expr, sp.Equality) else expr
+    step = compile_expr(expr, name=_fname(derivation, part), **options)
+    state = _state_of(derivation, rhs)
+    affine = None
+    M, o = derivation.extras.get("iteration_matrix"), derivation.extras.get("offset")
+    if part is None and M is not None and o is not None and isinstance(M, sp.MatrixExpr):
+        names = {getattr(s, "name", None) for s in (M.free_symbols | o.free_symbols)}
+        names |= {s.name for s in M.atoms(sp.MatrixSymbol) | o.atoms(sp.MatrixSymbol)}
+        if state not in {python_name(nm) for nm in names if nm}:
+            affine = compile_expr((M, o), name=f"{_fname(derivation)}_affine", **options)
+    _, overrides = _doc_fields(derivation, part)
+    params = params_for(derivation, step.expr, step.inputs, overrides)
+    for name, value in (defaults or {}).items():
+        params = [replace(p, default=value) if p.name == name else p for p in params]
+    return _solver(derivation, part, step.__name__, params, step, source=step.source,
+                   expr=step.expr, cls=UpdateSolver, state=state, affine=affine)
+
+
+def _gd_x_squared(derivation, part=None, **options):
+    """x - eta f'(x) with the derived gradient f'(x) and eta a parameter (default: the
+    derivation's 1/10, whose steps reproduce the seed post's table)."""
+    (x,) = derivation.variables
+    eta = sp.Symbol("eta", positive=True)
+    rule = x - eta * derivation.extras["gradient"]
+    return _update(derivation, rule, defaults={"eta": float(derivation.extras["eta"])}, **options)
+
+
 # ----------------------------------------------------------------------------- lasso
 
 _LASSO_SOURCE = '''\
-def {name}(X, y, lam, tol={tol!r}, max_iter={max_iter!r}, return_info=False):
+def {name}(X, y, lam, tol={tol!r}, max_iter={max_iter!r}, return_info=False, fallback=None):
     # lasso: argmin ||y - X w||^2 + lam ||w||_1 (MAP with a Laplace prior, lam = {lam_text})
     # by coordinate descent on the Gram matrix: w_j = S(rho_j / G_jj, lam / G_jj),
     # rho_j = c_j - sum_(k != j) G_jk w_k, S = the derived soft-threshold (_st)
@@ -145,12 +308,13 @@ def {name}(X, y, lam, tol={tol!r}, max_iter={max_iter!r}, return_info=False):
         raise ValueError(_k.shape_message('y', y, 0, 'n', X.shape[0]))
     _G, _c = _k.gram_xy(X, y)  # X^T X and X^T y in one pass over X
     _yy = float(y @ y)
-    _info = _d.lasso_gram(_G, _c, _yy, lam, _st, tol=tol, max_iter=max_iter)
+    _info = _d.lasso_gram(_G, _c, _yy, lam, _st, tol=tol, max_iter=max_iter,
+                          lsq=(X, y, 0.0), fallback=fallback)
     return _info if return_info else _info.coef
 '''
 
 
-def _lasso(derivation, tol=1e-4, max_iter=1000, **options):
+def _lasso(derivation, part=None, tol=1e-4, max_iter=1000, **options):
     st_expr = derivation.extras.get("soft_threshold")
     if st_expr is None:
         raise NotPrintable(f"{derivation.id!r} has no extras['soft_threshold'] to drive the loop")
@@ -166,11 +330,23 @@ def _lasso(derivation, tol=1e-4, max_iter=1000, **options):
         name=name, tol=float(tol), max_iter=int(max_iter), lam_text=lam_text
     )
     fn = _exec_with(source, name, {"_st": st, "_d": drivers})
-    fn.source = source + "\n# soft-threshold (from extras['soft_threshold']):\n" + st.source
-    fn.inputs = ("X", "y", "lam")
-    fn.expr = st_expr
-    fn.update = st
-    return fn
+    source = source + "\n# soft-threshold (from extras['soft_threshold']):\n" + st.source
+    _, overrides = _doc_fields(derivation, None)
+    n, d = sp.symbols("n d")
+    params = [
+        Param("X", "matrix", dims=(n, d), **overrides.get("X", {})),
+        Param("y", "vector", dims=(n,), **overrides.get("y", {})),
+        Param("lam", "scalar", **overrides.get("lam", {})),
+        Param("tol", "scalar", default=float(tol), low=0.0, strict=True,
+              doc=overrides.get("tol", {}).get("doc", "")),
+        Param("max_iter", "integer", default=int(max_iter), low=1,
+              doc=overrides.get("max_iter", {}).get("doc", "")),
+        Param("return_info", "flag", default=False, keyword=True,
+              doc=overrides.get("return_info", {}).get("doc", "")),
+        *_extra_params(derivation, None, "fallback=fallback", intercept=True),
+    ]
+    return _solver(derivation, None, name, params, fn, source=source, expr=st_expr,
+                   intercept="centre", attrs={"update": st})
 
 
 def _exec_with(source, name, extra):
@@ -224,7 +400,7 @@ def irls_weight_expr():
     return weight.subs(a0, r0)  # called with |r0| > 0
 
 
-def _lad(derivation, **options):
+def _lad(derivation, part="lad", **options):
     weight_expr = derivation.extras.get("irls_weight")
     if weight_expr is None:
         weight_expr = irls_weight_expr()
@@ -233,11 +409,19 @@ def _lad(derivation, **options):
     name = f"{_fname(derivation)}_lad"
     source = _LAD_SOURCE.format(name=name)
     fn = _exec_with(source, name, {"_weight": _Positional(weight, arg), "_d": drivers})
-    fn.source = source + "\n# IRLS weight (from the majoriser):\n" + weight.source
-    fn.inputs = ("X", "y")
-    fn.expr = weight_expr
-    fn.update = weight
-    return fn
+    source = source + "\n# IRLS weight (from the majoriser):\n" + weight.source
+    _, overrides = _doc_fields(derivation, "lad")
+    n, d = sp.symbols("n d")
+    params = [
+        Param("X", "matrix", dims=(n, d), **overrides.get("X", {})),
+        Param("y", "vector", dims=(n,), **overrides.get("y", {})),
+        Param("return_info", "flag", default=False, keyword=True,
+              doc="Return LADInfo(coef, objective, n_iter, certified)."),
+        Param("fit_intercept", "flag", default=False, keyword=True, consumed=True,
+              doc="Fit an intercept too, by the augmented design [X, 1] (see Method)."),
+    ]
+    return _solver(derivation, "lad", name, params, fn, source=source, expr=weight_expr,
+                   intercept="augment", attrs={"update": weight})
 
 
 class _Positional:
@@ -251,26 +435,6 @@ class _Positional:
 
 
 # ----------------------------------------------------------------------------- dispatch
-
-
-def _closed_form(derivation, expr, part=None, **options):
-    _meaningful(derivation, expr)
-    return compile_expr(expr, name=_fname(derivation, part), **options)
-
-
-def _update(derivation, expr, part=None, **options):
-    _meaningful(derivation, expr)
-    rhs = expr.rhs if isinstance(expr, sp.Equality) else expr
-    step = compile_expr(expr, name=_fname(derivation, part), **options)
-    state = _state_of(derivation, rhs)
-    affine = None
-    M, o = derivation.extras.get("iteration_matrix"), derivation.extras.get("offset")
-    if part is None and M is not None and o is not None and isinstance(M, sp.MatrixExpr):
-        names = {getattr(s, "name", None) for s in (M.free_symbols | o.free_symbols)}
-        names |= {s.name for s in M.atoms(sp.MatrixSymbol) | o.atoms(sp.MatrixSymbol)}
-        if state not in {python_name(nm) for nm in names if nm}:
-            affine = compile_expr((M, o), name=f"{_fname(derivation)}_affine", **options)
-    return UpdateSolver(step, state, affine)
 
 
 def _plug_in_mean(derivation, expr, plug):
@@ -290,49 +454,75 @@ def _plug_in_mean(derivation, expr, plug):
     return expr.xreplace({mus[0]: catalog.get(source).result})
 
 
-UPDATES = {"gd-update-mse", "gd-x-squared", "gd-quadratic-regression"}
+UPDATES = {"gd-update-mse", "gd-quadratic-regression"}
 UPDATE_PARTS = {("map-precision-prior-weight-decay", "update")}
+
+#: (derivation id, part) -> builder(derivation, part, **options) -> Solver, for solvers that
+#: are more than one compiled expression. Add a row here for a new one (see the README of
+#: derive/codegen in docs.py's docstring): declare its Params, its DOCS entry, its kernel.
+BUILDERS = {
+    ("map-laplace-prior-lasso", None): _lasso,
+    ("laplace-nll-mae", "lad"): _lad,
+    ("laplace-mle", "lad"): _lad,
+    ("laplace-mle", None): _laplace_mle,
+    ("gd-x-squared", None): _gd_x_squared,
+}
+
+#: builder -> the construction options it takes (every other builder: cond_limit, mu).
+BUILDER_OPTIONS = {_lasso: {"tol", "max_iter"}, _lad: set(), _gd_x_squared: set(),
+                   _laplace_mle: set()}
 
 
 def solver_for(derivation, part: str | None = None, **options):
     """The numeric solver for `derivation` (or for `derivation.extras[part]`).
 
     Options: cond_limit (normal-equation solvers), tol and max_iter (lasso), mu="mle"
-    (a variance with a free mean: plug in the mean's MLE, giving the joint MLE).
-    Raises NoNumericMeaning for results that are statements rather than quantities.
+    (a variance with a free mean: the x-only joint MLE; the default solver already takes
+    mu=None for it). Raises NoNumericMeaning for results that are statements rather than
+    quantities. Every solver is a `Solver`: help(solver) shows its arguments and returns.
     """
     did = derivation.id
-    lasso = part is None and did == "map-laplace-prior-lasso"
-    allowed = {"tol", "max_iter"} if lasso else {"cond_limit", "mu"}
+    builder = BUILDERS.get((did, part))
+    allowed = BUILDER_OPTIONS.get(builder, {"cond_limit", "mu"})
     unknown = sorted(set(options) - allowed)
     if unknown:
         raise TypeError(
             f"unknown solver option(s) {', '.join(map(repr, unknown))} for {did!r}"
             + (f" [{part}]" if part else "")
-            + f"; expected: {', '.join(sorted(allowed))}"
+            + f"; expected: {', '.join(sorted(allowed)) or 'none'}"
         )
+    if builder is not None:
+        return builder(derivation, part, **options)
     if part is not None:
-        if part == "lad" and did in ("laplace-nll-mae", "laplace-mle"):
-            return _lad(derivation, **options)
         if part not in derivation.extras:
             known = ", ".join(sorted(derivation.extras)) or "none"
             raise KeyError(f"{did!r} has no extras[{part!r}]; its extras are: {known}")
         expr = derivation.extras[part]
         if (did, part) in UPDATE_PARTS:
             return _update(derivation, expr, part, **options)
+        options.pop("mu", None)
         return _closed_form(derivation, expr, part, **options)
     if did in STATEMENTS:
         raise _no_meaning(derivation, STATEMENTS[did])
-    if lasso:
-        return _lasso(derivation, **options)
     if did in UPDATES:
+        options.pop("mu", None)
         return _update(derivation, derivation.result, **options)
     expr = derivation.result
     plug = options.pop("mu", None)
     if plug is not None:
         expr = _plug_in_mean(derivation, expr, plug)
+    elif _has_free_mean(expr):
+        return _with_optional_mean(derivation, expr, **options)
     if isinstance(expr, sp.Equality) and not isinstance(
         expr.lhs, (sp.Symbol, sp.MatrixSymbol, sp.Indexed)
     ):
         raise _no_meaning(derivation, f"its result {expr} is an equation between expressions")
     return _closed_form(derivation, expr, **options)
+
+
+def _has_free_mean(expr) -> bool:
+    """A variance or covariance formula with the mean mu left free (an input)."""
+    if not isinstance(expr, sp.Basic):
+        return False
+    names = {getattr(s, "name", None) for s in expr.free_symbols | expr.atoms(sp.MatrixSymbol)}
+    return "mu" in names and bool(expr.atoms(sp.Sum) or expr.atoms(sp.MatrixSymbol))

@@ -1,0 +1,72 @@
+"""Every bad input numeric/ rejects, fed to the generated solver that computes the same thing.
+
+The rows come from tests/bad_inputs.py, the table test_numeric_validation.py reads: one row per
+(bad input, generated solver), with a readable id `<numeric row>@<derivation>`. The solver
+must raise the same kind of error (a class of the same name in derive.codegen.validate, or the
+same built-in), its message must start with the solver's name and contain the fragment. Rows
+marked `accepted` are inputs a solver takes on purpose: it must then compute what the good
+input gives.
+"""
+
+from __future__ import annotations
+
+import builtins
+import functools
+import warnings
+
+import numpy as np
+import pytest
+
+from derive import catalog
+from derive.codegen import validate
+from tests.bad_inputs import CASES, targets_of
+
+
+@functools.cache
+def solver(derivation, part):
+    return catalog.get(derivation).solver(**({"part": part} if part else {}))
+
+
+def _rows():
+    for case in CASES:
+        for target in targets_of(case):
+            yield pytest.param(case, target, id=f"{case.id}@{target.label}")
+
+
+ROWS = list(_rows())
+
+
+def _error(name):
+    return getattr(validate, name, None) or getattr(builtins, name)
+
+
+@pytest.mark.parametrize(("case", "target"), ROWS)
+def test_generated_solver_rejects_what_numeric_rejects(case, target):
+    fn = solver(target.derivation, target.part)
+    if case.accepted:
+        got = target.call(fn, case.kwargs)
+        want = target.call(fn, case.good)
+        np.testing.assert_allclose(np.ravel(np.asarray(got, dtype=float)),
+                                   np.ravel(np.asarray(want, dtype=float)), rtol=1e-12)
+        return
+    error = _error(case.derive_error or case.error)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning is not an error message: it must raise
+        with pytest.raises(error) as info:
+            target.call(fn, case.kwargs)
+    message = str(info.value)
+    assert message.startswith(fn.name), message
+    assert (case.derive_fragment or case.fragment) in message, message
+
+
+def test_the_table_covers_every_generated_counterpart():
+    """Most rows have a generated counterpart; the ones without say why (in bad_inputs.py)."""
+    with_target = [c for c in CASES if targets_of(c)]
+    assert len(ROWS) >= 200 and len(with_target) >= 0.8 * len(CASES) - 40
+
+
+def test_every_derive_error_class_is_a_builtin_error():
+    for name in ("NonFiniteError", "ShapeError", "EmptyInputError", "ParameterError",
+                 "SupportError", "RankDeficientError", "DivergenceError"):
+        assert issubclass(getattr(validate, name), ValueError)
+    assert issubclass(validate.DTypeError, TypeError)
