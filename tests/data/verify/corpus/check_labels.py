@@ -138,7 +138,11 @@ def check_document(doc: Document) -> tuple[list[str], list[tuple[dict, checklib.
         if name not in checks:
             problems.append(f"step {k} (line {s.get('line')}): no check named {name!r}")
             continue
-        res = checks[name]()
+        try:
+            res = checks[name]()
+        except Exception as exc:  # a broken check is a problem of the document, reported, not a crash
+            problems.append(f"line {s.get('line')}: check {name!r} raised {type(exc).__name__}: {exc}")
+            continue
         results.append((s, res))
         if res.holds != (s.get("label") == "correct"):
             problems.append(f"line {s['line']}: labelled {s['label']} but the check says it "

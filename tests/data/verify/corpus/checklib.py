@@ -37,25 +37,45 @@ def _rational(r: np.random.Generator, positive: bool) -> sp.Rational:
     return sp.Rational(num, int(r.integers(1, 7)))
 
 
-def sym_equal(a, b, positive=(), trials: int = 6, seed: int = 0) -> Result:
+def sym_equal(a, b, positive=(), trials: int = 6, seed: int = 0, domain=None) -> Result:
     """a == b as SymPy expressions: symbolic simplification, then exact rationals at random points.
 
-    Symbols listed in `positive` (or declared positive) get positive values.
+    Symbols listed in `positive` (or declared positive) get positive values; `domain` maps a
+    symbol name to an open interval (lo, hi) its values are drawn from. Points where a side is
+    not a finite number are skipped.
     """
-    diff = sp.simplify(sp.expand_log(sp.sympify(a) - sp.sympify(b), force=True))
+    a, b = sp.sympify(a), sp.sympify(b)
+    diff = sp.simplify(sp.expand_log(a - b, force=True))
     if diff == 0:
         return Result(True, "symbolic: the difference simplifies to 0")
     r = rng(seed)
-    free = sorted((sp.sympify(a) - sp.sympify(b)).free_symbols, key=str)
+    free = sorted(a.free_symbols | b.free_symbols, key=str)
     pos = {str(s) for s in positive}
-    for _ in range(trials):
-        point = {s: _rational(r, s.is_positive or str(s) in pos) for s in free}
-        va, vb = sp.sympify(a).subs(point), sp.sympify(b).subs(point)
-        dv = sp.N(va - vb, 30)
-        if dv.is_real is False or abs(complex(dv)) > 1e-12 * (1 + abs(complex(sp.N(va)))):
+    domain = domain or {}
+    tried = 0
+    for _ in range(trials * 5):
+        point = {}
+        for s in free:
+            if str(s) in domain:
+                lo, hi = domain[str(s)]
+                point[s] = sp.Rational(lo) + (sp.Rational(hi) - sp.Rational(lo)) * sp.Rational(int(r.integers(1, 97)), 97)
+            else:
+                point[s] = _rational(r, s.is_positive or str(s) in pos)
+        try:
+            va, vb = complex(sp.N(a.subs(point), 30)), complex(sp.N(b.subs(point), 30))
+        except (TypeError, ValueError, ZeroDivisionError):
+            continue
+        if not (np.isfinite(va) and np.isfinite(vb)):
+            continue
+        tried += 1
+        if abs(va - vb) > 1e-10 * (1 + abs(va)):
             return Result(False, "exact rationals: the two sides differ",
-                          {str(k): str(v) for k, v in point.items()} | {"before": str(sp.N(va, 12)), "after": str(sp.N(vb, 12))})
-    return Result(True, f"exact rationals: equal at {trials} random points (no symbolic zero)")
+                          {str(k): str(v) for k, v in point.items()} | {"before": f"{va:.6g}", "after": f"{vb:.6g}"})
+        if tried == trials:
+            break
+    if tried == 0:
+        raise ValueError("sym_equal: no random point gave finite values; give a domain")
+    return Result(True, f"exact rationals: equal at {tried} random points (no symbolic zero)")
 
 
 def num_equal(f, g, sample, trials: int = 20, rtol: float = 1e-9, seed: int = 0) -> Result:
@@ -113,13 +133,28 @@ def same_minimiser(f, g, sample, theta0, trials: int = 3, seed: int = 0, maximis
     return Result(True, f"optimised numerically: the same optimiser on {trials} random data sets")
 
 
-def same_solutions(eq_a, eq_b, var, domain=sp.S.Reals) -> Result:
-    """The equations eq_a = 0 and eq_b = 0 (SymPy expressions) have the same solutions in var."""
-    sa = sp.solveset(sp.sympify(eq_a), var, domain)
-    sb = sp.solveset(sp.sympify(eq_b), var, domain)
-    if sp.simplify(sa.symmetric_difference(sb)) == sp.S.EmptySet or sa == sb:
+def same_solutions(eq_a, eq_b, var, domain=sp.S.Reals, trials: int = 4, seed: int = 0) -> Result:
+    """The equations eq_a = 0 and eq_b = 0 (SymPy expressions) have the same solutions in var.
+
+    Symbolically first; when the two solution sets are not plainly equal, the other symbols are
+    given random positive rationals and the finite solution sets are compared exactly.
+    """
+    eq_a, eq_b = sp.sympify(eq_a), sp.sympify(eq_b)
+    sa, sb = sp.solveset(eq_a, var, domain), sp.solveset(eq_b, var, domain)
+    if sa == sb or sp.simplify(sa.symmetric_difference(sb)) == sp.S.EmptySet:
         return Result(True, f"symbolic: both equations have the solutions {sa}")
-    return Result(False, "symbolic: the equations have different solutions", {"before": str(sa), "after": str(sb)})
+    others = sorted((eq_a.free_symbols | eq_b.free_symbols) - {var}, key=str)
+    r = rng(seed)
+    for _ in range(trials):
+        point = {o: _rational(r, True) for o in others}
+        xa = sp.solveset(eq_a.subs(point), var, domain)
+        xb = sp.solveset(eq_b.subs(point), var, domain)
+        if not all(isinstance(x, sp.FiniteSet) or x == sp.S.EmptySet for x in (xa, xb)):
+            raise ValueError(f"same_solutions: solution sets not finite at {point}: {xa}, {xb}")
+        if {sp.nsimplify(sp.simplify(v)) for v in xa} != {sp.nsimplify(sp.simplify(v)) for v in xb}:
+            return Result(False, "exact rationals: the equations have different solutions",
+                          {str(k): str(v) for k, v in point.items()} | {"before": str(xa), "after": str(xb)})
+    return Result(True, f"exact rationals: the same solutions at {trials} random values of the other symbols")
 
 
 def shapes_mismatch(why: str) -> Result:
