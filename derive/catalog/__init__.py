@@ -50,6 +50,24 @@ INDEX: tuple[tuple[str, str, str], ...] = (
     ("gd-taylor", "descent", "gd_taylor"),
     ("gd-x-squared", "descent", "gd_x_squared"),
     ("gd-quadratic-regression", "descent", "gd_quadratic_regression"),
+    # catalogue III (A): matrix calculus from the differential
+    ("bilinear-form-gradient", "matrix_calculus", "bilinear_form_gradient"),
+    ("bilinear-form-transpose-gradient", "matrix_calculus", "bilinear_form_transpose_gradient"),
+    ("gram-form-gradient", "matrix_calculus", "gram_form_gradient"),
+    ("trace-ax-gradient", "matrix_calculus", "trace_ax_gradient"),
+    ("trace-axb-gradient", "matrix_calculus", "trace_axb_gradient"),
+    ("trace-xta-gradient", "matrix_calculus", "trace_xta_gradient"),
+    ("trace-square-gradient", "matrix_calculus", "trace_square_gradient"),
+    ("trace-xtbx-gradient", "matrix_calculus", "trace_xtbx_gradient"),
+    ("trace-axbxtc-gradient", "matrix_calculus", "trace_axbxtc_gradient"),
+    ("trace-affine-square-gradient", "matrix_calculus", "trace_affine_square_gradient"),
+    ("frobenius-norm-gradient", "matrix_calculus", "frobenius_norm_gradient"),
+    ("determinant-gradient", "matrix_calculus", "determinant_gradient"),
+    ("log-determinant-gradient", "matrix_calculus", "log_determinant_gradient"),
+    ("symmetric-log-determinant-gradient", "matrix_calculus", "symmetric_log_determinant_gradient"),
+    ("inverse-differential", "matrix_calculus", "inverse_differential"),
+    ("inverse-form-gradient", "matrix_calculus", "inverse_form_gradient"),
+    ("quadratic-affine-hessian", "matrix_calculus", "quadratic_affine_hessian"),
 )
 
 TOPICS = {
@@ -59,6 +77,7 @@ TOPICS = {
     "estimators": "Maximum-likelihood estimators",
     "priors": "MAP estimation and priors",
     "descent": "Gradient descent",
+    "matrix_calculus": "Matrix calculus from the differential",
 }
 
 
