@@ -228,6 +228,10 @@ class Instance:
                 e = e.replace(f, g)
         e = _unroll(e) if e.has(sp.Sum, sp.Product) else e
         e = e.doit() if e.has(sp.Sum, sp.Product, sp.Derivative, sp.Lambda, sp.Subs) else e
+        from derive.core import expectation  # E[.] nodes: exact values in this world
+
+        if expectation.has_expectation(e):
+            e = expectation.replace_expectations(self, e)
         mapping = {}
         for m in e.atoms(sp.MatrixSymbol):
             if m in self.keep or m.name in {getattr(k, "name", None) for k in self.keep}:
