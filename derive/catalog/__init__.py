@@ -50,6 +50,18 @@ INDEX: tuple[tuple[str, str, str], ...] = (
     ("gd-taylor", "descent", "gd_taylor"),
     ("gd-x-squared", "descent", "gd_x_squared"),
     ("gd-quadratic-regression", "descent", "gd_quadratic_regression"),
+    # expectations of estimators
+    ("sample-mean-unbiased", "expectations", "sample_mean_unbiased"),
+    ("sample-mean-variance", "expectations", "sample_mean_variance"),
+    ("mle-variance-biased", "expectations", "mle_variance_biased"),
+    ("sample-variance-unbiased", "expectations", "sample_variance_unbiased"),
+    ("bias-variance-decomposition", "expectations", "bias_variance_decomposition"),
+    # Fisher information and the Cramer-Rao bound
+    ("fisher-gaussian", "fisher", "fisher_gaussian"),
+    ("fisher-bernoulli", "fisher", "fisher_bernoulli"),
+    ("fisher-poisson", "fisher", "fisher_poisson"),
+    ("fisher-exponential", "fisher", "fisher_exponential"),
+    ("cramer-rao-sample-mean", "fisher", "cramer_rao_sample_mean"),
 )
 
 TOPICS = {
@@ -59,6 +71,8 @@ TOPICS = {
     "estimators": "Maximum-likelihood estimators",
     "priors": "MAP estimation and priors",
     "descent": "Gradient descent",
+    "expectations": "Expectations of estimators",
+    "fisher": "Fisher information and the Cramer-Rao bound",
 }
 
 
