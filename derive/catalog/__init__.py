@@ -62,6 +62,12 @@ INDEX: tuple[tuple[str, str, str], ...] = (
     ("fisher-poisson", "fisher", "fisher_poisson"),
     ("fisher-exponential", "fisher", "fisher_exponential"),
     ("cramer-rao-sample-mean", "fisher", "cramer_rao_sample_mean"),
+    # Kullback-Leibler divergences
+    ("kl-gaussian", "kl", "kl_gaussian"),
+    ("kl-mvn", "kl", "kl_mvn"),
+    ("kl-bernoulli", "kl", "kl_bernoulli"),
+    ("kl-bernoulli-nonnegative", "kl", "kl_bernoulli_nonnegative"),
+    ("kl-vae", "kl", "kl_vae"),
 )
 
 TOPICS = {
@@ -73,6 +79,7 @@ TOPICS = {
     "descent": "Gradient descent",
     "expectations": "Expectations of estimators",
     "fisher": "Fisher information and the Cramer-Rao bound",
+    "kl": "Kullback-Leibler divergence",
 }
 
 

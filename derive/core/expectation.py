@@ -275,10 +275,7 @@ class Expectation(sp.Expr):
     _symbol = r"\mathbb{E}"
 
     def _subscript(self, printer):
-        rv = printer._print(self.rv)
-        if isinstance(self.rv, sp.IndexedBase):
-            rv = rv + "_i"
-        return f"{rv} \\sim {printer._print(self.law)}"
+        return printer._print(self.law)  # the law alone: short lines; the reasons name the variable
 
     def _latex(self, printer):
         return rf"{self._symbol}_{{{self._subscript(printer)}}}\left[{printer._print(self.body)}\right]"
