@@ -68,6 +68,13 @@ INDEX: tuple[tuple[str, str, str], ...] = (
     ("kl-bernoulli", "kl", "kl_bernoulli"),
     ("kl-bernoulli-nonnegative", "kl", "kl_bernoulli_nonnegative"),
     ("kl-vae", "kl", "kl_vae"),
+    # conjugate priors
+    ("beta-bernoulli-posterior", "conjugacy", "beta_bernoulli_posterior"),
+    ("beta-posterior-mean", "conjugacy", "beta_posterior_mean"),
+    ("beta-posterior-mode", "conjugacy", "beta_posterior_mode"),
+    ("gamma-poisson-posterior", "conjugacy", "gamma_poisson_posterior"),
+    ("normal-normal-posterior", "conjugacy", "normal_normal_posterior"),
+    ("bayesian-linear-regression", "conjugacy", "bayesian_linear_regression"),
 )
 
 TOPICS = {
@@ -80,6 +87,7 @@ TOPICS = {
     "expectations": "Expectations of estimators",
     "fisher": "Fisher information and the Cramer-Rao bound",
     "kl": "Kullback-Leibler divergence",
+    "conjugacy": "Conjugate priors",
 }
 
 

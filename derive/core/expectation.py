@@ -183,6 +183,26 @@ class Laplace(Law):
         return sum(sp.binomial(k, j) * m ** (k - j) * sp.factorial(j) * b**j for j in range(0, k + 1, 2))
 
 
+class Beta(Law):
+    """Beta(a, b), density p^(a-1) (1-p)^(b-1) / B(a, b) on (0, 1)."""
+
+    latex_name = r"\operatorname{Beta}"
+
+    def moment(self, k):
+        # E[p^k] = prod_{r<k} (a + r) / (a + b + r); the Beta MGF is not elementary
+        a, b = self.args
+        return sp.factor(sp.Mul(*[(a + r) / (a + b + r) for r in range(k)]))
+
+    def validate(self):
+        _positive(self.args[0], "shape a", self)
+        _positive(self.args[1], "shape b", self)
+
+    def exact_moment(self, k):
+        # the Beta integral: E[p^k] = B(a + k, b) / B(a, b)
+        a, b = self.args
+        return sp.gammasimp(sp.gamma(a + k) * sp.gamma(a + b) / (sp.gamma(a) * sp.gamma(a + b + k)))
+
+
 class AnyLaw(Law):
     """Any distribution with this mean and variance (nothing else about it is known).
 
@@ -228,7 +248,7 @@ class MvNormal(Law):
             raise CannotInstantiate(f"the covariance {S} is not symmetric positive definite")
 
 
-LAWS = (Normal, Bernoulli, Poisson, Exponential, Laplace, AnyLaw, MvNormal)
+LAWS = (Normal, Bernoulli, Poisson, Exponential, Laplace, Beta, AnyLaw, MvNormal)
 
 
 # --- the nodes --------------------------------------------------------------------------------
