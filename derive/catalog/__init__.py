@@ -68,6 +68,31 @@ INDEX: tuple[tuple[str, str, str], ...] = (
     ("inverse-differential", "matrix_calculus", "inverse_differential"),
     ("inverse-form-gradient", "matrix_calculus", "inverse_form_gradient"),
     ("quadratic-affine-hessian", "matrix_calculus", "quadratic_affine_hessian"),
+    # expectations of estimators
+    ("sample-mean-unbiased", "expectations", "sample_mean_unbiased"),
+    ("sample-mean-variance", "expectations", "sample_mean_variance"),
+    ("mle-variance-biased", "expectations", "mle_variance_biased"),
+    ("sample-variance-unbiased", "expectations", "sample_variance_unbiased"),
+    ("bias-variance-decomposition", "expectations", "bias_variance_decomposition"),
+    # Fisher information and the Cramer-Rao bound
+    ("fisher-gaussian", "fisher", "fisher_gaussian"),
+    ("fisher-bernoulli", "fisher", "fisher_bernoulli"),
+    ("fisher-poisson", "fisher", "fisher_poisson"),
+    ("fisher-exponential", "fisher", "fisher_exponential"),
+    ("cramer-rao-sample-mean", "fisher", "cramer_rao_sample_mean"),
+    # Kullback-Leibler divergences
+    ("kl-gaussian", "kl", "kl_gaussian"),
+    ("kl-mvn", "kl", "kl_mvn"),
+    ("kl-bernoulli", "kl", "kl_bernoulli"),
+    ("kl-bernoulli-nonnegative", "kl", "kl_bernoulli_nonnegative"),
+    ("kl-vae", "kl", "kl_vae"),
+    # conjugate priors
+    ("beta-bernoulli-posterior", "conjugacy", "beta_bernoulli_posterior"),
+    ("beta-posterior-mean", "conjugacy", "beta_posterior_mean"),
+    ("beta-posterior-mode", "conjugacy", "beta_posterior_mode"),
+    ("gamma-poisson-posterior", "conjugacy", "gamma_poisson_posterior"),
+    ("normal-normal-posterior", "conjugacy", "normal_normal_posterior"),
+    ("bayesian-linear-regression", "conjugacy", "bayesian_linear_regression"),
 )
 
 TOPICS = {
@@ -78,6 +103,10 @@ TOPICS = {
     "priors": "MAP estimation and priors",
     "descent": "Gradient descent",
     "matrix_calculus": "Matrix calculus from the differential",
+    "expectations": "Expectations of estimators",
+    "fisher": "Fisher information and the Cramer-Rao bound",
+    "kl": "Kullback-Leibler divergence",
+    "conjugacy": "Conjugate priors",
 }
 
 

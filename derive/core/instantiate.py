@@ -159,7 +159,9 @@ class Instance:
     def _scalar(self, s):
         if s not in self.values:
             bound = self._upper_bound(s)
-            if self.ctx.is_integer_symbol(s):
+            if s in self.ctx.sizes:  # a declared size keeps its sizes where it is a scalar too
+                self.values[s] = sp.Integer(self._dim(s))
+            elif self.ctx.is_integer_symbol(s):
                 self.values[s] = sp.Integer(self.rng.randint(1, 4))
             elif bound is not None and self.ctx.is_positive_symbol(s):  # 0 < s < bound
                 self.values[s] = sp.Rational(self.rng.randint(1, 9), 10) * bound
@@ -228,6 +230,10 @@ class Instance:
                 e = e.replace(f, g)
         e = _unroll(e) if e.has(sp.Sum, sp.Product) else e
         e = e.doit() if e.has(sp.Sum, sp.Product, sp.Derivative, sp.Lambda, sp.Subs) else e
+        from derive.core import expectation  # E[.] nodes: exact values in this world
+
+        if expectation.has_expectation(e):
+            e = expectation.replace_expectations(self, e)
         mapping = {}
         for m in e.atoms(sp.MatrixSymbol):
             if m in self.keep or m.name in {getattr(k, "name", None) for k in self.keep}:

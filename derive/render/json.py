@@ -98,6 +98,10 @@ def _build_table() -> dict[str, tuple[type, Any]]:
     for cls in (sp.Interval, sp.FiniteSet, sp.Union, sp.Intersection, sp.Complement, sp.ProductSet):
         add(cls, _plain(cls))
     add(sp.Contains, lambda a: sp.Contains(*a, evaluate=False))
+    from derive.core import expectation  # E[.], Var[.] and their laws
+
+    for cls in expectation.NODES:
+        add(cls, _plain(cls))
     return table
 
 
