@@ -1,6 +1,6 @@
-"""LaTeX (ML notation) -> expression tree, with the Lark grammar in ``latex.lark``. No eval.
+"""LaTeX (ML notation) -> expression tree. No eval.
 
-Two stages. The grammar turns a cell into *items*: atoms with their sub/superscripts, groups
+Two stages. The grammar (`derive.verify.read.scan`) turns a cell into *items*: atoms with their sub/superscripts, groups
 and commands with their arguments, operators. The reader below turns items into a tree
 (`derive.verify.read.nodes`), deciding what a grammar cannot: precedence, how far ``\\sum`` and
 ``\\log`` reach, which ``name(...)`` is a function application, how bare ``|`` pair up.
@@ -11,8 +11,6 @@ the alternatives before it calls a step wrong.
 
 from __future__ import annotations
 
-import functools
-import os
 from dataclasses import dataclass, field, replace
 
 from derive.verify.read import nodes as N
@@ -157,17 +155,6 @@ class Item:
         return sum(1 for k, _ in self.scripts if k == "prime")
 
 
-@functools.lru_cache(maxsize=1)
-def _lark():
-    from lark import Lark
-
-    path = os.path.join(os.path.dirname(__file__), "latex.lark")
-    with open(path, encoding="utf-8") as fh:
-        grammar = fh.read()
-    return Lark(grammar, parser="lalr", lexer="contextual", propagate_positions=True,
-                maybe_placeholders=False)
-
-
 def _check_size(text: str) -> None:
     if len(text) > MAX_CELL_CHARS:
         raise ParseError(
@@ -190,42 +177,35 @@ def _check_size(text: str) -> None:
 
 
 def items_of(text: str) -> list[Item]:
-    """Lex and parse `text` with the grammar; return the top-level items."""
-    from lark.exceptions import (
-        LarkError,
-        UnexpectedCharacters,
-        UnexpectedEOF,
-        UnexpectedToken,
-    )
+    """Lex and read `text`'s TeX structure (`derive.verify.read.scan`); return the top-level items."""
+    from derive.verify.read.scan import ScanError, Scanner
 
     _check_size(text)
     try:
-        tree = _lark().parse(text)
-    except UnexpectedCharacters as exc:
-        raise ParseError(f"unexpected character {text[exc.pos_in_stream]!r}", exc.pos_in_stream) from None
-    except UnexpectedToken as exc:
-        tok = exc.token
-        if tok.type == "$END":
+        return Scanner(text, Item, _tok_item).all()
+    except ScanError as exc:
+        if exc.kind == "char":
+            raise ParseError(f"unexpected character {exc.text!r}", exc.pos) from None
+        if exc.kind == "eof":
             raise ParseError("formula ends early: a group or command is not closed", len(text)) from None
-        raise ParseError(f"unexpected {str(tok)!r}: unbalanced braces or a misplaced symbol",
-                         tok.start_pos) from None
-    except UnexpectedEOF:
-        raise ParseError("formula ends early: a group or command is not closed", len(text)) from None
-    except LarkError as exc:  # pragma: no cover - other grammar errors
-        raise ParseError(f"cannot read the formula: {type(exc).__name__}") from None
+        if exc.kind == "env":
+            raise ParseError(exc.text, exc.pos) from None
+        raise ParseError(f"unexpected {exc.text!r}: unbalanced braces or a misplaced symbol", exc.pos) from None
     except RecursionError:
         raise ParseError("formula nests too deeply") from None
-    return _seq(tree.children[0])
+
+
+_TOKEN_KINDS = {
+    "LETTER": "letter", "DIGIT": "digit", "UNICODE": "unicode", "CMD": "cmd",
+    "TEXT": "text", "BAR": "bar", "DBAR": "dbar",
+}
 
 
 def _tok_item(tok, kind=None) -> Item:
     t = tok.type
     text = str(tok)
     if kind is None:
-        kind = {
-            "LETTER": "letter", "DIGIT": "digit", "UNICODE": "unicode", "CMD": "cmd",
-            "TEXT": "text", "BAR": "bar", "DBAR": "dbar",
-        }.get(t, "op")
+        kind = _TOKEN_KINDS.get(t, "op")
     if t == "UNICODE" and text in UNICODE_GREEK:
         name = UNICODE_GREEK[text]
         if name in ("-",):
@@ -236,76 +216,6 @@ def _tok_item(tok, kind=None) -> Item:
     if t == "DBAR":
         text = "\\|"
     return Item(kind, text, tok.start_pos, tok.end_pos)
-
-
-def _seq(tree) -> list[Item]:
-    out = []
-    for child in tree.children:
-        if child.data == "operator":
-            out.append(_tok_item(child.children[0], "op"))
-        else:
-            out.append(_scripted(child))
-    return out
-
-
-def _scripted(tree) -> Item:
-    base = _atom(tree.children[0])
-    for script in tree.children[1:]:
-        first = script.children[0]
-        if first.type == "PRIME":
-            base.scripts.append(("prime", None))
-        else:
-            kind = "sub" if first.type == "SUB" else "sup"
-            base.scripts.append((kind, _atom(script.children[1])))
-        base.end = max(base.end, script.meta.end_pos if not script.meta.empty else base.end)
-    return base
-
-
-def _atom(node) -> Item:
-    from lark import Token
-
-    if isinstance(node, Token):
-        return _tok_item(node)
-    data = node.data
-    meta = node.meta
-    pos, end = meta.start_pos, meta.end_pos
-    if data in ("curly", "paren", "bracket"):
-        return Item("group", data, pos, end, body=_seq(node.children[0]))
-    if data == "set_group":
-        return Item("group", "set", pos, end, body=_seq(node.children[1]))
-    if data in ("lvert", "lnorm"):
-        kind = "abs" if data == "lvert" else "norm"
-        return Item(kind, data, pos, end, body=_seq(node.children[1]))
-    if data == "delimited":
-        opener = str(node.children[1])
-        closer = str(node.children[4])
-        inner = _seq(node.children[2])
-        if opener in ("|", "\\vert", "\\lvert") and closer in ("|", "\\vert", "\\rvert"):
-            return Item("abs", "left", pos, end, body=inner)
-        if opener in ("\\|", "\\Vert", "\\lVert") and closer in ("\\|", "\\Vert", "\\rVert"):
-            return Item("norm", "left", pos, end, body=inner)
-        kinds = {"(": "paren", "[": "bracket", "\\{": "set", ".": "paren"}
-        return Item("group", kinds.get(opener, "paren"), pos, end, body=inner, close=closer)
-    if data == "cmd1":
-        return Item("cmd1", str(node.children[0]).replace(" ", ""), pos, end, args=[_atom(node.children[1])])
-    if data == "cmd2":
-        return Item("cmd2", str(node.children[0]), pos, end,
-                    args=[_atom(node.children[1]), _atom(node.children[2])])
-    if data == "sqrt":
-        if len(node.children) == 3:
-            return Item("sqrt", "sqrt", pos, end, body=_seq(node.children[1]), args=[_atom(node.children[2])])
-        return Item("sqrt", "sqrt", pos, end, args=[_atom(node.children[1])])
-    if data == "environment":
-        begin = str(node.children[0])
-        end_tok = str(node.children[2])
-        name = begin[begin.index("{") + 1 : -1]
-        end_name = end_tok[end_tok.index("{") + 1 : -1]
-        if name != end_name:
-            raise ParseError(f"\\begin{{{name}}} is closed by \\end{{{end_name}}}", pos)
-        return Item("env", name, pos, end, body=_seq(node.children[1]))
-    if data == "scripted":  # pragma: no cover - grammar keeps scripts outside atoms
-        return _scripted(node)
-    raise ParseError(f"cannot read {data}", pos)  # pragma: no cover
 
 
 # --- names --------------------------------------------------------------------------------------
