@@ -341,6 +341,11 @@ class Builder:
         return sp.Pow(self._norm_value(norm, inner), exp)
 
     def _norm_value(self, norm: N.Norm, inner):
+        from derive.verify import meanings
+
+        value = meanings.norm(self, norm, inner)
+        if value is not None:
+            return value
         if not is_matrix(inner):
             return sp.Abs(inner)
         if norm.p in ("2", "", None):
@@ -384,7 +389,7 @@ class Builder:
         table = {
             "log": sp.log, "exp": sp.exp, "sqrt": sp.sqrt, "sin": sp.sin, "cos": sp.cos,
             "tan": sp.tan, "tanh": sp.tanh, "sinh": sp.sinh, "cosh": sp.cosh, "sign": sp.sign,
-            "factorial": sp.factorial,
+            "factorial": sp.factorial, "gamma": sp.gamma,
         }
         if fn in table:
             (a,) = args
@@ -599,6 +604,8 @@ class Builder:
         return g.xreplace({v: s**k})
 
     def _Density(self, node: N.Density):
+        if node.family not in ("normal", "laplace"):
+            return self._other_density(node)
         if node.x is None:
             raise BuildError("a distribution with no point is not a value")
         x = self.build(node.x)
@@ -617,6 +624,13 @@ class Builder:
                 raise BuildError("a multivariate Laplace density is not checked")
             return sp.exp(-sp.Abs(x - mean) / scale) / (2 * scale)
         raise BuildError(f"the {node.family} density is not checked")  # pragma: no cover
+
+    def _other_density(self, node: N.Density):
+        from derive.verify import meanings
+
+        if node.x is None:
+            raise BuildError("a distribution with no point is not a value")
+        return meanings.density(self, node, self.build(node.x), [self.build(p) for p in node.params])
 
     def _multivariate_normal(self, x, mean, cov):
         d = x.shape[0]
@@ -647,6 +661,32 @@ class Builder:
 
     def _Opt(self, node: N.Opt):
         raise BuildError("argmin/argmax inside an expression")
+
+    # -- the notation of the read stage's later constructs (derive.verify.meanings) --
+    def _Elementwise(self, node):
+        from derive.verify import meanings
+
+        return meanings.elementwise(self, node)
+
+    def _Expect(self, node):
+        from derive.verify import meanings
+
+        return meanings.expectation(self, node)
+
+    def _Integral(self, node):
+        from derive.verify import meanings
+
+        return meanings.integral(self, node)
+
+    def _Evaluated(self, node):
+        from derive.verify import meanings
+
+        return meanings.evaluated(self, node)
+
+    def _Cases(self, node):
+        from derive.verify import meanings
+
+        return meanings.cases(self, node)
 
 
 # --- helpers -----------------------------------------------------------------------------------------
@@ -952,6 +992,9 @@ def render(node) -> str:
         sup = "^2" if node.order == 2 else ""
         return "\\nabla" + sup + sub + " " + _wrap(node.body)
     if isinstance(node, N.Deriv):
+        if node.order != 1:
+            return ("\\frac{\\partial^{" + str(node.order) + "}}{\\partial " + _wrap(node.wrt) + "^{"
+                    + str(node.order) + "}} " + _wrap(node.body))
         return "\\frac{\\partial}{\\partial " + render(node.wrt) + "} " + _wrap(node.body)
     if isinstance(node, N.Opt):
         return "\\" + node.kind + "_{" + render(node.wrt) + "} " + render(node.body)
@@ -962,6 +1005,31 @@ def render(node) -> str:
         return "[" + "; ".join(", ".join(render(c) for c in row) for row in node.rows) + "]"
     if isinstance(node, N.Equation):
         return render(node.lhs) + " " + node.rel + " " + render(node.rhs)
+    return _render_more(node)
+
+
+def _render_more(node) -> str:
+    """The nodes of the read stage's later constructs."""
+    if isinstance(node, N.Elementwise):
+        op = " \\odot " if node.kind == "hadamard" else " \\otimes "
+        return _wrap(node.left) + op + _wrap(node.right)
+    if isinstance(node, N.Expect):
+        under = ""
+        if node.var is not None:
+            under = "_{" + render(node.var) + (" \\sim " + render(node.dist) if node.dist is not None else "") + "}"
+        given = (" \\mid " + render(node.given)) if node.given else ""
+        head = {"E": "\\mathbb{E}", "Var": "\\operatorname{Var}", "Cov": "\\operatorname{Cov}"}[node.op]
+        return head + under + "[" + render(node.args) + given + "]"
+    if isinstance(node, N.Integral):
+        bounds = ("_{" + render(node.lo) + "}^{" + render(node.hi) + "}") if node.lo is not None else ""
+        return "\\int" + bounds + " " + _wrap(node.body) + " \\, d" + render(node.var)
+    if isinstance(node, N.Evaluated):
+        at = (render(node.var) + "=" if node.var is not None else "") + render(node.hi if node.lo is None else node.lo)
+        top = ("^{" + render(node.hi) + "}") if node.lo is not None else ""
+        return "\\left. " + render(node.body) + " \\right|_{" + at + "}" + top
+    if isinstance(node, N.Cases):
+        rows = [render(v) + " & " + (render(c) if c is not None else "\\text{otherwise}") for v, c in node.pieces]
+        return "\\begin{cases} " + " \\\\ ".join(rows) + " \\end{cases}"
     return "?"
 
 

@@ -69,7 +69,7 @@ def plan_document(doc: Document) -> Plan:
     declared = Facts()
     for d in doc.declarations:
         declared = declared.merged(parse_declarations(d.text))
-    notation = Notation(frozenset(declared.functions), frozenset(declared.not_functions))
+    notation = Notation(frozenset(declared.functions), frozenset(declared.not_functions), **doc.notation_hints())
     # first pass: every block (display and inline) -> chains, harvested facts
     all_blocks = sorted(
         [(b.offset, b, True) for b in doc.blocks] + [(b.offset, b, False) for b in doc.inline if b not in doc.blocks],

@@ -20,6 +20,7 @@ formulas. What the reader met and could not use goes to ``Document.problems``.
 from __future__ import annotations
 
 import functools
+import re
 from bisect import bisect_right
 from dataclasses import dataclass, field, replace
 
@@ -95,6 +96,13 @@ class Document:
     cell_starts: list[tuple[int, int]] = field(default_factory=list)  # notebooks: (offset, cell)
     macros: tuple = ()  # the macros the text defines (derive.verify.read.macros.Macro)
 
+    def notation_hints(self) -> dict:
+        """How the document writes things, for `derive.verify.read.parse.Notation`:
+        prime_transpose (X'X, (y - Xw)'), variables (what it differentiates in: d/dt),
+        names (the fonted single letters it uses alone: \\mathbf{A})."""
+        texts = [c.text for b in self.blocks + self.inline for r in b.rows for c in r.cells]
+        return notation_hints(texts)
+
     @functools.cached_property
     def _table(self) -> "_LineTable":
         return _LineTable(self.source)
@@ -137,6 +145,33 @@ class _LineTable:
     def offset(self, line0: int) -> int:
         line0 = min(max(line0, 0), len(self.starts) - 1)
         return self.starts[line0]
+
+
+_PRIME_TRANSPOSE = re.compile(r"(?:[A-Z]|\\mathbf\{[A-Za-z]\}|\))'\s*(?:[A-Za-z(\\])")
+_LOWER_PRIME_PRODUCT = re.compile(r"(?<![a-zA-Z\\])[a-z]'\s*[A-Z]")
+_DIFF_VARIABLE = re.compile(
+    r"\\frac\s*\{\s*(?:d|\\mathrm\{d\}|\\partial)[^{}]*\}\s*\{\s*(?:d|\\mathrm\{d\}|\\partial)\s*"
+    r"([a-zA-Z]|\\[a-zA-Z]+)\s*\}"
+    r"|\\p?dv\s*(?:\{[^{}]*\})?\s*\{\s*([a-zA-Z]|\\[a-zA-Z]+)\s*\}")
+_FONT_LETTER = re.compile(r"\\(mathbf|boldsymbol|bm|mathsf|mathcal|mathrm|mathbb|pmb|bold)\s*\{([A-Za-z])\}")
+
+
+def notation_hints(texts) -> dict:
+    """See `Document.notation_hints`; `texts` are the formulas of one document."""
+    prime = False
+    variables = set()
+    names = set()
+    for text in texts:
+        if not prime and "'" in text and (_PRIME_TRANSPOSE.search(text) or _LOWER_PRIME_PRODUCT.search(text)):
+            prime = True
+        if "\\" in text:
+            for m in _DIFF_VARIABLE.finditer(text):
+                v = m.group(1) or m.group(2)
+                if v:
+                    variables.add(v)
+            for m in _FONT_LETTER.finditer(text):
+                names.add(f"\\{m.group(1)}{{{m.group(2)}}}")
+    return {"prime_transpose": prime, "variables": frozenset(variables), "names": frozenset(names)}
 
 
 # --- public entry points ---------------------------------------------------------------------
