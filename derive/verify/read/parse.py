@@ -871,8 +871,7 @@ class Reader:
     def _scripts(self, node: N.Node, it: Item) -> N.Node:
         """Apply superscripts (power, transpose, inverse) of a non-name item."""
         if it.kind == "group" and it.close in ("|", "\\vert", "\\rvert", "\\|") and it.text == "paren":
-            if any(kind == "sub" for kind, _ in it.scripts):
-                return O.read_evaluation(self, node, it)
+            return O.read_evaluation(self, node, it)
         for kind, value in it.scripts:
             if kind == "sub":
                 raise ParseError("a subscript on an expression that is not a name", it.pos)
