@@ -4,9 +4,9 @@ import pytest
 import sympy as sp
 
 from derive.verify.read import nodes as N
-from derive.verify.judge import build_pair
+from derive.verify.decide.build import build_pair
 from derive.verify.read.parse import ParseError, Reading, read
-from derive.verify.shapes import Facts, parse_declarations
+from derive.verify.model.shapes import Facts, parse_declarations
 
 
 def value(latex, declarations="", reading=Reading()):

@@ -209,8 +209,8 @@ def test_refused_with_a_clear_message(latex, message):
 
 
 def built(latex, declarations=""):
-    from derive.verify.judge import build_pair
-    from derive.verify.shapes import Facts, parse_declarations
+    from derive.verify.decide.build import build_pair
+    from derive.verify.model.shapes import Facts, parse_declarations
 
     facts = parse_declarations(declarations) if declarations else Facts()
     (b, _) = build_pair(read(latex), None, (), facts, {})
@@ -245,7 +245,7 @@ def test_norms_and_products_of_vectors():
 
 
 def test_expectations_without_a_distribution_are_not_given_a_value():
-    from derive.verify.build import BuildError
+    from derive.verify.decide.build import BuildError
 
     with pytest.raises(BuildError, match="distribution"):
         built(r"\mathbb{E}[x]")

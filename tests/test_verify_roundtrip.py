@@ -14,10 +14,10 @@ from derive.core.check import check_pair
 from derive.core.derivation import Relation
 from derive.render.latex import expression_latex
 from derive.verify.read import nodes as N
-from derive.verify.build import render, substitute
-from derive.verify.judge import build_with_sizes
+from derive.verify.steps.terms import render, substitute
+from derive.verify.decide.build import build_with_sizes
 from derive.verify.read.parse import Notation, ParseError, Reader, items_of
-from derive.verify.shapes import MATRIX, SCALAR, VECTOR, Facts
+from derive.verify.model.shapes import MATRIX, SCALAR, VECTOR, Facts
 
 NAMES = derive.names()
 ELEMENTARY = (sp.exp, sp.log, sp.Abs, sp.sign, sp.factorial, sp.binomial, sp.sin, sp.cos, sp.tanh)

@@ -106,7 +106,7 @@ def test_hostile_formulas_end_cleanly(formula, tmp_path):
 
 
 def test_a_hung_check_is_stopped_at_the_time_limit(monkeypatch):
-    from derive.verify import runner
+    from derive.verify.decide import runner
 
     def slow(step, facts, notation):
         time.sleep(60)
@@ -120,7 +120,7 @@ def test_a_hung_check_is_stopped_at_the_time_limit(monkeypatch):
 
 def _one_step():
     from derive.verify.read.extract import extract_text
-    from derive.verify.plan import plan_document
+    from derive.verify.model.plan import plan_document
 
     plan = plan_document(extract_text("$$\na + b = b + a\n$$\n", path="x.md"))
     return plan.steps

@@ -1,8 +1,20 @@
 """`derive verify`: read somebody's derivation (Markdown or LaTeX) and check it step by step.
 
-extract (math blocks with line numbers) -> parse (grammar in latex.lark, no eval) -> segment
-(chains of relations) -> plan (what each step claims, in context) -> runner/judge (the
-engine's checker, in a killable worker) -> report.
+The stages, each importing only the ones before it:
+
+1. ``read/``   text -> math blocks with line numbers (extract), LaTeX -> expression trees
+               (parse, grammar latex.lark, node types in nodes; nothing is ever evaluated).
+2. ``steps/``  trees -> chains of relations, one step per relation (segment); operations on
+               trees shared by the later stages (terms: render, substitute, expand definitions).
+3. ``model/``  the document as context, in reading order: names with kinds and shapes (shapes),
+               definitions, distributions and the objects built from them (plan), and each step
+               with what the document has stated before it.
+4. ``decide/`` a planned step -> a verdict: trees -> SymPy (build), proof by the engine's
+               checker and refutation by exact instantiation (judge, refute), in a killable
+               worker per step under a whole-document deadline (runner).
+5. ``report``  verdicts -> text, JSON or GitHub annotations.
+
+``command`` is the CLI on top of them.
 """
 
 from __future__ import annotations
@@ -11,21 +23,21 @@ from __future__ import annotations
 def verify_file(path: str, *, inline: bool = False, timeout: float = 5.0, jobs: int = 2):
     """Check every step of the derivations in `path`; return (results, problems)."""
     from derive.verify.read.extract import extract_file
-    from derive.verify.plan import plan_document
-    from derive.verify.runner import run_steps
 
-    doc = extract_file(path, inline=inline)
-    plan = plan_document(doc)
-    results = run_steps(plan.steps, plan.facts, plan.notation, timeout=timeout, jobs=jobs)
-    return results, list(plan.facts.problems)
+    return _verify(extract_file(path, inline=inline), timeout=timeout, jobs=jobs)
 
 
 def verify_text(text: str, *, path: str = "<text>.md", inline: bool = False, timeout: float = 5.0, jobs: int = 2):
+    """Check every step of the derivations in `text` (read as the file `path` would be)."""
     from derive.verify.read.extract import extract_text
-    from derive.verify.plan import plan_document
-    from derive.verify.runner import run_steps
 
-    doc = extract_text(text, path=path, inline=inline)
+    return _verify(extract_text(text, path=path, inline=inline), timeout=timeout, jobs=jobs)
+
+
+def _verify(doc, *, timeout: float, jobs: int):
+    from derive.verify.decide.runner import run_steps
+    from derive.verify.model.plan import plan_document
+
     plan = plan_document(doc)
     results = run_steps(plan.steps, plan.facts, plan.notation, timeout=timeout, jobs=jobs)
     return results, list(plan.facts.problems)

@@ -12,7 +12,8 @@ import multiprocessing as mp
 import time
 from dataclasses import dataclass
 
-from derive.verify.judge import UNDECIDED, Outcome, judge
+from derive.verify.decide.judge import judge
+from derive.verify.decide.verdict import UNDECIDED, Outcome
 
 DEFAULT_TIMEOUT = 5.0
 MAX_CHECKED = 2000  # steps checked per file; a document with more is cut, not left to run for hours

@@ -9,25 +9,25 @@ others appear), or a value given in the prose (the step holds for one value of a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import sympy as sp
 
 from derive.verify.read import nodes as N
-from derive.verify.build import (
-    Builder,
+from derive.verify.decide.build import (
+    BOUNDS,
+    Built,
     BuildError,
-    Env,
-    Namer,
     NeedSizes,
+    build_with_sizes,
     is_matrix,
-    render,
-    substitute,
+    scalarize,
 )
-from derive.verify.read.parse import ParseError, Reader, Reading
-from derive.verify.shapes import ShapeError, _strip, dims_for, infer_scope
+from derive.verify.decide.verdict import UNDECIDED, UNPARSED, VERIFIED, WRONG, Outcome
+from derive.verify.model.shapes import Facts, ShapeError, _strip, infer_scope
+from derive.verify.read.parse import Notation, ParseError, Reader, Reading, _free_index_names
+from derive.verify.steps.terms import bound_indices, expand, names_of, opaque_terms, render, substitute
 
-VERIFIED, WRONG, UNDECIDED, UNPARSED = "verified", "wrong", "undecided", "unparsed"
 SYMMETRIC_LETTERS = {"\\Sigma", "\\Lambda", "H", "S"}
 FULL_RANK_LETTERS = {"X", "\\Phi", "A_{full}"}
 READINGS = (
@@ -39,223 +39,6 @@ READINGS = (
 )
 
 
-@dataclass
-class Outcome:
-    verdict: str
-    method: str | None
-    reason: str
-    counterexample: dict | None = None
-    difference: str | None = None
-    certain: bool = False  # no unknown function can rescue the step (a shape argument)
-
-
-# --- expanding definitions ---------------------------------------------------------------------
-
-
-def expand(node, definitions: dict, depth: int = 0):
-    """Replace applications of defined functions by their definitions (AST level)."""
-    from derive.verify.build import bind, find_definition
-
-    if node is None or depth > 6 or not definitions:
-        return node
-
-    def named_function(name, var):
-        """d sigma / dz with sigma(z) defined: the application sigma(z); L with L(u, lambda)
-        defined: L(u, lambda) itself."""
-        for key, entries in definitions.items():
-            if key.split("/")[0] != name or not entries:
-                continue
-            params, _ = entries[-1]
-            if len(params) == 1:
-                return N.Apply(name, (var,))
-            if var in params:
-                fn, nargs, ngiven = key.split("/")[:3]
-                nargs = int(nargs)
-                return N.Apply(name, tuple(params[:nargs]), tuple(params[nargs:]))
-        return None
-
-    def visit(n):
-        if isinstance(n, (N.Grad, N.Deriv)) and isinstance(n.body, N.Sym) and isinstance(n.wrt, (N.Sym, N.Indexed)):
-            app = named_function(n.body.name, n.wrt)
-            if app is not None:
-                n = N.Grad(app, n.wrt, n.order) if isinstance(n, N.Grad) else N.Deriv(app, n.wrt, n.order)
-        if isinstance(n, N.Grad) and isinstance(n.body, N.Apply) and len(n.body.args) == 1 \
-                and isinstance(n.body.args[0], (N.Sym, N.Indexed)) and n.wrt != n.body.args[0] \
-                and (n.wrt is None or isinstance(n.wrt, (N.Sym, N.Indexed))):
-            # nabla_theta L(theta_k): the gradient in the argument, at the point theta_k
-            n = N.Grad(n.body, n.body.args[0], n.order)
-        if isinstance(n, N.Apply) and n.primes in (1, 2) and len(n.args) == 1 and isinstance(n.args[0], (N.Sym, N.Indexed)):
-            found = find_definition(definitions, N.Apply(n.fn, n.args, n.given, n.params, 0))
-            if found is not None:
-                params, body = found
-                value = expand(substitute_nodes(body, bind(params, n.args + n.given)), definitions, depth + 1)
-                return N.Deriv(value, n.args[0], n.primes)  # f'(w_t): the derivative at the point
-        if isinstance(n, N.Apply) and n.primes == 0:
-            found = find_definition(definitions, n)
-            if found is not None:
-                params, body = found
-                return expand(substitute_nodes(body, bind(params, n.args + n.given)), definitions, depth + 1)
-            return N.Apply(n.fn, tuple(visit(a) for a in n.args), tuple(visit(g) for g in n.given), n.params, n.primes)
-        if not isinstance(n, N.Node):
-            return n
-        values = {}
-        for k, v in n.__dict__.items():
-            if isinstance(v, N.Node):
-                values[k] = visit(v)
-            elif isinstance(v, tuple):
-                values[k] = tuple(
-                    visit(x) if isinstance(x, N.Node) else (tuple(visit(y) for y in x) if isinstance(x, tuple) else x)
-                    for x in v
-                )
-            else:
-                values[k] = v
-        return type(n)(**values)
-
-    return visit(node)
-
-
-def substitute_nodes(body, mapping: dict):
-    """Replace parameter nodes (Sym or Indexed) by arguments; Sym parameters also rename
-    the index of an Indexed (x -> x_k does not apply) and Indexed parameters match exactly."""
-    sym_map = {p.name: a for p, a in mapping.items() if isinstance(p, N.Sym)}
-    node_map = {p: a for p, a in mapping.items() if not isinstance(p, N.Sym)}
-    if node_map:
-        body = _replace_nodes(body, node_map)
-    return substitute(body, sym_map) if sym_map else body
-
-
-def _replace_nodes(node, mapping):
-    if isinstance(node, N.Node) and node in mapping:
-        return mapping[node]
-    if isinstance(node, tuple):
-        return tuple(_replace_nodes(x, mapping) for x in node)
-    if not isinstance(node, N.Node):
-        return node
-    values = {k: _replace_nodes(v, mapping) if isinstance(v, (N.Node, tuple)) else v for k, v in node.__dict__.items()}
-    return type(node)(**values)
-
-
-# --- names at the tree level -------------------------------------------------------------------
-
-
-def names_of(node) -> set:
-    out = set()
-    if node is None:
-        return out
-    for n in node.walk():
-        if isinstance(n, N.Sym):
-            out.add(n.name)
-        elif isinstance(n, N.Indexed):
-            out.add(n.base + "[]")
-        elif isinstance(n, N.Apply):
-            out.add("fn:" + n.fn)
-    return out
-
-
-def opaque_terms(node) -> set:
-    """The applications of undefined functions, as written (indices of sums abstracted)."""
-    out = set()
-    if node is None:
-        return out
-    for n in node.walk():
-        if isinstance(n, N.Apply) or isinstance(n, (N.Grad, N.Deriv)) and isinstance(n.body, (N.Apply, N.Sym, N.Indexed)):
-            out.add(render(n))
-    return out
-
-
-def bound_indices(node) -> set:
-    return {n.index for n in node.walk() if isinstance(n, N.BigOp)} if node is not None else set()
-
-
-def opaque_functions(node) -> set:
-    return {n.fn for n in node.walk() if isinstance(n, N.Apply)} if node is not None else set()
-
-
-# --- building ----------------------------------------------------------------------------------
-
-
-class Built:
-    def __init__(self, before, after, namer, env, sizes):
-        self.before, self.after, self.namer, self.env, self.sizes = before, after, namer, env, sizes
-
-
-BOUNDS: dict = {}  # set per step by judge(): index name -> usual upper bound
-
-
-def build_pair(before_node, after_node, scope_nodes, facts, definitions, sizes=None, wrt_nodes=(), preset=None):
-    sizes = dict(sizes or {})
-    scope = infer_scope(list(scope_nodes) + [x for x in (before_node, after_node) if x is not None], facts,
-                        equalities=[(before_node, after_node)] if before_node is not None and after_node is not None
-                        and not isinstance(before_node, N.Equation) else [])
-    dims_for(scope, [x for x in (before_node, after_node) if x is not None] + list(wrt_nodes))
-    _ones_have_the_sample_count(scope, before_node, after_node)
-    namer = Namer(preset=dict(preset or {}))
-    env = Env(scope=scope, namer=namer, definitions={}, sizes=sizes, bounds=dict(BOUNDS),
-              summed=_summed_bases(before_node, after_node))
-    builder = Builder(env)
-    before = builder.build(before_node) if before_node is not None else None
-    after = builder.build(after_node) if after_node is not None else None
-    wrt = tuple(builder.build(w) for w in wrt_nodes)
-    return Built(before, after, namer, env, sizes), wrt
-
-
-COUNT_NAMES = ("N", "n", "m")
-
-
-def _ones_have_the_sample_count(scope, *nodes) -> None:
-    """An all-ones vector of free length in a step that names the sample count (N): 1^T 1 = N,
-    so its length is N."""
-    names = set()
-    for node in nodes:
-        if node is not None:
-            names |= {n.name for n in node.walk() if isinstance(n, N.Sym)}
-    count = next((c for c in COUNT_NAMES if c in names), None)
-    if count is None:
-        return
-    for rows, cols in scope.occurrences.values():
-        for slot in (rows, cols):
-            if scope.value(slot) is None and _shared(scope, slot):
-                scope.fix(slot, count)
-
-
-def _shared(scope, slot) -> bool:
-    root = scope.find(slot)
-    return any(root in (scope.find(r), scope.find(c)) for r, c in scope.dims.values())
-
-
-def _summed_bases(*nodes) -> set:
-    """Bases indexed by a sum's index somewhere (w_k in sum_k w_k x_ik): their w_j is the same w."""
-    out = set()
-    for node in nodes:
-        if node is None:
-            continue
-        for big in node.walk():
-            if isinstance(big, N.BigOp):
-                for n in big.body.walk():
-                    if isinstance(n, N.Indexed) and any(
-                        isinstance(m, N.Sym) and m.name == big.index for i in n.indices for m in i.walk()
-                    ):
-                        out.add(n.base)
-    return out
-
-
-def build_with_sizes(before_node, after_node, scope_nodes, facts, definitions, wrt_nodes=(), preset=None):
-    """Build, instantiating symbolic ranges of vector sums when SymPy needs it."""
-    try:
-        return build_pair(before_node, after_node, scope_nodes, facts, definitions, wrt_nodes=wrt_nodes,
-                          preset=preset), None
-    except NeedSizes as need:
-        sizes = {name: 3 for name in need.names if name != "?"}
-        for _ in range(3):
-            try:
-                return build_pair(before_node, after_node, scope_nodes, facts, definitions, sizes, wrt_nodes,
-                                  preset=preset), sizes
-            except NeedSizes as again:
-                more = {name: 3 for name in again.names if name != "?" and name not in sizes}
-                if not more:
-                    break
-                sizes.update(more)
-        raise BuildError("a sum of vectors whose number of terms is not a size")
 
 
 def assumptions_for(built: Built, facts):
@@ -336,8 +119,6 @@ def judge(step, facts, notation) -> Outcome:
 def _holds_under_assumptions(step, before, after, scope, wrt_nodes, facts, outcome):
     """A step that fails in general but holds when the square matrices are symmetric, or the
     numbers positive, uses an assumption the prose may state: undecided, with that assumption."""
-    from derive.verify.shapes import Facts
-
     names = names_of(before) | names_of(after)
     try:
         scope_obj = infer_scope(list(scope) + [before, after], facts)
@@ -565,8 +346,6 @@ def tame(e):
 
 def _square_facts(before, after, scope, facts):
     """The same facts with every matrix (not vector) declared q x q."""
-    from derive.verify.shapes import Facts
-
     try:
         sc = infer_scope(list(scope) + [before, after], facts)
     except Exception:  # noqa: BLE001
@@ -709,8 +488,6 @@ def _implicit_sum(before, after):
     """-log p(y_i | ...) next to sum_i ...: read the left side as summed over i."""
     if before is None or after is None:
         return None
-    from derive.verify.read.parse import _free_index_names
-
     free = _free_index_names(before)
     sums = [n for n in after.walk() if isinstance(n, N.BigOp) and n.op == "sum" and n.index in free]
     if not sums or _free_index_names(after) & free:
@@ -734,8 +511,6 @@ def _reread(items, reading, notation, defs):
 
 def _alternatives(step, scope, facts, check, notation=None):
     """Try the other readings of ambiguous notation; return a verified outcome or None."""
-    from derive.verify.read.parse import Notation
-
     if not step.before_items and not step.after_items:
         return None
     notation = notation or Notation()
@@ -1053,8 +828,6 @@ def _inequality(step, before, after, scope, facts) -> Outcome:
     rel = {"<": sp.StrictLessThan, "<=": sp.LessThan, ">": sp.StrictGreaterThan, ">=": sp.GreaterThan}[step.inequality]
     try:
         if is_matrix(b) or is_matrix(a):
-            from derive.verify.build import scalarize
-
             b, a = scalarize(b), scalarize(a)
         statement = rel(b, a, evaluate=False)
     except Exception as exc:  # noqa: BLE001

@@ -22,14 +22,17 @@ import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from derive.verify.read import nodes as N
-from derive.verify.shapes import (
+from derive.verify.model.shapes import (
     DENSITY_FUNCTIONS,
     INTEGER_NAMES,
     POSITIVE_NAMES,
     SCALAR,
     Scope,
     _strip,
+    dims_for,
+    infer_scope,
 )
+from derive.verify.steps.terms import apply_key, bind, find_definition, render, substitute, substitute_nodes
 
 MAX_EXPONENT = 10_000
 SIGMOIDS = {"\\sigma", "sigmoid", "\\operatorname{sigmoid}", "\\mathrm{sigmoid}", "logistic"}
@@ -341,7 +344,7 @@ class Builder:
         return sp.Pow(self._norm_value(norm, inner), exp)
 
     def _norm_value(self, norm: N.Norm, inner):
-        from derive.verify import meanings
+        from derive.verify.decide import meanings
 
         value = meanings.norm(self, norm, inner)
         if value is not None:
@@ -470,7 +473,6 @@ class Builder:
         definition = self._definition_for(node)
         if definition is not None and node.primes == 0:
             params, body = definition
-            from derive.verify.judge import substitute_nodes
 
             self.env.uses_definitions.add(apply_key(node))
             return self.build(substitute_nodes(body, bind(params, node.args + node.given)))
@@ -626,7 +628,7 @@ class Builder:
         raise BuildError(f"the {node.family} density is not checked")  # pragma: no cover
 
     def _other_density(self, node: N.Density):
-        from derive.verify import meanings
+        from derive.verify.decide import meanings
 
         if node.x is None:
             raise BuildError("a distribution with no point is not a value")
@@ -664,27 +666,27 @@ class Builder:
 
     # -- the notation of the read stage's later constructs (derive.verify.meanings) --
     def _Elementwise(self, node):
-        from derive.verify import meanings
+        from derive.verify.decide import meanings
 
         return meanings.elementwise(self, node)
 
     def _Expect(self, node):
-        from derive.verify import meanings
+        from derive.verify.decide import meanings
 
         return meanings.expectation(self, node)
 
     def _Integral(self, node):
-        from derive.verify import meanings
+        from derive.verify.decide import meanings
 
         return meanings.integral(self, node)
 
     def _Evaluated(self, node):
-        from derive.verify import meanings
+        from derive.verify.decide import meanings
 
         return meanings.evaluated(self, node)
 
     def _Cases(self, node):
-        from derive.verify import meanings
+        from derive.verify.decide import meanings
 
         return meanings.cases(self, node)
 
@@ -865,176 +867,88 @@ def _names_in(node: N.Node) -> set:
     return out
 
 
-def apply_key(node: N.Apply) -> str:
-    return f"{node.fn}/{len(node.args)}/{len(node.given)}/{render(node.params) if node.params else ''}"
+# --- building ----------------------------------------------------------------------------------
 
 
-def find_definition(definitions: dict, node: N.Apply):
-    """The definition of f that applies to this application, as (params, body), or None.
+class Built:
+    def __init__(self, before, after, namer, env, sizes):
+        self.before, self.after, self.namer, self.env, self.sizes = before, after, namer, env, sizes
 
-    A parameter that is a plain name matches any argument; a parameter x_i matches only
-    arguments x_k (same base). An exact match wins; among equals the latest definition.
-    """
-    entries = definitions.get(apply_key(node))
-    if not entries:
-        return None
-    args = node.args + node.given
-    best = None
-    for params, body in reversed(entries):
-        if len(params) not in (len(args), len(node.args)):
+
+BOUNDS: dict = {}  # set per step by judge(): index name -> usual upper bound
+
+
+def build_pair(before_node, after_node, scope_nodes, facts, definitions, sizes=None, wrt_nodes=(), preset=None):
+    sizes = dict(sizes or {})
+    scope = infer_scope(list(scope_nodes) + [x for x in (before_node, after_node) if x is not None], facts,
+                        equalities=[(before_node, after_node)] if before_node is not None and after_node is not None
+                        and not isinstance(before_node, N.Equation) else [])
+    dims_for(scope, [x for x in (before_node, after_node) if x is not None] + list(wrt_nodes))
+    _ones_have_the_sample_count(scope, before_node, after_node)
+    namer = Namer(preset=dict(preset or {}))
+    env = Env(scope=scope, namer=namer, definitions={}, sizes=sizes, bounds=dict(BOUNDS),
+              summed=_summed_bases(before_node, after_node))
+    builder = Builder(env)
+    before = builder.build(before_node) if before_node is not None else None
+    after = builder.build(after_node) if after_node is not None else None
+    wrt = tuple(builder.build(w) for w in wrt_nodes)
+    return Built(before, after, namer, env, sizes), wrt
+
+
+COUNT_NAMES = ("N", "n", "m")
+
+
+def _ones_have_the_sample_count(scope, *nodes) -> None:
+    """An all-ones vector of free length in a step that names the sample count (N): 1^T 1 = N,
+    so its length is N."""
+    names = set()
+    for node in nodes:
+        if node is not None:
+            names |= {n.name for n in node.walk() if isinstance(n, N.Sym)}
+    count = next((c for c in COUNT_NAMES if c in names), None)
+    if count is None:
+        return
+    for rows, cols in scope.occurrences.values():
+        for slot in (rows, cols):
+            if scope.value(slot) is None and _shared(scope, slot):
+                scope.fix(slot, count)
+
+
+def _shared(scope, slot) -> bool:
+    root = scope.find(slot)
+    return any(root in (scope.find(r), scope.find(c)) for r, c in scope.dims.values())
+
+
+def _summed_bases(*nodes) -> set:
+    """Bases indexed by a sum's index somewhere (w_k in sum_k w_k x_ik): their w_j is the same w."""
+    out = set()
+    for node in nodes:
+        if node is None:
             continue
-        pairs = list(zip(params, args))
-        if all(p == a for p, a in pairs):
-            return params, body
-        ok = True
-        for p, a in pairs:
-            if isinstance(p, N.Sym) and p != a and _is_collection(p, body):
-                ok = False  # P(x | theta) with x = (x_1, ..., x_n): only for x itself
-                break
-            if isinstance(p, N.Indexed):
-                if not (isinstance(a, N.Indexed) and a.base == p.base and len(a.indices) == len(p.indices)):
-                    ok = False
+        for big in node.walk():
+            if isinstance(big, N.BigOp):
+                for n in big.body.walk():
+                    if isinstance(n, N.Indexed) and any(
+                        isinstance(m, N.Sym) and m.name == big.index for i in n.indices for m in i.walk()
+                    ):
+                        out.add(n.base)
+    return out
+
+
+def build_with_sizes(before_node, after_node, scope_nodes, facts, definitions, wrt_nodes=(), preset=None):
+    """Build, instantiating symbolic ranges of vector sums when SymPy needs it."""
+    try:
+        return build_pair(before_node, after_node, scope_nodes, facts, definitions, wrt_nodes=wrt_nodes,
+                          preset=preset), None
+    except NeedSizes as need:
+        sizes = {name: 3 for name in need.names if name != "?"}
+        for _ in range(3):
+            try:
+                return build_pair(before_node, after_node, scope_nodes, facts, definitions, sizes, wrt_nodes,
+                                  preset=preset), sizes
+            except NeedSizes as again:
+                more = {name: 3 for name in again.names if name != "?" and name not in sizes}
+                if not more:
                     break
-        if ok and best is None:
-            best = (params, body)
-    return best
-
-
-def _is_collection(param: N.Sym, body) -> bool:
-    return any(isinstance(n, N.Indexed) and n.base == param.name for n in body.walk())
-
-
-def bind(params, args) -> dict:
-    """Parameter -> argument mapping for substitute_nodes (x_i -> x_k also maps i -> k)."""
-    mapping = {}
-    for p, a in zip(params, args):
-        mapping[p] = a
-        if isinstance(p, N.Indexed) and isinstance(a, N.Indexed):
-            for pi, ai in zip(p.indices, a.indices):
-                if isinstance(pi, N.Sym) and pi != ai:
-                    mapping[pi] = ai
-    return mapping
-
-
-def substitute(node, mapping: dict):
-    """Replace Sym(name) by mapping[name] (an AST) throughout; index names too."""
-    if not mapping:
-        return node
-    if isinstance(node, N.Sym):
-        return mapping.get(node.name, node)
-    if isinstance(node, N.Indexed):
-        new = tuple(substitute(i, mapping) for i in node.indices)
-        return N.Indexed(node.base, new)
-    if isinstance(node, N.BigOp):
-        inner = {k: v for k, v in mapping.items() if k != node.index}
-        return N.BigOp(node.op, node.index,
-                       substitute(node.lo, mapping) if node.lo is not None else None,
-                       substitute(node.hi, mapping) if node.hi is not None else None,
-                       substitute(node.body, inner))
-    if isinstance(node, tuple):
-        return tuple(substitute(x, mapping) for x in node)
-    if not isinstance(node, N.Node):
-        return node
-    values = {}
-    for k, v in node.__dict__.items():
-        if isinstance(v, N.Node):
-            values[k] = substitute(v, mapping)
-        elif isinstance(v, tuple):
-            values[k] = tuple(
-                substitute(x, mapping) if isinstance(x, (N.Node, tuple)) else x for x in v
-            )
-        else:
-            values[k] = v
-    return type(node)(**values)
-
-
-def render(node) -> str:
-    """A compact readable form of a tree, for display and as a key."""
-    if isinstance(node, tuple):
-        return ",".join(render(x) for x in node)
-    if isinstance(node, N.Num):
-        return node.text
-    if isinstance(node, N.Const):
-        return {"pi": "\\pi", "e": "e", "oo": "\\infty"}[node.name]
-    if isinstance(node, N.Sym):
-        return node.name
-    if isinstance(node, N.Indexed):
-        return node.base + "_{" + ",".join(render(i) for i in node.indices) + "}"
-    if isinstance(node, N.Add):
-        out = render(node.terms[0])
-        for t in node.terms[1:]:
-            out += " - " + render(t.arg) if isinstance(t, N.Neg) else " + " + render(t)
-        return out
-    if isinstance(node, N.Neg):
-        return "-" + _wrap(node.arg)
-    if isinstance(node, N.Mul):
-        return " ".join(_wrap(f) for f in node.factors)
-    if isinstance(node, N.Div):
-        return "\\frac{" + render(node.num) + "}{" + render(node.den) + "}"
-    if isinstance(node, N.Pow):
-        return _wrap(node.base) + "^{" + render(node.exp) + "}"
-    if isinstance(node, N.Transpose):
-        return _wrap(node.arg) + "^\\top"
-    if isinstance(node, N.Call):
-        return "\\" + node.fn + "(" + render(node.args) + ")"
-    if isinstance(node, N.Norm):
-        return "\\|" + render(node.arg) + "\\|_" + str(node.p)
-    if isinstance(node, N.Apply):
-        given = (" \\mid " + render(node.given)) if node.given else ""
-        sub = ("_{" + render(node.params) + "}") if node.params else ""
-        return node.fn + sub + "'" * max(node.primes, 0) + "(" + render(node.args) + given + ")"
-    if isinstance(node, N.BigOp):
-        lo = ("=" + render(node.lo)) if node.lo is not None else ""
-        hi = ("^{" + render(node.hi) + "}") if node.hi is not None else ""
-        return "\\" + node.op + "_{" + node.index + lo + "}" + hi + " " + _wrap(node.body)
-    if isinstance(node, N.Grad):
-        sub = ("_{" + render(node.wrt) + "}") if node.wrt is not None else ""
-        sup = "^2" if node.order == 2 else ""
-        return "\\nabla" + sup + sub + " " + _wrap(node.body)
-    if isinstance(node, N.Deriv):
-        if node.order != 1:
-            return ("\\frac{\\partial^{" + str(node.order) + "}}{\\partial " + _wrap(node.wrt) + "^{"
-                    + str(node.order) + "}} " + _wrap(node.body))
-        return "\\frac{\\partial}{\\partial " + render(node.wrt) + "} " + _wrap(node.body)
-    if isinstance(node, N.Opt):
-        return "\\" + node.kind + "_{" + render(node.wrt) + "} " + render(node.body)
-    if isinstance(node, N.Density):
-        x = render(node.x) + " \\mid " if node.x is not None else ""
-        return node.family + "(" + x + render(node.params) + ")"
-    if isinstance(node, N.Matrix):
-        return "[" + "; ".join(", ".join(render(c) for c in row) for row in node.rows) + "]"
-    if isinstance(node, N.Equation):
-        return render(node.lhs) + " " + node.rel + " " + render(node.rhs)
-    return _render_more(node)
-
-
-def _render_more(node) -> str:
-    """The nodes of the read stage's later constructs."""
-    if isinstance(node, N.Elementwise):
-        op = " \\odot " if node.kind == "hadamard" else " \\otimes "
-        return _wrap(node.left) + op + _wrap(node.right)
-    if isinstance(node, N.Expect):
-        under = ""
-        if node.var is not None:
-            under = "_{" + render(node.var) + (" \\sim " + render(node.dist) if node.dist is not None else "") + "}"
-        given = (" \\mid " + render(node.given)) if node.given else ""
-        head = {"E": "\\mathbb{E}", "Var": "\\operatorname{Var}", "Cov": "\\operatorname{Cov}"}[node.op]
-        return head + under + "[" + render(node.args) + given + "]"
-    if isinstance(node, N.Integral):
-        bounds = ("_{" + render(node.lo) + "}^{" + render(node.hi) + "}") if node.lo is not None else ""
-        return "\\int" + bounds + " " + _wrap(node.body) + " \\, d" + render(node.var)
-    if isinstance(node, N.Evaluated):
-        at = (render(node.var) + "=" if node.var is not None else "") + render(node.hi if node.lo is None else node.lo)
-        top = ("^{" + render(node.hi) + "}") if node.lo is not None else ""
-        return "\\left. " + render(node.body) + " \\right|_{" + at + "}" + top
-    if isinstance(node, N.Cases):
-        rows = [render(v) + " & " + (render(c) if c is not None else "\\text{otherwise}") for v, c in node.pieces]
-        return "\\begin{cases} " + " \\\\ ".join(rows) + " \\end{cases}"
-    return "?"
-
-
-def _wrap(node) -> str:
-    text = render(node)
-    if isinstance(node, (N.Add, N.Neg)):
-        return "(" + text + ")"
-    return text
+                sizes.update(more)
+        raise BuildError("a sum of vectors whose number of terms is not a size")

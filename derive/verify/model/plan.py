@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from derive.verify.read import nodes as N
-from derive.verify.build import apply_key, find_definition, render
+from derive.verify.steps.terms import apply_key, find_definition, render
 from derive.verify.read.extract import Document
 from derive.verify.read.parse import Notation
-from derive.verify.segment import (
+from derive.verify.steps.segment import (
     Chain,
     Member,
     chains_of_block,
@@ -24,7 +24,7 @@ from derive.verify.segment import (
     name_like,
     unknowns_of,
 )
-from derive.verify.shapes import MATRIX, VECTOR, Facts, parse_declarations
+from derive.verify.model.shapes import MATRIX, VECTOR, Facts, parse_declarations
 
 RELATION_TEXT = {
     "=": "=", "approx": "\\approx", "propto": "\\propto", "<=": "\\le", ">=": "\\ge", "<": "<",
@@ -82,7 +82,7 @@ def plan_document(doc: Document) -> Plan:
         try:
             bc = chains_of_block(doc, block, index, notation)
         except Exception:  # noqa: BLE001 - reported as an unreadable block below
-            from derive.verify.segment import BlockChains
+            from derive.verify.steps.segment import BlockChains
 
             bc = BlockChains(block, index)
             if display:

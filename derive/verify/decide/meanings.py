@@ -21,13 +21,13 @@ DISCRETE_SUPPORT = {"bernoulli": (0, 1), "poisson": (0, sp.oo)}
 
 
 def _error(message):
-    from derive.verify.build import BuildError
+    from derive.verify.decide.build import BuildError
 
     return BuildError(message)
 
 
 def elementwise(builder, node: N.Elementwise):
-    from derive.verify.build import is_matrix
+    from derive.verify.decide.build import is_matrix
 
     a, b = builder.build(node.left), builder.build(node.right)
     if not (is_matrix(a) and is_matrix(b)):
@@ -41,7 +41,7 @@ def elementwise(builder, node: N.Elementwise):
 
 def density(builder, node: N.Density, x, params):
     """The density (or mass) of `node`'s family at x."""
-    from derive.verify.build import is_matrix, scalarize
+    from derive.verify.decide.build import is_matrix, scalarize
 
     family = node.family
     if is_matrix(x) or any(is_matrix(p) for p in params):
@@ -104,7 +104,7 @@ def expectation(builder, node: N.Expect):
             return value
         return sum((expr * pdf).subs(var, k) for k in range(int(lo), int(hi) + 1))
 
-    from derive.verify.build import scalarize
+    from derive.verify.decide.build import scalarize
 
     args = [scalarize(builder.build(a)) for a in node.args]
     if node.op == "E":
@@ -116,7 +116,7 @@ def expectation(builder, node: N.Expect):
 
 
 def integral(builder, node: N.Integral):
-    from derive.verify.build import is_matrix, scalarize
+    from derive.verify.decide.build import is_matrix, scalarize
 
     var = builder.build(node.var)
     if not isinstance(var, sp.Symbol):
@@ -139,7 +139,7 @@ def integral(builder, node: N.Integral):
 
 
 def evaluated(builder, node: N.Evaluated):
-    from derive.verify.build import scalarize
+    from derive.verify.decide.build import scalarize
 
     body = scalarize(builder.build(node.body))
     if node.var is not None:
@@ -156,7 +156,7 @@ def evaluated(builder, node: N.Evaluated):
 
 
 def cases(builder, node: N.Cases):
-    from derive.verify.build import scalarize
+    from derive.verify.decide.build import scalarize
 
     pieces = []
     for value, condition in node.pieces:
@@ -173,7 +173,7 @@ def cases(builder, node: N.Cases):
 
 def norm(builder, node: N.Norm, inner):
     """\\|v\\|_1, \\|v\\|_\\infty of a vector, \\|A\\|_F; None for the norms build.py reads itself."""
-    from derive.verify.build import is_matrix
+    from derive.verify.decide.build import is_matrix
 
     p = str(node.p).replace("{", "").replace("}", "").strip()
     if p in ("2", "", "None"):

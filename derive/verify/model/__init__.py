@@ -1,0 +1,1 @@
+"""Stage 3: the document model: names, kinds, shapes, definitions, distributions; planned steps."""
