@@ -72,7 +72,7 @@ def plan_document(doc: Document) -> Plan:
             declared = declared.merged(parse_declarations(d.text))
         except DeclarationError as exc:
             raise DeclarationError(f"{doc.path}:{d.line}: {exc}") from None
-    notation = Notation(frozenset(declared.functions), frozenset(declared.not_functions))
+    notation = Notation(frozenset(declared.functions), frozenset(declared.not_functions), **doc.notation_hints())
     # first pass: every block (display and inline) -> chains, harvested facts
     display_set = set(doc.blocks)  # a set: a list membership test here was quadratic under --inline
     all_blocks = sorted(
