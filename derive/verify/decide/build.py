@@ -344,6 +344,11 @@ class Builder:
         return sp.Pow(self._norm_value(norm, inner), exp)
 
     def _norm_value(self, norm: N.Norm, inner):
+        from derive.verify.decide import meanings
+
+        value = meanings.norm(self, norm, inner)
+        if value is not None:
+            return value
         if not is_matrix(inner):
             return sp.Abs(inner)
         if norm.p in ("2", "", None):
@@ -387,7 +392,7 @@ class Builder:
         table = {
             "log": sp.log, "exp": sp.exp, "sqrt": sp.sqrt, "sin": sp.sin, "cos": sp.cos,
             "tan": sp.tan, "tanh": sp.tanh, "sinh": sp.sinh, "cosh": sp.cosh, "sign": sp.sign,
-            "factorial": sp.factorial,
+            "factorial": sp.factorial, "gamma": sp.gamma,
         }
         if fn in table:
             (a,) = args
@@ -601,6 +606,8 @@ class Builder:
         return g.xreplace({v: s**k})
 
     def _Density(self, node: N.Density):
+        if node.family not in ("normal", "laplace"):
+            return self._other_density(node)
         if node.x is None:
             raise BuildError("a distribution with no point is not a value")
         x = self.build(node.x)
@@ -619,6 +626,13 @@ class Builder:
                 raise BuildError("a multivariate Laplace density is not checked")
             return sp.exp(-sp.Abs(x - mean) / scale) / (2 * scale)
         raise BuildError(f"the {node.family} density is not checked")  # pragma: no cover
+
+    def _other_density(self, node: N.Density):
+        from derive.verify.decide import meanings
+
+        if node.x is None:
+            raise BuildError("a distribution with no point is not a value")
+        return meanings.density(self, node, self.build(node.x), [self.build(p) for p in node.params])
 
     def _multivariate_normal(self, x, mean, cov):
         d = x.shape[0]
@@ -649,6 +663,32 @@ class Builder:
 
     def _Opt(self, node: N.Opt):
         raise BuildError("argmin/argmax inside an expression")
+
+    # -- the notation of the read stage's later constructs (derive.verify.meanings) --
+    def _Elementwise(self, node):
+        from derive.verify.decide import meanings
+
+        return meanings.elementwise(self, node)
+
+    def _Expect(self, node):
+        from derive.verify.decide import meanings
+
+        return meanings.expectation(self, node)
+
+    def _Integral(self, node):
+        from derive.verify.decide import meanings
+
+        return meanings.integral(self, node)
+
+    def _Evaluated(self, node):
+        from derive.verify.decide import meanings
+
+        return meanings.evaluated(self, node)
+
+    def _Cases(self, node):
+        from derive.verify.decide import meanings
+
+        return meanings.cases(self, node)
 
 
 # --- helpers -----------------------------------------------------------------------------------------

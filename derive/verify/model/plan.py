@@ -24,7 +24,7 @@ from derive.verify.steps.segment import (
     name_like,
     unknowns_of,
 )
-from derive.verify.model.shapes import MATRIX, VECTOR, Facts, parse_declarations
+from derive.verify.model.shapes import MATRIX, VECTOR, DeclarationError, Facts, parse_declarations
 
 RELATION_TEXT = {
     "=": "=", "approx": "\\approx", "propto": "\\propto", "<=": "\\le", ">=": "\\ge", "<": "<",
@@ -68,11 +68,16 @@ class Plan:
 def plan_document(doc: Document) -> Plan:
     declared = Facts()
     for d in doc.declarations:
-        declared = declared.merged(parse_declarations(d.text))
-    notation = Notation(frozenset(declared.functions), frozenset(declared.not_functions))
+        try:
+            declared = declared.merged(parse_declarations(d.text))
+        except DeclarationError as exc:
+            raise DeclarationError(f"{doc.path}:{d.line}: {exc}") from None
+    notation = Notation(frozenset(declared.functions), frozenset(declared.not_functions), **doc.notation_hints())
     # first pass: every block (display and inline) -> chains, harvested facts
+    display_set = set(doc.blocks)  # a set: a list membership test here was quadratic under --inline
     all_blocks = sorted(
-        [(b.offset, b, True) for b in doc.blocks] + [(b.offset, b, False) for b in doc.inline if b not in doc.blocks],
+        [(b.offset, b, True) for b in doc.blocks]
+        + [(b.offset, b, False) for b in doc.inline if b not in display_set],
         key=lambda t: t[0],
     )
     harvested = Facts()

@@ -8,13 +8,23 @@ split at top-level ``\\\\`` into rows and at ``&`` into cells; nothing inside br
 nested environment (``bmatrix``, ``cases``) is split.
 
 Declarations for `derive verify` ride along: ``<!-- derive: X matrix n x d; sigma > 0 -->`` in
-Markdown, ``% derive: ...`` in LaTeX.
+Markdown, ``% derive: ...`` in LaTeX. A notebook (``.ipynb``) is read cell by cell: its Markdown
+cells are Markdown, and every block, row and cell knows its notebook cell (``cell``, counted
+from 1) and its line inside that cell. ``.qmd`` and ``.Rmd`` are Markdown.
+
+Macros the document defines (``\\newcommand``, ``\\def``, ``\\DeclareMathOperator``...) are
+expanded in each cell's text (`derive.verify.read.macros`); the definitions themselves are not
+formulas. What the reader met and could not use goes to ``Document.problems``.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+from derive.verify.read import macros as M
 
 MAX_DOCUMENT_CHARS = 2_000_000
 
@@ -38,15 +48,17 @@ class ExtractError(ValueError):
 class Cell:
     """One `&`-separated piece of a row: its text and where it starts in the file."""
 
-    text: str
+    text: str  # after macro expansion: what the parser reads
     offset: int
     line: int
+    cell: int | None = None  # the notebook cell (from 1); None outside notebooks
 
 
 @dataclass(frozen=True)
 class Row:
     cells: tuple[Cell, ...]
     line: int
+    cell: int | None = None
 
     @property
     def text(self) -> str:
@@ -62,12 +74,14 @@ class MathBlock:
     line: int
     kind: str  # "display" | "inline" | "environment"
     rows: tuple[Row, ...]
+    cell: int | None = None
 
 
 @dataclass(frozen=True)
 class Declaration:
     text: str
     line: int
+    cell: int | None = None
 
 
 @dataclass
@@ -78,9 +92,43 @@ class Document:
     inline: list[MathBlock] = field(default_factory=list)
     declarations: list[Declaration] = field(default_factory=list)
     sections: list[int] = field(default_factory=list)  # offsets where a heading or rule starts
+    problems: list[str] = field(default_factory=list)  # what the reader refused or could not use
+    cell_starts: list[tuple[int, int]] = field(default_factory=list)  # notebooks: (offset, cell)
+    macros: tuple = ()  # the macros the text defines (derive.verify.read.macros.Macro)
+
+    def notation_hints(self) -> dict:
+        """How the document writes things, for `derive.verify.read.parse.Notation`:
+        prime_transpose (X'X, (y - Xw)'), variables (what it differentiates in: d/dt),
+        names (the fonted single letters it uses alone: \\mathbf{A})."""
+        texts = [c.text for b in self.blocks + self.inline for r in b.rows for c in r.cells]
+        return notation_hints(texts)
+
+    @functools.cached_property
+    def _table(self) -> "_LineTable":
+        return _LineTable(self.source)
 
     def line_of(self, offset: int) -> int:
-        return _LineTable(self.source).line(offset)
+        """The line of `offset` (in a notebook: the line inside its cell)."""
+        line = self._table.line(offset)
+        start = self._cell_start(offset)
+        if start is None:
+            return line
+        return line - self._table.line(start[0]) + 1
+
+    def cell_of(self, offset: int) -> int | None:
+        """The notebook cell (from 1) that holds `offset`; None outside notebooks."""
+        start = self._cell_start(offset)
+        return None if start is None else start[1]
+
+    def _cell_start(self, offset: int):
+        if not self.cell_starts:
+            return None
+        k = bisect_right(self._cell_offsets, offset) - 1
+        return self.cell_starts[max(k, 0)]
+
+    @functools.cached_property
+    def _cell_offsets(self) -> list[int]:
+        return [o for o, _ in self.cell_starts]
 
 
 class _LineTable:
@@ -97,6 +145,33 @@ class _LineTable:
     def offset(self, line0: int) -> int:
         line0 = min(max(line0, 0), len(self.starts) - 1)
         return self.starts[line0]
+
+
+_PRIME_TRANSPOSE = re.compile(r"(?:[A-Z]|\\mathbf\{[A-Za-z]\}|\))'\s*(?:[A-Za-z(\\])")
+_LOWER_PRIME_PRODUCT = re.compile(r"(?<![a-zA-Z\\])[a-z]'\s*[A-Z]")
+_DIFF_VARIABLE = re.compile(
+    r"\\frac\s*\{\s*(?:d|\\mathrm\{d\}|\\partial)[^{}]*\}\s*\{\s*(?:d|\\mathrm\{d\}|\\partial)\s*"
+    r"([a-zA-Z]|\\[a-zA-Z]+)\s*\}"
+    r"|\\p?dv\s*(?:\{[^{}]*\})?\s*\{\s*([a-zA-Z]|\\[a-zA-Z]+)\s*\}")
+_FONT_LETTER = re.compile(r"\\(mathbf|boldsymbol|bm|mathsf|mathcal|mathrm|mathbb|pmb|bold)\s*\{([A-Za-z])\}")
+
+
+def notation_hints(texts) -> dict:
+    """See `Document.notation_hints`; `texts` are the formulas of one document."""
+    prime = False
+    variables = set()
+    names = set()
+    for text in texts:
+        if not prime and "'" in text and (_PRIME_TRANSPOSE.search(text) or _LOWER_PRIME_PRODUCT.search(text)):
+            prime = True
+        if "\\" in text:
+            for m in _DIFF_VARIABLE.finditer(text):
+                v = m.group(1) or m.group(2)
+                if v:
+                    variables.add(v)
+            for m in _FONT_LETTER.finditer(text):
+                names.add(f"\\{m.group(1)}{{{m.group(2)}}}")
+    return {"prime_transpose": prime, "variables": frozenset(variables), "names": frozenset(names)}
 
 
 # --- public entry points ---------------------------------------------------------------------
@@ -118,9 +193,34 @@ def extract_text(source: str, *, path: str = "<text>", inline: bool = False) -> 
             "split it into smaller files"
         )
     source = source.replace("\r\n", "\n").replace("\r", "\n")
-    if path.lower().endswith(".tex"):
+    lower = path.lower()
+    if lower.endswith(".ipynb"):
+        from derive.verify.read.notebook import extract_notebook
+
+        return extract_notebook(source, path=path, inline=inline)
+    if lower.endswith((".tex", ".ltx", ".latex")):
         return _extract_tex(source, path, inline)
     return _extract_markdown(source, path, inline)
+
+
+@dataclass
+class _Context:
+    """What building a block needs besides its text: lines, macros, where problems go."""
+
+    table: "_LineTable"
+    definitions: M.Definitions
+    problems: list
+    cell: int | None = None
+
+
+def _context(source: str, table: "_LineTable", problems: list, cell: int | None = None,
+             inherited: tuple = ()) -> _Context:
+    definitions = M.collect(source)
+    if inherited:
+        definitions = M.Definitions(tuple(inherited) + definitions.macros, definitions.problems)
+    for offset, message in definitions.problems:
+        problems.append(f"line {table.line(offset)}: {message}")
+    return _Context(table, definitions, problems, cell)
 
 
 # --- Markdown ----------------------------------------------------------------------------------
@@ -177,11 +277,56 @@ def _declarations_in(text: str, start: int, table: _LineTable, opener: str, clos
     return found
 
 
-def _extract_markdown(source: str, path: str, inline: bool) -> Document:
+def _guard_unclosed_environments(source: str) -> str:
+    """Blank the backslash of each ``\\begin{env}`` line that no later line closes.
+
+    The amsmath plugin scans to the end of the document for the closing line of every opening
+    line: a document of unclosed ``\\begin{align}`` lines is quadratic. One backwards pass
+    finds the openers that nothing closes; they are not math anyway.
+    """
+    if "\\begin{" not in source:
+        return source
+    lines = source.split("\n")
+    closed_below: set[str] = set()
+    changed = False
+    for k in range(len(lines) - 1, -1, -1):
+        line = lines[k]
+        stripped = line.rstrip()
+        if "\\end{" in stripped:
+            close = stripped.rfind("\\end{")
+            closed_below.add(stripped[close:])
+        s = line.lstrip()
+        if s.startswith("\\begin{"):
+            end = s.find("}")
+            if end != -1 and "\\end{" + s[7:end] + "}" not in closed_below:
+                lead = len(line) - len(s)
+                lines[k] = line[:lead] + " " + line[lead + 1 :]
+                changed = True
+    return "\n".join(lines) if changed else source
+
+
+def _split_display(content: str) -> list[tuple[int, str]]:
+    """``$$ a $$ $$ b $$`` on one line reaches the parser as one block: split it at ``$$``."""
+    if "$$" not in content:
+        return [(0, content)]
+    out = []
+    pos = 0
+    for k, piece in enumerate(content.split("$$")):
+        if k % 2 == 0 and piece.strip():
+            out.append((pos, piece))
+        pos += len(piece) + 2
+    return out
+
+
+def _extract_markdown(source: str, path: str, inline: bool, cell: int | None = None,
+                      inherited: tuple = ()) -> Document:
+    """`inherited`: macros defined before this text (earlier notebook cells), always in force."""
     doc = Document(path=path, source=source)
-    table = _LineTable(source)
-    doc.declarations = _declarations_in(source, 0, table, "<!-- derive:", "-->")
-    prepared = _blank_html_tag_lines(source)
+    table = doc._table
+    ctx = _context(source, table, doc.problems, cell, inherited)
+    doc.macros = tuple(m for m in ctx.definitions.macros if m not in inherited)
+    doc.declarations = [replace(d, cell=cell) for d in _declarations_in(source, 0, table, "<!-- derive:", "-->")]
+    prepared = _guard_unclosed_environments(_blank_html_tag_lines(source))
     tokens = _markdown_parser().parse(prepared)
     cursor = 0
     for tok in tokens:
@@ -193,10 +338,10 @@ def _extract_markdown(source: str, path: str, inline: bool) -> Document:
             pos = _locate(prepared, tok.content, cursor, table, tok.map)
             content = tok.content
             if tok.type == "amsmath":
-                kind = "environment"
+                doc.blocks.append(_make_block(content, pos, "environment", ctx))
             else:
-                kind = "display"
-            doc.blocks.append(_make_block(content, pos, kind, table))
+                for shift, piece in _split_display(content):
+                    doc.blocks.append(_make_block(piece, pos + shift, "display", ctx))
             cursor = pos + len(content)
         elif tok.type == "inline" and tok.children:
             line_start = table.offset(tok.map[0]) if tok.map else cursor
@@ -206,11 +351,12 @@ def _extract_markdown(source: str, path: str, inline: bool) -> Document:
                     continue
                 pos = _locate(prepared, child.content, sub_cursor, table, None)
                 sub_cursor = pos + len(child.content)
-                block = _make_block(child.content, pos, "display" if child.type == "math_inline_double" else "inline", table)
+                block = _make_block(child.content, pos, "display" if child.type == "math_inline_double" else "inline", ctx)
                 if child.type == "math_inline_double":
                     doc.blocks.append(block)
                 else:
                     doc.inline.append(block)
+    doc.blocks = [b for b in doc.blocks if b.rows]
     if inline:
         doc.blocks = sorted(doc.blocks + doc.inline, key=lambda b: b.offset)
     return doc
@@ -262,7 +408,7 @@ def _comment_start(line: str) -> int:
 
 def _extract_tex(source: str, path: str, inline: bool) -> Document:
     doc = Document(path=path, source=source)
-    table = _LineTable(source)
+    table = doc._table
     for number, line in enumerate(source.split("\n"), start=1):
         i = _comment_start(line)
         if i != -1:
@@ -270,6 +416,7 @@ def _extract_tex(source: str, path: str, inline: bool) -> Document:
             if comment.startswith("derive:"):
                 doc.declarations.append(Declaration(comment[len("derive:") :].strip(), number))
     text = _strip_tex_comments(source)
+    ctx = _context(text, table, doc.problems)
     for marker in ("\\section", "\\subsection", "\\subsubsection", "\\chapter", "\\paragraph"):
         pos = text.find(marker)
         while pos != -1:
@@ -290,7 +437,7 @@ def _extract_tex(source: str, path: str, inline: bool) -> Document:
                 if end == -1:
                     break
                 content = text[i : end + len(end_marker)]
-                doc.blocks.append(_make_block(content, i, "environment", table))
+                doc.blocks.append(_make_block(content, i, "environment", ctx))
                 i = end + len(end_marker)
                 continue
             i = close + 1 if close != -1 else n
@@ -299,14 +446,14 @@ def _extract_tex(source: str, path: str, inline: bool) -> Document:
             end = text.find("\\]", i + 2)
             if end == -1:
                 break
-            doc.blocks.append(_make_block(text[i + 2 : end], i + 2, "display", table))
+            doc.blocks.append(_make_block(text[i + 2 : end], i + 2, "display", ctx))
             i = end + 2
             continue
         if c == "\\" and text.startswith("\\(", i):
             end = text.find("\\)", i + 2)
             if end == -1:
                 break
-            doc.inline.append(_make_block(text[i + 2 : end], i + 2, "inline", table))
+            doc.inline.append(_make_block(text[i + 2 : end], i + 2, "inline", ctx))
             i = end + 2
             continue
         if c == "\\":
@@ -317,16 +464,17 @@ def _extract_tex(source: str, path: str, inline: bool) -> Document:
                 end = text.find("$$", i + 2)
                 if end == -1:
                     break
-                doc.blocks.append(_make_block(text[i + 2 : end], i + 2, "display", table))
+                doc.blocks.append(_make_block(text[i + 2 : end], i + 2, "display", ctx))
                 i = end + 2
                 continue
             end = _closing_dollar(text, i + 1)
             if end == -1:
                 break
-            doc.inline.append(_make_block(text[i + 1 : end], i + 1, "inline", table))
+            doc.inline.append(_make_block(text[i + 1 : end], i + 1, "inline", ctx))
             i = end + 1
             continue
         i += 1
+    doc.blocks = [b for b in doc.blocks if b.rows]
     if inline:
         doc.blocks = sorted(doc.blocks + doc.inline, key=lambda b: b.offset)
     return doc
@@ -346,9 +494,23 @@ def _closing_dollar(text: str, i: int) -> int:
 # --- rows and cells ----------------------------------------------------------------------------
 
 
-def _make_block(content: str, offset: int, kind: str, table: _LineTable) -> MathBlock:
-    rows = split_rows(content, offset, table)
-    return MathBlock(content, offset, table.line(offset + _lead(content)), kind, rows)
+def _make_block(content: str, offset: int, kind: str, ctx: _Context) -> MathBlock:
+    rows = split_rows(content, offset, ctx.table, cell=ctx.cell)
+    if ctx.definitions.macros:
+        rows = tuple(_expanded(r, ctx) for r in rows)
+    return MathBlock(content, offset, ctx.table.line(offset + _lead(content)), kind, rows, ctx.cell)
+
+
+def _expanded(row: Row, ctx: _Context) -> Row:
+    cells = []
+    for c in row.cells:
+        try:
+            text = M.expand(c.text, ctx.definitions.table_at(c.offset))
+        except M.MacroError as exc:
+            ctx.problems.append(f"line {c.line}: {exc}; the formula is read unexpanded")
+            text = c.text
+        cells.append(replace(c, text=text) if text != c.text else c)
+    return replace(row, cells=tuple(cells))
 
 
 def _lead(text: str) -> int:
@@ -391,7 +553,14 @@ def _clean(text: str) -> tuple[str, bool]:
     multi = False
     i = 0
     n = len(text)
+    nxt_pc = text.find("%")
     while i < n:
+        nxt_bs = text.find("\\", i)
+        if nxt_pc != -1 and nxt_pc < i:
+            nxt_pc = text.find("%", i)
+        if nxt_bs == -1 and nxt_pc == -1:
+            break
+        i = nxt_bs if nxt_pc == -1 else nxt_pc if nxt_bs == -1 else min(nxt_bs, nxt_pc)
         ch = text[i]
         if ch == "%" and (i == 0 or text[i - 1] != "\\"):
             j = text.find("\n", i)
@@ -440,10 +609,11 @@ def _clean(text: str) -> tuple[str, bool]:
     return "".join(chars), multi
 
 
-def split_rows(content: str, offset: int, table: _LineTable) -> tuple[Row, ...]:
+def split_rows(content: str, offset: int, table: _LineTable, *, cell: int | None = None) -> tuple[Row, ...]:
     """Split at top-level ``\\\\`` (rows) and ``&`` (cells), skipping braces and nested
     environments. Inside a multi-row environment a line ending in a lone backslash (a ``\\\\``
     that Markdown escaping turned into ``\\``) also ends a row."""
+    content = M.strip_definitions(content)
     text, multi = _clean(content)
     rows: list[list[tuple[int, int]]] = []
     cells: list[tuple[int, int]] = []
@@ -508,9 +678,9 @@ def split_rows(content: str, offset: int, table: _LineTable) -> tuple[Row, ...]:
         for a, b in row:
             piece = text[a:b]
             lead = _lead(piece)
-            made.append(Cell(piece.strip(), offset + a + lead, table.line(offset + a + lead)))
+            made.append(Cell(piece.strip(), offset + a + lead, table.line(offset + a + lead), cell))
         if not any(c.text for c in made):
             continue
         first = next(c for c in made if c.text)
-        out.append(Row(tuple(made), first.line))
+        out.append(Row(tuple(made), first.line, cell))
     return tuple(out)

@@ -173,3 +173,50 @@ class Equation(Node):
     lhs: Node
     rel: str
     rhs: Node
+
+
+@dataclass(frozen=True)
+class Elementwise(Node):
+    """A Hadamard (\\odot, \\circ: "hadamard") or Kronecker (\\otimes: "kronecker") product."""
+
+    kind: str
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True)
+class Expect(Node):
+    """E[arg], Var[arg], Cov[a, b] ("E" | "Var" | "Cov"); `over` the subscript (x ~ p, or a name)."""
+
+    op: str
+    args: tuple
+    given: tuple = ()
+    var: Node | None = None  # E_{x ~ p}: x
+    dist: Node | None = None  # E_{x ~ p}: p (a Density, or a name)
+
+
+@dataclass(frozen=True)
+class Integral(Node):
+    """\\int_lo^hi body d var; bounds None: over the support of the density in the body."""
+
+    body: Node
+    var: Node
+    lo: Node | None = None
+    hi: Node | None = None
+
+
+@dataclass(frozen=True)
+class Evaluated(Node):
+    """\\left. body \\right|_{var = at} (var None: body's one variable), or |_lo^hi: F(hi) - F(lo)."""
+
+    body: Node
+    var: Node | None
+    lo: Node | None
+    hi: Node
+
+
+@dataclass(frozen=True)
+class Cases(Node):
+    """A case distinction: ((value, condition Equation or None for 'otherwise'), ...)."""
+
+    pieces: tuple

@@ -1,6 +1,6 @@
-"""LaTeX (ML notation) -> expression tree, with the Lark grammar in ``latex.lark``. No eval.
+"""LaTeX (ML notation) -> expression tree. No eval.
 
-Two stages. The grammar turns a cell into *items*: atoms with their sub/superscripts, groups
+Two stages. The grammar (`derive.verify.read.scan`) turns a cell into *items*: atoms with their sub/superscripts, groups
 and commands with their arguments, operators. The reader below turns items into a tree
 (`derive.verify.read.nodes`), deciding what a grammar cannot: precedence, how far ``\\sum`` and
 ``\\log`` reach, which ``name(...)`` is a function application, how bare ``|`` pair up.
@@ -11,11 +11,10 @@ the alternatives before it calls a step wrong.
 
 from __future__ import annotations
 
-import functools
-import os
 from dataclasses import dataclass, field, replace
 
 from derive.verify.read import nodes as N
+from derive.verify.read import operators as O
 
 MAX_CELL_CHARS = 4000
 MAX_DEPTH = 40
@@ -47,7 +46,8 @@ OPT_WORDS = {
     "minimize": "min", "maximize": "max", "minimise": "min", "maximise": "max",
     "arg min": "argmin", "arg max": "argmax", "sup": "max", "inf": "min",
 }
-MERGED_WORDS = ("argmin", "argmax", "softmax", "sigmoid", "const", "log", "exp", "max", "min", "det", "ln")
+MERGED_WORDS = ("argmin", "argmax", "softmax", "sigmoid", "const", "log", "exp", "max", "min", "det", "ln",
+                "Var", "Cov")
 RELATIONS = {
     "=": "=", "<": "<", ">": ">", "\\approx": "approx", "\\propto": "propto", "\\le": "<=",
     "\\leq": "<=", "\\ge": ">=", "\\geq": ">=", "\\leqslant": "<=", "\\geqslant": ">=",
@@ -58,6 +58,9 @@ RELATIONS = {
     "\\to": "to", "\\rightarrow": "to", "\\mapsto": "to", "\\longrightarrow": "to",
     "\\subset": "in", "\\subseteq": "in", "\\gets": "to", "\\leftarrow": "to",
     "\\approxeq": "approx", "\\cong": "approx", "\\ll": "<", "\\gg": ">",
+    "\\therefore": "implies", "\\Longleftrightarrow": "iff", "\\succeq": "succeq", "\\succ": "succ",
+    "\\preceq": "preceq", "\\prec": "prec", "\\succcurlyeq": "succeq", "\\preccurlyeq": "preceq",
+    "\\notin": "notin", "\\eqqcolon": ":=", "\\defeq": ":=", "\\stackrel{\\text{def}}{=}": ":=",
 }
 INDEX_LETTERS = set("ijklmnts")
 TRANSPOSE_MARKS = {"T", "\\top", "\\intercal", "\\mathsf{T}", "\\mathrm{T}", "\\textsf{T}", "\\text{T}", "t", "\\mathbf{T}", "\\trans", "\\textrm{T}", "\\mathit{T}"}
@@ -65,14 +68,44 @@ FUNCTION_LETTERS = {"f", "g", "h", "p", "q", "P", "Q", "L", "J", "F", "G", "\\el
 DENSITY_NAMES = {"\\mathcal{N}": "normal", "N": "normal", "Normal": "normal", "Laplace": "laplace",
                  "\\mathrm{Laplace}": "laplace", "\\text{Laplace}": "laplace", "\\mathcal{L}aplace": "laplace",
                  "\\operatorname{Laplace}": "laplace", "\\mathrm{Lap}": "laplace", "Lap": "laplace"}
+for _family, _spellings in {
+    "normal": ("\\text{Normal}", "\\mathrm{Normal}", "\\operatorname{Normal}", "\\mathcal{N}ormal", "Gaussian",
+               "\\text{Gaussian}", "\\mathrm{N}", "\\mathbf{N}"),
+    "bernoulli": ("Bernoulli", "Bern", "Ber", "\\text{Bern}", "\\text{Ber}", "\\mathrm{Bern}", "\\mathrm{Ber}"),
+    "poisson": ("Poisson", "Pois", "\\text{Pois}", "\\mathrm{Pois}"),
+    "exponential": ("Exp", "Exponential", "\\text{Expo}", "\\mathrm{Expo}"),
+    "beta": ("Beta", "\\mathrm{B}"),
+    "gamma": ("Gamma", "\\Gamma"),
+    "uniform": ("Uniform", "U", "\\mathcal{U}", "Unif", "\\text{Unif}"),
+    "binomial": ("Binomial", "Bin", "\\text{Bin}", "\\mathrm{Bin}", "\\text{Binom}", "Binom"),
+    "categorical": ("Categorical", "Cat", "\\text{Cat}", "\\mathrm{Cat}"),
+    "multinomial": ("Multinomial", "Mult", "\\text{Mult}"),
+    "dirichlet": ("Dirichlet", "Dir", "\\text{Dir}", "\\mathrm{Dir}"),
+}.items():
+    for _name in _spellings:
+        if not _name.startswith("\\"):
+            for _font in ("\\text", "\\mathrm", "\\operatorname", "\\textrm"):
+                DENSITY_NAMES.setdefault(_font + "{" + _name + "}", _family)
+            if len(_name) > 1:
+                DENSITY_NAMES.setdefault(_name, _family)
+        else:
+            DENSITY_NAMES.setdefault(_name, _family)
+FAMILY_PARAMETERS = {"normal": 2, "laplace": 2, "bernoulli": 1, "poisson": 1, "exponential": 1, "beta": 2,
+                     "gamma": 2, "uniform": 2, "binomial": 2, "categorical": None, "multinomial": 2,
+                     "dirichlet": 1}
+for _name in ("\\Gamma", "U", "\\mathrm{B}"):  # the Gamma function, a letter, the Beta function
+    DENSITY_NAMES.pop(_name, None)
 UNREADABLE = {
-    "\\cdots": "an ellipsis (\\cdots) stands for terms that are not written",
+    "\\cdots": "an ellipsis (\\cdots) stands for terms that are not written (in a sum, write the first two and the last term)",
     "\\dots": "an ellipsis (\\dots) stands for terms that are not written",
     "\\ldots": "an ellipsis (\\ldots) stands for terms that are not written",
     "\\vdots": "an ellipsis stands for terms that are not written",
     "\\ddots": "an ellipsis stands for terms that are not written",
-    "\\int": "integrals are not read",
-    "\\oint": "integrals are not read",
+    "\\oint": "contour integrals are not read",
+    "\\iint": "double integrals are not read",
+    "\\iiint": "triple integrals are not read",
+    "\\input": "\\input is refused: derive verify reads only the file it is given",
+    "\\include": "\\include is refused: derive verify reads only the file it is given",
     "\\lim": "limits are not read",
     "\\forall": "a quantifier is a statement, not an expression",
     "\\exists": "a quantifier is a statement, not an expression",
@@ -81,15 +114,13 @@ UNREADABLE = {
     "\\cap": "set operations are not read",
     "\\cup": "set operations are not read",
     "\\setminus": "set operations are not read",
-    "\\circ": "function composition is not read",
-    "\\otimes": "Kronecker products are not read",
-    "\\odot": "elementwise products are not read",
     "\\oplus": "direct sums are not read",
     "\\land": "logic is not read",
     "\\lor": "logic is not read",
     "\\neg": "logic is not read",
 }
 PRODUCT_OPS = {"\\cdot", "\\times", "*", "\\ast"}
+ELEMENTWISE = {"\\odot": "hadamard", "\\circ": "hadamard", "\\otimes": "kronecker"}
 DIFFERENTIAL_LETTERS = set("fxyzwtuvLJ")
 ADJACENT_FUNCTIONS = {"\\sigma", "\\varphi", "\\Phi", "\\psi"}
 
@@ -121,10 +152,18 @@ class Reading:
 
 @dataclass(frozen=True)
 class Notation:
-    """What the document declares: names that are functions, matrices, vectors, scalars."""
+    """What the document declares or shows: names that are functions, how it writes things.
+
+    prime_transpose: the document writes X' for the transpose (`Document.notation_hints`).
+    variables: what the document differentiates in (d/dt): X(t) is then X applied to t.
+    names: the single names the document uses alone (\\mathbf{AB} is then A times B).
+    """
 
     functions: frozenset = frozenset()
     not_functions: frozenset = frozenset()
+    prime_transpose: bool = False
+    variables: frozenset = frozenset()
+    names: frozenset = frozenset()
 
 
 # --- items ----------------------------------------------------------------------------------
@@ -157,17 +196,6 @@ class Item:
         return sum(1 for k, _ in self.scripts if k == "prime")
 
 
-@functools.lru_cache(maxsize=1)
-def _lark():
-    from lark import Lark
-
-    path = os.path.join(os.path.dirname(__file__), "latex.lark")
-    with open(path, encoding="utf-8") as fh:
-        grammar = fh.read()
-    return Lark(grammar, parser="lalr", lexer="contextual", propagate_positions=True,
-                maybe_placeholders=False)
-
-
 def _check_size(text: str) -> None:
     if len(text) > MAX_CELL_CHARS:
         raise ParseError(
@@ -190,42 +218,52 @@ def _check_size(text: str) -> None:
 
 
 def items_of(text: str) -> list[Item]:
-    """Lex and parse `text` with the grammar; return the top-level items."""
-    from lark.exceptions import (
-        LarkError,
-        UnexpectedCharacters,
-        UnexpectedEOF,
-        UnexpectedToken,
-    )
+    """Lex and read `text`'s TeX structure (`derive.verify.read.scan`); return the top-level items."""
+    from derive.verify.read.scan import ScanError, Scanner
 
     _check_size(text)
     try:
-        tree = _lark().parse(text)
-    except UnexpectedCharacters as exc:
-        raise ParseError(f"unexpected character {text[exc.pos_in_stream]!r}", exc.pos_in_stream) from None
-    except UnexpectedToken as exc:
-        tok = exc.token
-        if tok.type == "$END":
+        return _merge_negations(Scanner(text, Item, _tok_item).all())
+    except ScanError as exc:
+        if exc.kind == "char":
+            raise ParseError(f"unexpected character {exc.text!r}", exc.pos) from None
+        if exc.kind == "eof":
             raise ParseError("formula ends early: a group or command is not closed", len(text)) from None
-        raise ParseError(f"unexpected {str(tok)!r}: unbalanced braces or a misplaced symbol",
-                         tok.start_pos) from None
-    except UnexpectedEOF:
-        raise ParseError("formula ends early: a group or command is not closed", len(text)) from None
-    except LarkError as exc:  # pragma: no cover - other grammar errors
-        raise ParseError(f"cannot read the formula: {type(exc).__name__}") from None
+        if exc.kind == "env":
+            raise ParseError(exc.text, exc.pos) from None
+        raise ParseError(f"unexpected {exc.text!r}: unbalanced braces or a misplaced symbol", exc.pos) from None
     except RecursionError:
         raise ParseError("formula nests too deeply") from None
-    return _seq(tree.children[0])
+
+
+def _merge_negations(items: list[Item]) -> list[Item]:
+    """\\not= is \\neq, \\not\\in is \\notin."""
+    if not any(it.kind == "cmd" and it.text == "\\not" for it in items):
+        return items
+    out: list[Item] = []
+    for it in items:
+        if out and out[-1].kind == "cmd" and out[-1].text == "\\not" and not out[-1].scripts:
+            if it.kind == "op" and it.text == "=":
+                out[-1] = Item("cmd", "\\neq", out[-1].pos, it.end)
+                continue
+            if it.kind == "cmd" and it.text == "\\in":
+                out[-1] = Item("cmd", "\\notin", out[-1].pos, it.end)
+                continue
+        out.append(it)
+    return out
+
+
+_TOKEN_KINDS = {
+    "LETTER": "letter", "DIGIT": "digit", "UNICODE": "unicode", "CMD": "cmd",
+    "TEXT": "text", "BAR": "bar", "DBAR": "dbar",
+}
 
 
 def _tok_item(tok, kind=None) -> Item:
     t = tok.type
     text = str(tok)
     if kind is None:
-        kind = {
-            "LETTER": "letter", "DIGIT": "digit", "UNICODE": "unicode", "CMD": "cmd",
-            "TEXT": "text", "BAR": "bar", "DBAR": "dbar",
-        }.get(t, "op")
+        kind = _TOKEN_KINDS.get(t, "op")
     if t == "UNICODE" and text in UNICODE_GREEK:
         name = UNICODE_GREEK[text]
         if name in ("-",):
@@ -236,76 +274,6 @@ def _tok_item(tok, kind=None) -> Item:
     if t == "DBAR":
         text = "\\|"
     return Item(kind, text, tok.start_pos, tok.end_pos)
-
-
-def _seq(tree) -> list[Item]:
-    out = []
-    for child in tree.children:
-        if child.data == "operator":
-            out.append(_tok_item(child.children[0], "op"))
-        else:
-            out.append(_scripted(child))
-    return out
-
-
-def _scripted(tree) -> Item:
-    base = _atom(tree.children[0])
-    for script in tree.children[1:]:
-        first = script.children[0]
-        if first.type == "PRIME":
-            base.scripts.append(("prime", None))
-        else:
-            kind = "sub" if first.type == "SUB" else "sup"
-            base.scripts.append((kind, _atom(script.children[1])))
-        base.end = max(base.end, script.meta.end_pos if not script.meta.empty else base.end)
-    return base
-
-
-def _atom(node) -> Item:
-    from lark import Token
-
-    if isinstance(node, Token):
-        return _tok_item(node)
-    data = node.data
-    meta = node.meta
-    pos, end = meta.start_pos, meta.end_pos
-    if data in ("curly", "paren", "bracket"):
-        return Item("group", data, pos, end, body=_seq(node.children[0]))
-    if data == "set_group":
-        return Item("group", "set", pos, end, body=_seq(node.children[1]))
-    if data in ("lvert", "lnorm"):
-        kind = "abs" if data == "lvert" else "norm"
-        return Item(kind, data, pos, end, body=_seq(node.children[1]))
-    if data == "delimited":
-        opener = str(node.children[1])
-        closer = str(node.children[4])
-        inner = _seq(node.children[2])
-        if opener in ("|", "\\vert", "\\lvert") and closer in ("|", "\\vert", "\\rvert"):
-            return Item("abs", "left", pos, end, body=inner)
-        if opener in ("\\|", "\\Vert", "\\lVert") and closer in ("\\|", "\\Vert", "\\rVert"):
-            return Item("norm", "left", pos, end, body=inner)
-        kinds = {"(": "paren", "[": "bracket", "\\{": "set", ".": "paren"}
-        return Item("group", kinds.get(opener, "paren"), pos, end, body=inner, close=closer)
-    if data == "cmd1":
-        return Item("cmd1", str(node.children[0]).replace(" ", ""), pos, end, args=[_atom(node.children[1])])
-    if data == "cmd2":
-        return Item("cmd2", str(node.children[0]), pos, end,
-                    args=[_atom(node.children[1]), _atom(node.children[2])])
-    if data == "sqrt":
-        if len(node.children) == 3:
-            return Item("sqrt", "sqrt", pos, end, body=_seq(node.children[1]), args=[_atom(node.children[2])])
-        return Item("sqrt", "sqrt", pos, end, args=[_atom(node.children[1])])
-    if data == "environment":
-        begin = str(node.children[0])
-        end_tok = str(node.children[2])
-        name = begin[begin.index("{") + 1 : -1]
-        end_name = end_tok[end_tok.index("{") + 1 : -1]
-        if name != end_name:
-            raise ParseError(f"\\begin{{{name}}} is closed by \\end{{{end_name}}}", pos)
-        return Item("env", name, pos, end, body=_seq(node.children[1]))
-    if data == "scripted":  # pragma: no cover - grammar keeps scripts outside atoms
-        return _scripted(node)
-    raise ParseError(f"cannot read {data}", pos)  # pragma: no cover
 
 
 # --- names --------------------------------------------------------------------------------------
@@ -418,8 +386,11 @@ def _opt_kind(it: Item | None) -> str | None:
         if name and name.replace(" ", "").replace("\\,", "") in OPT_WORDS:
             return OPT_WORDS[name.replace(" ", "")]
     if it.kind == "cmd2" and it.text in ("\\underset", "\\overset"):
-        below = _opt_kind(it.args[1])
-        return below
+        below = it.args[1]
+        if below.kind == "group" and below.text == "curly" and below.body and len(below.body) == 2 \
+                and _is_cmd(below.body[0], "\\arg") and _is_cmd(below.body[1], "\\min", "\\max"):
+            return "arg" + below.body[1].text[1:]
+        return _opt_kind(below)
     return None
 
 
@@ -448,15 +419,20 @@ def _function_word(it: Item | None) -> str | None:
     return None
 
 
+_ELLIPSIS = N.Sym("\\cdots")
+
+
 class Reader:
     def __init__(self, reading: Reading = Reading(), notation: Notation = Notation()):
         self.reading = reading
         self.notation = notation
         self.ambiguous: set[str] = set()  # which switches of the reading mattered
         self.depth = 0
+        self.diff_vars: frozenset = frozenset()  # the variables of the derivatives being read
 
     # -- entry points --
     def expression(self, items: list[Item]) -> N.Node:
+        outermost = self.depth == 0
         items = self._prepare(items)
         if not items:
             raise ParseError("empty expression")
@@ -465,10 +441,15 @@ class Reader:
         if not cur.done:
             it = cur.peek()
             raise ParseError(f"unexpected {it.text!r} after a complete expression", it.pos)
+        if outermost:
+            unknown = O.unknown_command_in(node, GREEK)
+            if unknown is not None:
+                raise ParseError(f"unknown command {unknown}")
         return node
 
     # -- preparation: numbers, words, bars --
     def _prepare(self, items: list[Item]) -> list[Item]:
+        items = [it for it in items if not (it.kind == "cmd" and it.text in ("\\qty", "\\quantity") and not it.scripts)]
         items = self._numbers(items)
         items = self._words(items)
         items = self._arg_opt(items)
@@ -649,10 +630,37 @@ class Reader:
                 raise ParseError("a sign with nothing after it")
             if _opt_kind(cur.peek()) is not None:
                 raise ParseError("argmin/argmax in the middle of an expression", cur.peek().pos)
+            nxt = cur.peek()
+            if nxt.kind == "cmd" and nxt.text in O.ELLIPSES and not nxt.scripts and (
+                    cur.peek(1) is None or _is_sign(cur.peek(1))):
+                cur.take()
+                terms.append((sign, _ELLIPSIS))
+                ellipsis_at = nxt.pos
+                continue
             terms.append((sign, self._term(cur)))
+        if any(t is _ELLIPSIS for _, t in terms):
+            terms = self._written_out(terms, ellipsis_at)
         terms = self._absorb_into_sums(terms)
         nodes = [t if s > 0 else N.Neg(t) for s, t in terms]
         return nodes[0] if len(nodes) == 1 else N.Add(tuple(nodes))
+
+    def _written_out(self, terms, pos):
+        """a_1 + a_2 + \\cdots + a_n: the sum it stands for, when the terms follow one pattern."""
+        m = next(k for k, (_, t) in enumerate(terms) if t is _ELLIPSIS)
+        if m == 0 or m + 1 >= len(terms) or any(t is _ELLIPSIS for _, t in terms[m + 1 :]):
+            raise ParseError(UNREADABLE["\\cdots"], pos)
+        sign, last = terms[m + 1]
+        for count in (3, 2, 1):
+            if m - count < 0:
+                continue
+            firsts = terms[m - count : m]
+            if any(s != sign for s, _ in firsts):
+                continue
+            made = O.written_out([t for _, t in firsts], last, "sum")
+            if made is not None:
+                return terms[: m - count] + [(sign, made)] + terms[m + 2 :]
+        raise ParseError("an ellipsis between terms that do not follow one pattern "
+                         "(write the first terms and the last one with the same index)", pos)
 
     def _absorb_into_sums(self, terms):
         """\\sum_i a_i + b_i reads as \\sum_i (a_i + b_i) when b_i uses the index."""
@@ -770,6 +778,8 @@ class Reader:
                     factors.append(N.Neg(inner) if sign_item.text == "-" else inner)
                     break
                 continue
+            if it.kind == "cmd" and it.text in ELEMENTWISE:
+                return self._elementwise(cur, factors, dot)
             if _opt_kind(it) is not None:
                 raise ParseError("argmin/argmax in the middle of a product", it.pos)
             factors.append(self._factor(cur))
@@ -778,6 +788,19 @@ class Reader:
         if len(factors) == 1:
             return factors[0]
         return N.Mul(tuple(factors), dot)
+
+    def _elementwise(self, cur: _Cursor, factors: list, dot: bool) -> N.Node:
+        """W^T d \\odot f'(z): the products on either side, then the Hadamard (or Kronecker) product."""
+        it = cur.take()
+        if not factors:
+            raise ParseError(f"{it.text} with nothing before it", it.pos)
+        if cur.done or _is_sign(cur.peek()):
+            raise ParseError(f"{it.text} with nothing after it", it.pos)
+        left = factors[0] if len(factors) == 1 else N.Mul(tuple(factors), dot)
+        if it.text == "\\circ" and (_is_function_value(left) or _is_function_letter(cur.peek())):
+            raise ParseError("function composition (\\circ between functions) is not read", it.pos)
+        right = self._term(cur)
+        return N.Elementwise(ELEMENTWISE[it.text], left, right)
 
     def _rest_of_term(self, cur: _Cursor, what: str, pos: int) -> N.Node:
         if cur.done or _is_sign(cur.peek()):
@@ -847,10 +870,15 @@ class Reader:
 
     def _scripts(self, node: N.Node, it: Item) -> N.Node:
         """Apply superscripts (power, transpose, inverse) of a non-name item."""
+        if it.kind == "group" and it.close in ("|", "\\vert", "\\rvert", "\\|") and it.text == "paren":
+            return O.read_evaluation(self, node, it)
         for kind, value in it.scripts:
             if kind == "sub":
                 raise ParseError("a subscript on an expression that is not a name", it.pos)
             if kind == "prime":
+                if self.notation.prime_transpose:
+                    node = N.Transpose(node)
+                    continue
                 raise ParseError("a prime on an expression that is not a function", it.pos)
             node = self._superscript(node, value)
         return node
@@ -873,11 +901,23 @@ class Reader:
             scripts = [(kk, v) for kk, v in it.scripts
                        if not ((it.text == "\\underbrace" and kk == "sub") or (it.text == "\\overbrace" and kk == "sup"))]
             return self._scripts(body, replace(it, scripts=scripts))
+        expectation = self._expectation_op(cur, it)
+        if expectation is not None:
+            return O.read_expectation(self, cur, it, expectation, cur.take())
         if k == "cmd1" and it.text == "\\mathbb":
             name = plain(it.args[0])
-            if name == "E":
-                raise ParseError("expectations (\\mathbb{E}) are not read", it.pos)
+            if name in ("E", "V"):
+                raise ParseError(f"\\mathbb{{{name}}} needs its argument in brackets: \\mathbb{{{name}}}[x]", it.pos)
+            if name in ("1", "I") and cur.peek() is not None and cur.peek().kind == "group":
+                raise ParseError("an indicator function is not read", it.pos)
+            if name == "I" or name == "1":
+                return self._symbol("\\mathbb{" + name + "}", it.sub(), it.sup(), it)
             raise ParseError(f"\\mathbb{{{name}}} is a set, not a value", it.pos)
+        if k == "cmd1" and it.text == "\\mathrm" and plain(it.args[0]) == "d" and not it.scripts:
+            nxt = cur.peek()
+            if nxt is not None and (nxt.kind in ("letter", "cmd1") or (nxt.kind == "cmd" and nxt.text[1:] in GREEK)):
+                cur.take()
+                return self._differential("d", nxt)
         fw = _function_word(it)
         if fw is not None:
             return self._function(cur, it, fw)
@@ -895,6 +935,15 @@ class Reader:
         if base == "\\pi":
             node: N.Node = N.Const("pi")
             return self._power_scripts(node, it)
+        if base == "\\Gamma" and it.sub() is None and cur.peek() is not None and cur.peek().kind == "group" \
+                and cur.peek().text == "paren" and cur.peek().pos == it.end and "\\Gamma" not in self.notation.not_functions:
+            group = cur.take()
+            args, given = self._call_args(group)
+            if len(args) != 1 or given:
+                raise ParseError("the Gamma function takes one argument", group.pos)
+            node = N.Call("gamma", (args[0],))
+            node = self._power_scripts(node, it)
+            return self._after_call(node, group)
         if base == "\\infty":
             return N.Const("oo")
         sub = it.sub()
@@ -929,10 +978,60 @@ class Reader:
                 node = self._superscript(node, sup)
             return self._after_call(node, group)
         # not a call: symbol, possibly indexed
-        node = self._symbol(base, sub, sup, it)
+        split = self._font_product(it, base)
+        if split is not None:
+            return split
         if primes:
-            raise ParseError("a prime on a name that is not applied to arguments", it.pos)
+            if not self.notation.prime_transpose:
+                raise ParseError("a prime on a name that is not applied to arguments "
+                                 "(read as a transpose where the document writes X'X or (y - Xw)')", it.pos)
+            if primes > 1:
+                raise ParseError("two primes on a name", it.pos)
+            unprimed = [(kk, v) for kk, v in it.scripts if kk != "prime"]
+            node = self._symbol(base, sub, None, it)
+            node = N.Transpose(node)
+            if sup is not None:
+                node = self._superscript(node, sup)
+            del unprimed
+            return node
+        node = self._symbol(base, sub, sup, it)
         return node
+
+    def _font_product(self, it: Item, base: str):
+        """\\mathbf{AB}: A times B when the document uses \\mathbf{A} and \\mathbf{B} alone."""
+        if it.kind != "cmd1" or not it.args or it.primes() or it.sub() is not None:
+            return None
+        inner = plain(it.args[0])
+        if inner is None or len(inner) < 2 or not inner.isalpha():
+            return None
+        parts = [f"{it.text}{{{c}}}" for c in inner]
+        if not all(p in self.notation.names for p in parts) or base in self.notation.names:
+            return None
+        node = N.Mul(tuple(N.Sym(p) for p in parts))
+        sup = it.sup()
+        return self._superscript(node, sup) if sup is not None else node
+
+    def _expectation_op(self, cur: _Cursor, it: Item) -> str | None:
+        """E, Var or Cov when `it` names one and a bracket (or, for Var and Cov, a parenthesis) follows."""
+        nxt = cur.peek()
+        if nxt is None or nxt.kind != "group" or nxt.text not in ("bracket", "paren", "curly", "set") or not nxt.body:
+            return None
+        if it.kind == "word":
+            name = it.text
+        elif it.kind in ("letter", "cmd1", "text"):
+            name = self._base_name(it)
+        else:
+            return None
+        op = O.expectation_name(name)
+        if op is None:
+            return None
+        if name == "E" and nxt.text != "bracket":
+            return None  # E(x) may be any function named E; E[x] is an expectation
+        if op != "E" and nxt.text not in ("bracket", "paren"):
+            return None
+        if op != "E" and name in self.notation.functions:
+            return None
+        return op
 
     def _after_call(self, node, group: Item):
         for kind, value in group.scripts:
@@ -1023,6 +1122,10 @@ class Reader:
             return False
         if base in self.notation.functions:
             return True
+        variables = self.notation.variables | self.diff_vars
+        if variables and group.body and len(group.body) == 1 and plain(group.body[0]) in variables \
+                and it.sup() is None:
+            return True  # X(t) where the document differentiates in t
         if base in DENSITY_NAMES:
             return True
         sup = it.sup()
@@ -1081,15 +1184,18 @@ class Reader:
         return node
 
     def _density(self, family, args, given, group) -> N.Node:
+        count = FAMILY_PARAMETERS.get(family, 2)
         if given:
             if len(args) != 1:
-                raise ParseError("a density written as N(x | mean, variance) takes one point", group.pos)
+                raise ParseError(f"a density written as {family}(x | parameters) takes one point", group.pos)
+            if count is not None and len(given) != count:
+                raise ParseError(f"a {family} density takes {count} parameter(s), {len(given)} written", group.pos)
             return N.Density(family, args[0], tuple(given))
-        if len(args) == 2:
+        if count is None or len(args) == count:
             return N.Density(family, None, tuple(args))
-        if len(args) == 3:
+        if len(args) == count + 1:
             return N.Density(family, args[0], tuple(args[1:]))
-        raise ParseError(f"a {family} density takes a mean and a scale", group.pos)
+        raise ParseError(f"a {family} distribution takes {count} parameter(s), {len(args)} written", group.pos)
 
     def _function(self, cur: _Cursor, it: Item, fn: str) -> N.Node:
         base = None
@@ -1182,12 +1288,28 @@ class Reader:
         if name in ("\\pi", "\\infty"):
             node: N.Node = N.Const("pi" if name == "\\pi" else "oo")
             return self._power_scripts(node, it)
+        if name == "\\int":
+            return O.read_integral(self, cur, it)
+        if name in O.DIFFERENTIAL_COMMANDS:
+            return O.read_physics_derivative(self, cur, it, O.DIFFERENTIAL_COMMANDS[name])
+        if name in ("\\mqty", "\\pmqty", "\\bmqty", "\\matrixquantity"):
+            nxt = cur.peek()
+            if nxt is None or nxt.kind != "group":
+                raise ParseError(f"{name} needs its entries in brackets", it.pos)
+            return O.read_mqty(self, cur.take())
+        if name in ("\\vb", "\\vectorbold", "\\va", "\\vu"):
+            nxt = cur.peek()
+            if nxt is None or nxt.kind != "group" or nxt.text != "curly":
+                raise ParseError(f"{name} needs its argument in braces", it.pos)
+            cur.take()
+            return self._named(cur, Item("cmd1", "\\mathbf", it.pos, nxt.end, scripts=list(nxt.scripts),
+                                         args=[replace(nxt, scripts=[])]))
         if name in UNREADABLE:
             raise ParseError(UNREADABLE[name], it.pos)
         if name in RELATIONS:
             raise ParseError(f"a relation {name} inside an expression", it.pos)
         if name == "\\partial":
-            raise ParseError("a lone \\partial (write \\frac{\\partial f}{\\partial x})", it.pos)
+            return self._partial(cur, it)
         if name in ("\\arg",):
             raise ParseError("\\arg without \\min or \\max", it.pos)
         if name in ("\\ell", "\\imath", "\\jmath", "\\hbar"):
@@ -1195,6 +1317,32 @@ class Reader:
         if name == "\\mid":
             raise ParseError("\\mid outside a function's arguments", it.pos)
         raise ParseError(f"unknown command {name}", it.pos)
+
+    def _partial(self, cur: _Cursor, it: Item) -> N.Node:
+        """\\partial_\\mu f (the derivative in mu of the rest of the term) or \\partial X (a differential)."""
+        sub = it.sub()
+        if sub is not None:
+            wrt = self._script_value(sub)
+            order = 1
+            sup = it.sup()
+            if sup is not None:
+                mark = plain(sup)
+                if mark is None or not mark.isdigit():
+                    raise ParseError("\\partial^k for a k that is not a number", it.pos)
+                order = int(mark)
+            return N.Deriv(self._rest_of_term(cur, "\\partial", it.pos), wrt, order)
+        nxt = cur.peek()
+        if nxt is not None and not it.scripts and (nxt.kind in ("letter", "cmd1") or (nxt.kind == "cmd" and nxt.text[1:] in GREEK)):
+            cur.take()
+            return self._differential("\\partial ", nxt)
+        raise ParseError("a lone \\partial (write \\frac{\\partial f}{\\partial x} or \\partial_x f)", it.pos)
+
+    def _differential(self, prefix: str, it: Item) -> N.Node:
+        """dX, \\partial X: a small change of X, a name of its own; scripts apply to the change."""
+        base = self._base_name(it)
+        if base is None:
+            raise ParseError("cannot read the name after a differential", it.pos)
+        return self._symbol(prefix + base, it.sub(), it.sup(), it)
 
     def _bigop(self, cur: _Cursor, it: Item, op: str) -> N.Node:
         sub, sup = it.sub(), it.sup()
@@ -1233,7 +1381,15 @@ class Reader:
         if first.kind == "number" or (first.kind == "cmd2" and first.text in ("\\frac", "\\dfrac", "\\tfrac")):
             # \nabla_w \frac{\lambda}{2}\|w\|^2: a coefficient first, so the whole product
             return N.Grad(self._term(cur), wrt, order)
+        start = cur.i
         body = self._factor(cur)
+        core = body
+        while isinstance(core, (N.Transpose, N.Pow)):
+            core = core.arg if isinstance(core, N.Transpose) else core.base
+        if not (isinstance(core, N.Apply) or (isinstance(core, N.Sym) and core.name in FUNCTION_LETTERS)):
+            # \nabla_x (x-s)^T W (x-s), \nabla_w w^T A w: the whole term, as \frac{\partial}{\partial x} reads
+            cur.i = start
+            return N.Grad(self._term(cur), wrt, order)
         outer = []
         while isinstance(body, (N.Transpose, N.Pow)) and isinstance(
             body.arg if isinstance(body, N.Transpose) else body.base, (N.Apply, N.Sym, N.Indexed, N.Transpose, N.Pow)
@@ -1284,21 +1440,45 @@ class Reader:
         wrt_items = ditems[1:]
         if not wrt_items:
             return None
-        last = wrt_items[-1]
-        if last.sup() is not None and order > 1:
+        # \partial x \partial y (mixed), \partial x \partial x^T (the Hessian)
+        variables: list[list[Item]] = [[]]
+        for x in wrt_items:
+            if is_d(x) and variables[-1]:
+                variables.append([])
+            elif not is_d(x):
+                variables[-1].append(x)
+        if any(not v for v in variables):
+            raise ParseError("a derivative whose variable is not written", den.pos)
+        if len(variables) > 2:
+            raise ParseError("a derivative in more than two variables", den.pos)
+        if len(variables) == 2:
+            if order not in (1, 2):
+                raise ParseError("the order of a mixed derivative does not match its variables", num.pos)
+            order = 1
+        last = variables[-1][-1]
+        if len(variables) == 1 and last.sup() is not None and order > 1:
             # \partial^2 f / \partial x^2: the 2 on x is the order; \partial / \partial \sigma^2 is in sigma^2
-            wrt_items = wrt_items[:-1] + [replace(last, scripts=[s for s in last.scripts if s[0] != "sup"])]
-        wrt = self.expression(wrt_items)
-        rest = nitems[1:]
-        if rest:
-            body = self.expression(rest)
-        else:
-            nxt = cur.peek()
-            if nxt is not None and nxt.kind == "group" and nxt.text in ("paren", "bracket", "curly"):
-                body = self._group(cur, cur.take())
+            variables[-1] = variables[-1][:-1] + [replace(last, scripts=[s for s in last.scripts if s[0] != "sup"])]
+        wrts = [self.expression(v) for v in variables]
+        saved = self.diff_vars
+        self.diff_vars = saved | {plain(v) for v in variables if plain(v)}
+        try:
+            rest = nitems[1:]
+            if rest:
+                body = self.expression(rest)
             else:
+                # the operator form reaches to the end of the term: d/dx (x-s)^T W (x-s)
                 body = self._rest_of_term(cur, "a derivative", it.pos)
-        node = N.Deriv(body, wrt, order)
+        finally:
+            self.diff_vars = saved
+        if len(wrts) == 2:
+            a, b = wrts
+            if isinstance(b, N.Transpose) and b.arg == a or a == b:
+                node: N.Node = N.Grad(body, a, 2)  # \partial x \partial x^T: the Hessian in x
+            else:
+                node = N.Deriv(N.Deriv(body, b), a)
+        else:
+            node = N.Deriv(body, wrts[0], order)
         return self._scripts(node, it)
 
     def _environment(self, it: Item) -> N.Node:
@@ -1322,9 +1502,18 @@ class Reader:
             if any(len(r) != width for r in rows):
                 raise ParseError("matrix rows of different lengths", it.pos)
             return N.Matrix(tuple(tuple(self.expression(c) for c in r) for r in rows))
-        if name == "cases":
-            raise ParseError("a case distinction (cases) is not read", it.pos)
+        if name in ("cases", "dcases", "rcases"):
+            return O.read_cases(self, it)
         raise ParseError(f"the environment {name} is not read", it.pos)
+
+
+def _is_function_value(node) -> bool:
+    return isinstance(node, N.Sym) and node.name in ("f", "g", "h", "\\phi", "\\psi", "\\sigma")
+
+
+def _is_function_letter(it) -> bool:
+    return it is not None and it.kind in ("letter", "cmd") and not it.scripts and it.text in ("f", "g", "h") \
+        and True
 
 
 def _mentions_name(items, base: str) -> bool:

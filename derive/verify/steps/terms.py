@@ -135,6 +135,9 @@ def render(node) -> str:
         sup = "^2" if node.order == 2 else ""
         return "\\nabla" + sup + sub + " " + _wrap(node.body)
     if isinstance(node, N.Deriv):
+        if node.order != 1:
+            return ("\\frac{\\partial^{" + str(node.order) + "}}{\\partial " + _wrap(node.wrt) + "^{"
+                    + str(node.order) + "}} " + _wrap(node.body))
         return "\\frac{\\partial}{\\partial " + render(node.wrt) + "} " + _wrap(node.body)
     if isinstance(node, N.Opt):
         return "\\" + node.kind + "_{" + render(node.wrt) + "} " + render(node.body)
@@ -145,6 +148,31 @@ def render(node) -> str:
         return "[" + "; ".join(", ".join(render(c) for c in row) for row in node.rows) + "]"
     if isinstance(node, N.Equation):
         return render(node.lhs) + " " + node.rel + " " + render(node.rhs)
+    return _render_more(node)
+
+
+def _render_more(node) -> str:
+    """The nodes of the read stage's later constructs."""
+    if isinstance(node, N.Elementwise):
+        op = " \\odot " if node.kind == "hadamard" else " \\otimes "
+        return _wrap(node.left) + op + _wrap(node.right)
+    if isinstance(node, N.Expect):
+        under = ""
+        if node.var is not None:
+            under = "_{" + render(node.var) + (" \\sim " + render(node.dist) if node.dist is not None else "") + "}"
+        given = (" \\mid " + render(node.given)) if node.given else ""
+        head = {"E": "\\mathbb{E}", "Var": "\\operatorname{Var}", "Cov": "\\operatorname{Cov}"}[node.op]
+        return head + under + "[" + render(node.args) + given + "]"
+    if isinstance(node, N.Integral):
+        bounds = ("_{" + render(node.lo) + "}^{" + render(node.hi) + "}") if node.lo is not None else ""
+        return "\\int" + bounds + " " + _wrap(node.body) + " \\, d" + render(node.var)
+    if isinstance(node, N.Evaluated):
+        at = (render(node.var) + "=" if node.var is not None else "") + render(node.hi if node.lo is None else node.lo)
+        top = ("^{" + render(node.hi) + "}") if node.lo is not None else ""
+        return "\\left. " + render(node.body) + " \\right|_{" + at + "}" + top
+    if isinstance(node, N.Cases):
+        rows = [render(v) + " & " + (render(c) if c is not None else "\\text{otherwise}") for v, c in node.pieces]
+        return "\\begin{cases} " + " \\\\ ".join(rows) + " \\end{cases}"
     return "?"
 
 

@@ -81,7 +81,8 @@ def load_checks(doc: Document, root: Path = HERE) -> dict:
 
 
 def _squash(s: str) -> str:
-    return re.sub(r"\s+", "", s)
+    """Whitespace, row breaks (\\\\, \\\\[8pt]) and alignment marks removed: a member may span rows."""
+    return re.sub(r"\\\\(\[[^\]]*\])?|&|\s+", "", s)
 
 
 def format_problems(doc: Document) -> list[str]:

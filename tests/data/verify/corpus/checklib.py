@@ -87,6 +87,8 @@ def num_equal(f, g, sample, trials: int = 20, rtol: float = 1e-9, seed: int = 0)
         if a.shape != b.shape:
             return Result(False, f"sampled: the sides have different shapes {a.shape} and {b.shape}",
                           {"point": _short(point)})
+        if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+            raise ValueError(f"num_equal: a side is not finite at {_short(point)}")
         scale = 1.0 + max(np.max(np.abs(a)), np.max(np.abs(b)))
         if np.max(np.abs(a - b)) > rtol * scale * 1e3:
             return Result(False, "sampled: the two sides differ at a random point",

@@ -25,7 +25,7 @@ def not_a_root():
 
 
 CHECKS = {
-    "subst_L": lambda: Result(True, "definition substituted verbatim (same expression)"),
+    "subst_L": lambda: sym_equal(sp.diff(bern, p), sp.diff(sp.exp(sum(x * sp.log(p) + (1 - x) * sp.log(1 - p) for x in xs)), p), domain={"p": (0, 1)}),
     "product_of_powers": lambda: sym_equal(bern, p**k * (1 - p)**sum(1 - x for x in xs), positive=[p]),
     "rename_k": lambda: sym_equal(p**k * (1 - p)**(n - k), p**k * (1 - p)**(n - k)),
     "wrong_derivative": wrong_derivative,
