@@ -292,8 +292,13 @@ def collect(ids, *, check=True, seed=0, stream=None, command="derive", cache=Tru
             print(f"{command}: {len(from_cache)} of {len(names)} checks reused from {store.path}",
                   file=stream, flush=True)
     derivations = [d for _, d in pairs if d is not None]
-    if check:
-        reports = {d.id: outcomes[d.id].report(d) for d in derivations}
+    for d in derivations if check else ():
+        try:
+            reports[d.id] = outcomes[d.id].report(d)
+        except ValueError:  # a cache entry that does not fit the derivation: check it again
+            from derive.commands.checking import check_one
+
+            reports[d.id] = check_one(d.id, seed).report(d)
     return derivations, reports, missing
 
 
