@@ -86,6 +86,7 @@ The relations between a line and the line above it:
 \(:=\) & defines the left-hand side \\
 \(\approx\) & equal up to the order stated in the reason \\
 \(\overset{\arg\min_{w}}{\equiv}\) & the same minimiser in \(w\): this line is \(\alpha\,\cdot\) (line above) \(+\,\beta\), \(\alpha > 0\), \(\beta\) free of \(w\) \\
+\(\overset{\arg\max_{w}}{\equiv}\) & the same, in a maximisation: the same maximiser in \(w\) \\
 \(\overset{\max \to \min}{\equiv}\) & the maximiser of the line above is the minimiser of this line \\
 \(\iff\) & the same solutions \\
 \(\implies\) & a consequence (under the assumptions the reason names)
