@@ -747,9 +747,37 @@ def _order_latex(step) -> str:
     return r"O\left(%s^{%d}\right)" % (inner, power)
 
 
-def _notes(step, verdict=None) -> list[Segment]:
+def bound_directions(d) -> dict[int, list]:
+    """Test directions (``v \\neq 0``) bound in the step that introduces them rather than listed
+    as assumptions: {step index: [assumption, ...]}. A direction is a nonzero-assumption about a
+    symbol that the result, the claim and the variables do not mention; it is bound at the first
+    step whose expression holds it."""
+    def free(value):
+        return getattr(value, "free_symbols", set()) if value is not None else set()
+
+    kept = free(d.result) | free(d.claim) | {v for var in d.variables for v in free(var) | {var}}
+    out: dict[int, list] = {}
+    for a in d.assumptions:
+        subject = a.subject
+        if a.kind != "nonzero" or not isinstance(subject, (sp.Symbol, sp.MatrixSymbol)) or subject in kept:
+            continue
+        first = next((k for k, st in enumerate(d.steps) if subject in free(st.expr)), None)
+        if first is not None:
+            out.setdefault(first, []).append(a)
+    return out
+
+
+def assumptions_shown(d) -> list:
+    """The assumptions a reader sees listed: all but the test directions bound in their steps."""
+    bound = {id(a) for group in bound_directions(d).values() for a in group}
+    return [a for a in d.assumptions if id(a) not in bound]
+
+
+def _notes(step, verdict=None, bound=(), bound_texts=()) -> list[Segment]:
     segs = segments(step.reason or "")
     extra: list[Segment] = []
+    for a in bound:
+        extra += [Segment("text", ", for every ")] + segments(a.text)
     if step.relation in (Relation.SAME_MINIMISER, Relation.MAX_TO_MIN) and step.alpha is not None:
         before = "" if step.relation is Relation.SAME_MINIMISER else "-"
         extra += [
@@ -762,9 +790,10 @@ def _notes(step, verdict=None) -> list[Segment]:
         ]
     if step.relation is Relation.APPROX and step.small is not None:
         extra += [Segment("text", "; the error is "), Segment("math", _order_latex(step))]
-    if step.uses:
+    uses = [u for u in step.uses if u not in bound_texts]
+    if uses:
         extra += [Segment("text", "; uses: ")]
-        for k, use in enumerate(step.uses):
+        for k, use in enumerate(uses):
             if k:
                 extra.append(Segment("text", "; "))
             extra += segments(use)
@@ -789,6 +818,8 @@ def chains(d, report=None, settings: Settings = BOOK) -> list[Chain]:
     """The steps of a derivation as calc chains of rows, long expressions broken into lines."""
     verdicts = {s.index: s.verdict for s in report.steps} if report is not None else {}
     maximised = maximised_steps(d)
+    directions = bound_directions(d)
+    bound_texts = {a.text for group in directions.values() for a in group}
     out: list[Chain] = []
     chain_lhs = ""
     for index, step in enumerate(d.steps):
@@ -799,7 +830,7 @@ def chains(d, report=None, settings: Settings = BOOK) -> list[Chain]:
             or not out
             or out[-1].kind != kind
         )
-        reason = _notes(step, verdicts.get(index))
+        reason = _notes(step, verdicts.get(index), directions.get(index, ()), bound_texts)
         if kind == "statement":
             rel = "" if step.relation is Relation.DEFINITION or restart and step.relation is not Relation.IFF \
                 and step.relation is not Relation.IMPLIES else _REL.get(step.relation, r"\iff")
@@ -899,9 +930,10 @@ def aligned_chains(chain_list: list[Chain], settings: Settings = MATHJAX) -> str
 
 
 def _assumptions_latex(d) -> str:
-    if not d.assumptions:
+    shown = assumptions_shown(d)
+    if not shown:
         return ""
-    items = "; ".join(to_latex(a.text) for a in d.assumptions)
+    items = "; ".join(to_latex(a.text) for a in shown)
     return r"\noindent\textbf{Assumptions.} %s.\par" % items
 
 
@@ -950,7 +982,7 @@ def derivation_latex(d, report=None, settings: Settings = BOOK) -> str:
         f"% derive: {d.id} -- {d.title}",
         r"\noindent\textbf{Statement.} %s\par" % to_latex(d.statement),
     ]
-    if d.assumptions:
+    if assumptions_shown(d):
         parts.append(r"\smallskip")
         parts.append(_assumptions_latex(d))
     parts.append(r"\smallskip")
