@@ -119,7 +119,7 @@ def test_mse_hessian_semidefinite_without_rank_assumption():
                                      Relation.IMPLIES, assumptions=(*SIZES, Assumption.nonzero(v)))
     assert strict_without_rank.status == UNDECIDED
     uses = [s.uses for s in d_.steps if isinstance(s.expr, sp.StrictGreaterThan)]
-    assert uses == [("$X$ has full column rank", r"$v \neq 0$")]
+    assert uses == [("$X$ has full column rank (for the positive definite line; the example after it is another design, $X_0$)", r"$v \neq 0$")]
 
 
 def test_mse_hessian_witness():

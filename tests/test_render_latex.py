@@ -207,3 +207,31 @@ def test_notebook_reprs():
     assert d._repr_latex_().startswith("$$")
     md = d._repr_markdown_()
     assert d.title in md and "$$" in md and "align*" not in md
+
+
+# --- the ones vector, argmax under a maximisation ------------------------------------------------
+
+
+def test_the_ones_row_prints_its_transpose_and_the_column_does_not():
+    N, k = sp.symbols("N k", integer=True, positive=True)
+    D, mu = sp.MatrixSymbol("D", k, N), sp.MatrixSymbol("mu", k, 1)
+    assert expression_latex(sp.OneMatrix(1, N)) == r"\mathbf{1}^{\top}"
+    assert expression_latex(sp.OneMatrix(N, 1)) == r"\mathbf{1}"
+    assert expression_latex(sp.Transpose(sp.OneMatrix(N, 1))) == r"\mathbf{1}^{\top}"
+    assert expression_latex(D - mu * sp.OneMatrix(1, N)) == r"D - \mu \mathbf{1}^{\top}"
+    assert expression_latex(D * sp.OneMatrix(N, 1)) == r"D \mathbf{1}"
+
+
+def test_the_multivariate_gaussian_pages_transpose_the_ones_row():
+    for name in ("mvn-mle-mean", "mvn-mle-covariance"):
+        tex = derivation_latex(built(name))
+        assert r"\mu \mathbf{1}^{\top}" in tex, name
+        assert not re.search(r"\\mu \\mathbf\{1\}(?!\^)", tex), name
+
+
+def test_a_same_minimiser_step_under_a_max_prints_argmax():
+    tex = derivation_latex(built("map-uniform-prior-mle"))
+    assert r"\overset{\arg\max_{\theta}}{\equiv}" in tex
+    assert r"\overset{\arg\min_{\theta}}{\equiv}" not in tex
+    # a minimisation keeps argmin
+    assert r"\overset{\arg\min_{w}}{\equiv}" in derivation_latex(built("map-gaussian-prior-ridge"))

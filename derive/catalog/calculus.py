@@ -115,7 +115,7 @@ def scalar_transpose() -> Derivation:
         definition(s, r"a $1 \times 1$ matrix: $(1 \times n)(n \times d)(d \times 1)$", lhs="s"),
         equal(flipped, r"$s = s^\top$ for every $1 \times 1$ matrix (a scalar is its own transpose)"),
         equal(reversed_factors, "the transpose of a product reverses the order of the factors",
-              source=r"$(ABC)^\top = C^\top B^\top A^\top$; Matrix Cookbook eq. 4"),
+              source=r"$(ABC)^\top = C^\top B^\top A^\top$; Matrix Cookbook eq. 6"),
         equal(result, r"$(y^\top)^\top = y$"),
     )
     return Derivation(
@@ -129,7 +129,7 @@ def scalar_transpose() -> Derivation:
         claim=t.T * X.T * y,
         variables=(t,),
         extras={"identity": sp.Eq(s, result, evaluate=False)},
-        references=(f"{COOKBOOK}, eq. 4",),
+        references=(f"{COOKBOOK}, eq. 6",),
     )
 
 
@@ -230,5 +230,5 @@ def quadratic_form_hessian() -> Derivation:
         claim=A + A.T,
         variables=(t,),
         extras={"gradient": grad, "symmetric": use_symmetry(hessian, [A])},
-        references=(f"{COOKBOOK}, eqs. 69, 81",),
+        references=(f"{COOKBOOK}, eqs. 69, 81, 98",),
     )

@@ -79,9 +79,9 @@ def gd_update_mse() -> Derivation:
     M, c = linear_coefficients(update, t)
     affine = expand_matrix(update)
     steps = (
-        definition(loss, "the mean squared error at the current iterate $t = t_k$", lhs="L(t_k)"),
-        gradient(grad, "the gradient of the MSE (mse-gradient)", wrt=t, lhs=r"\nabla L(t_k)"),
-        definition(update, r"the gradient-descent rule $t_{k+1} = t_k - \eta \nabla L(t_k)$, $\eta > 0$, with the gradient above", lhs=r"t_{k+1}"),
+        definition(loss, "the mean squared error; $t$ is the current iterate $t_k$", lhs="L(t)"),
+        gradient(grad, "the gradient of the MSE (mse-gradient)", wrt=t, lhs=r"\nabla L(t)"),
+        definition(update, r"the gradient-descent rule $t_{k+1} = t_k - \eta \nabla L(t_k)$ at $t = t_k$, $\eta > 0$, with the gradient above", lhs=r"t_{k+1}"),
     )
     return Derivation(
         id="gd-update-mse",

@@ -532,7 +532,7 @@ _MVN_ASSUMPTIONS = (
     Assumption.positive_definite(Sigma, r"$\Sigma$ is symmetric positive definite"),
 )
 _MVN_REFERENCES = (
-    "K. B. Petersen, M. S. Pedersen, The Matrix Cookbook (2012), eqs. 16, 40, 43, 100",
+    "K. B. Petersen, M. S. Pedersen, The Matrix Cookbook (2012), eqs. 16, 22, 36, 40, 43, 100",
     "C. M. Bishop, Pattern Recognition and Machine Learning (2006), eqs. 2.118-2.122",
 )
 
@@ -615,7 +615,7 @@ def _solve_linear(residual, var):
 
 
 def _collapse_inverses(expr):
-    """(M^-1)^-1 = M and log|M^-1| = -log|M| (Matrix Cookbook eq. 19: det(M^-1) = 1/det M)."""
+    """(M^-1)^-1 = M and log|M^-1| = -log|M| (Matrix Cookbook eq. 22: det(M^-1) = 1/det M)."""
     expr = expr.replace(
         lambda e: isinstance(e, sp.Inverse) and isinstance(e.arg, sp.Inverse), lambda e: e.arg.arg
     )
@@ -657,7 +657,7 @@ def mvn_mle_covariance() -> Derivation:
         definition(increment, r"the change of the log-likelihood when $\Sigma$ moves by a symmetric $H$",
                    lhs=r"\ell(\Sigma + H) - \ell(\Sigma)"),
         approx(first, r"first order in $H$: the differentials $d \log|\Sigma| = \operatorname{tr}(\Sigma^{-1} H)$, $d(\Sigma^{-1}) = -\Sigma^{-1} H \Sigma^{-1}$ and $d \operatorname{tr}(M) = \operatorname{tr}(dM)$", small=H, order=1,
-               source="Matrix Cookbook eqs. 40, 43"),
+               source="Matrix Cookbook eqs. 36, 40, 43"),
         equal(linear, "rotate each trace so that $H$ stands last and collect the coefficient $G$",
               source="Matrix Cookbook eq. 16"),
         gradient(grad, r"a differential $\operatorname{tr}(G H)$ identifies the gradient $G^\top$; $\Sigma$ is symmetric",
@@ -669,7 +669,7 @@ def mvn_mle_covariance() -> Derivation:
         definition(in_precision, r"the log-likelihood in the precision $\Lambda = \Sigma^{-1}$, a bijection of the positive definite matrices onto themselves",
                    lhs=r"\ell(\Lambda^{-1})"),
         equal(precision_tidy, r"$(\Lambda^{-1})^{-1} = \Lambda$ and $\log|\Lambda^{-1}| = -\log|\Lambda|$",
-              source="Matrix Cookbook eq. 19"),
+              source="Matrix Cookbook eq. 22"),
         definition(along, r"along the line $\Lambda + t H$ through $\Lambda$ in a symmetric direction $H \neq 0$", lhs=r"g(t)"),
         gradient(slope, r"differentiate in $t$: $d \log|M| = \operatorname{tr}(M^{-1} \, dM)$ with $dM = H \, dt$", wrt=t,
                  lhs=r"g'(t)", source="Matrix Cookbook eq. 43"),

@@ -315,9 +315,9 @@ def mse_hessian() -> Derivation:
         equal(norms, r"$v^\top X^\top X v = (X v)^\top (X v) = \lVert X v \rVert^2$"),
         implies(nonnegative, "squared norms are nonnegative and $2/n > 0$: $H$ is positive semidefinite for every $X$ (no rank assumption needed), so $L$ is convex"),
         implies(positive, r"with full column rank $X v \neq 0$ for $v \neq 0$, so $\lVert X v\rVert^2 > 0$: $H$ is positive definite (conversely, $X v = 0$ with $v \neq 0$ gives $v^\top H v = 0$)",
-                uses=("$X$ has full column rank", r"$v \neq 0$")),
-        definition(moved, r"collinear columns, without full column rank: the $3 \times 2$ design with rows $(1, 2)$, $(2, 4)$, $(3, 6)$ and the direction $v_0 = (2, -1)$, for which $X v_0 = 0$; the loss moved along $v_0$", lhs=r"L(t + s v_0)"),
-        equal(unmoved, "$X (t + s v_0) = X t + s X v_0 = X t$, so $L(t + s v_0) = L(t)$ for every $s$: if $t$ minimises $L$, so does every $t + s v_0$, and the minimiser is not unique; $H v_0 = 0$, so $0$ is an eigenvalue of $H$"),
+                uses=("$X$ has full column rank (for the positive definite line; the example after it is another design, $X_0$)", r"$v \neq 0$")),
+        definition(moved, r"an example without full column rank: the $3 \times 2$ design $X_0$ with the collinear rows $(1, 2)$, $(2, 4)$, $(3, 6)$ and the direction $v_0 = (2, -1)$, for which $X_0 v_0 = 0$; its loss $L_0$ moved along $v_0$", lhs=r"L_0(t + s v_0)"),
+        equal(unmoved, "$X_0 (t + s v_0) = X_0 t + s X_0 v_0 = X_0 t$, so $L_0(t + s v_0) = L_0(t)$ for every $s$: if $t$ minimises $L_0$, so does every $t + s v_0$, and the minimiser is not unique; $H_0 v_0 = 0$ for its Hessian $H_0 = (2/3) X_0^\top X_0$, so $0$ is an eigenvalue of $H_0$"),
     )
     eigenvalues = Hc.eigenvals()
     return Derivation(
@@ -328,7 +328,7 @@ def mse_hessian() -> Derivation:
         assumptions=(
             *SIZES,
             Assumption.nonzero(v, r"$v \neq 0$"),
-            Assumption.full_column_rank(X, "$X$ has full column rank"),
+            Assumption.full_column_rank(X, "$X$ has full column rank (for the positive definite line; the example after it is another design, $X_0$)"),
         ),
         steps=steps,
         result=hessian,

@@ -295,7 +295,7 @@ def map_gaussian_prior_ridge() -> Derivation:
         implies(
             sp.StrictGreaterThan(v.T * hess * v, 0, evaluate=False),
             r"$v^\top H v > 0$ for every $v \neq 0$: $X^\top X$ is positive semidefinite and $\lambda I$ positive definite, so $J$ is strictly convex and its stationary point is its unique minimiser",
-            uses=(r"$\sigma > 0$ (noise scale)", r"$\tau > 0$ (prior scale)", r"$v$ is any nonzero vector in $\mathbb{R}^d$"),
+            uses=(r"$\sigma > 0$ (noise scale)", r"$\tau > 0$ (prior scale)", r"$v \neq 0$ (a direction in $\mathbb{R}^d$)"),
         ),
         definition(stationary, "the minimiser of the strictly convex $J$ is its stationary point"),
         iff(normal, "divide by 2", wrt=(w,), factor=2),
@@ -318,7 +318,7 @@ def map_gaussian_prior_ridge() -> Derivation:
             Assumption.positive(evidence, r"$Z = p(y \mid X) > 0$"),
             Assumption.positive_integer(n, "$n$ is a positive integer (samples)"),
             Assumption.positive_integer(d, "$d$ is a positive integer (features)"),
-            Assumption.nonzero(v, r"$v$ is any nonzero vector in $\mathbb{R}^d$"),
+            Assumption.nonzero(v, r"$v \neq 0$ (a direction in $\mathbb{R}^d$)"),
         ),
         steps=steps,
         result=solution,

@@ -165,12 +165,12 @@ def cache_folder() -> Path:
     return Path(base) / "derive"
 
 
-def source_hash(seed: int = 0, timeout: float | None = None) -> str:
-    """A hash of everything a verdict depends on: the catalogue's and the engine's source,
-    SymPy's version, the seed and the timeout."""
+def source_hash(seed: int = 0, timeout: float | None = None, root: Path | None = None) -> str:
+    """A hash of everything a verdict depends on: the catalogue's and the engine's source
+    (under `root`, derive's package folder by default), SymPy's version, the seed and the timeout."""
     import sympy
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(root) if root is not None else Path(__file__).resolve().parent.parent
     h = hashlib.sha256()
     h.update(f"{CACHE_VERSION} {sympy.__version__} seed={seed} timeout={timeout}".encode())
     for folder in ("catalog", "core"):
@@ -197,11 +197,11 @@ class CheckCache:
         """The outcomes stored under this key; {} when there are none or the file is unreadable."""
         self._durations = self._old_durations()
         try:
-            text = self.path.read_text()
+            data = self.path.read_bytes()
         except OSError:
             return {}
         try:
-            doc = json.loads(text)
+            doc = json.loads(data.decode("utf-8"))
             if not (isinstance(doc, dict) and doc.get("format") == CACHE_FORMAT
                     and doc.get("version") == CACHE_VERSION and doc.get("key") == self.key
                     and isinstance(doc.get("outcomes"), dict)):

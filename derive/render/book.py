@@ -86,6 +86,7 @@ The relations between a line and the line above it:
 \(:=\) & defines the left-hand side \\
 \(\approx\) & equal up to the order stated in the reason \\
 \(\overset{\arg\min_{w}}{\equiv}\) & the same minimiser in \(w\): this line is \(\alpha\,\cdot\) (line above) \(+\,\beta\), \(\alpha > 0\), \(\beta\) free of \(w\) \\
+\(\overset{\arg\max_{w}}{\equiv}\) & the same, in a maximisation: the same maximiser in \(w\) \\
 \(\overset{\max \to \min}{\equiv}\) & the maximiser of the line above is the minimiser of this line \\
 \(\iff\) & the same solutions \\
 \(\implies\) & a consequence (under the assumptions the reason names)
@@ -292,8 +293,13 @@ def collect(ids, *, check=True, seed=0, stream=None, command="derive", cache=Tru
             print(f"{command}: {len(from_cache)} of {len(names)} checks reused from {store.path}",
                   file=stream, flush=True)
     derivations = [d for _, d in pairs if d is not None]
-    if check:
-        reports = {d.id: outcomes[d.id].report(d) for d in derivations}
+    for d in derivations if check else ():
+        try:
+            reports[d.id] = outcomes[d.id].report(d)
+        except ValueError:  # a cache entry that does not fit the derivation: check it again
+            from derive.commands.checking import check_one
+
+            reports[d.id] = check_one(d.id, seed).report(d)
     return derivations, reports, missing
 
 

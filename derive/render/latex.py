@@ -14,7 +14,7 @@ Reasons, statements and assumption texts are written in the reasons markup (plai
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
@@ -78,6 +78,13 @@ def _is_transposed(term) -> bool:
     return False
 
 
+def _varies(term) -> bool:
+    """Whether a term of a scalar sum holds the data or the model (a sum, an indexed value, an
+    undefined function): such terms print before the constants."""
+    return bool(term.has(sp.Sum, sp.Product, sp.Integral, sp.Indexed, sp.core.function.AppliedUndef)
+                or term.atoms(MatrixExpr))
+
+
 TALL = (r"\frac", r"\sum", r"\prod", r"\int", r"\left", r"\begin", r"\overset", r"\underset",
         r"\partial", r"\sqrt", r"\biggl", r"\Bigl")
 
@@ -115,9 +122,11 @@ class ProofPrinter(LatexPrinter):
                         flat += list(sp.Add.make_args(coeff))
                         continue
                 flat.append(t)
-            terms = flat
+            terms = sorted(flat, key=lambda t: 0 if _varies(t) else 1)  # scalar constants last
         elif isinstance(expr, sp.Add):
             terms = list(self._as_ordered_terms(expr, order=None))
+            # the textbook order: the terms with sums, indexed data or functions first, constants after
+            terms.sort(key=lambda t: 0 if _varies(t) else 1)
         else:
             return [expr]
         first = next((k for k, t in enumerate(terms) if not _is_negative_term(t)), 0)
@@ -224,6 +233,32 @@ class ProofPrinter(LatexPrinter):
             body = " ".join(self._matrix_factor(m) for m in mats)
         return sign + head + body
 
+    def _normalising_constant(self, expr):
+        r"""A Gaussian constant as a textbook prints it: ``\frac{1}{\sqrt{2 \pi \sigma^{2}}} e^{...}``
+        where SymPy holds ``\sqrt{2} e^{...} / (2 \sqrt{\pi} \sigma)``. Applies to a product with
+        a factor ``\pi^{-1/2}``: its positive constant factors K are printed as ``1/\sqrt{1/K^2}``."""
+        factors = sp.Mul.make_args(expr)
+        if not any(f.is_Pow and f.base is sp.pi and f.exp == sp.Rational(-1, 2) for f in factors):
+            return None
+
+        def constant(f):
+            if f.is_Rational and f.is_positive:
+                return True
+            if f.is_Pow and f.exp.is_Rational:
+                return (f.base.is_Integer and f.base.is_positive or f.base is sp.pi
+                        or (f.base.is_Symbol and f.base.is_positive and f.exp.is_negative))
+            return False
+
+        K = sp.Mul(*[f for f in factors if constant(f)])
+        rest = sp.Mul(*[f for f in factors if not constant(f)])
+        inside = sp.powsimp(sp.factor_terms(1 / K**2))
+        if inside.has(sp.Pow) and any(p.exp.is_Rational and p.exp.q != 1 for p in inside.atoms(sp.Pow)):
+            return None
+        head = r"\frac{1}{\sqrt{%s}}" % self._print(inside)
+        if rest == 1:
+            return head
+        return head + " " + self.parenthesize(rest, PRECEDENCE["Mul"], False)
+
     def _print_Pow(self, expr):
         base, power = expr.args
         if (isinstance(base, sp.Function) and "_latex" in type(base).__dict__
@@ -325,6 +360,9 @@ class ProofPrinter(LatexPrinter):
         big = (sp.Sum, sp.Product, sp.Integral)
         if not expr.is_commutative:
             return super()._print_Mul(expr)
+        normalised = self._normalising_constant(expr)
+        if normalised is not None:
+            return normalised
         logs = [a for a in expr.args if isinstance(a, sp.log)]
         if logs and expr.as_ordered_factors()[-1] not in logs and not any(a.has(*big) for a in expr.args):
             # "\log \lambda x_i" would read as log(lambda x_i): the logarithms go last
@@ -555,6 +593,8 @@ def expression_lines(expr, budget: float, rest: float | None = None) -> list[str
         return [head + lines[0]] + lines[1:]
     if isinstance(expr, (sp.Add, sp.MatAdd)):
         return _pack(_PRINTER.signed_terms(expr), budget, rest)
+    if r"\begin{" in whole:
+        return [whole]  # brackets around explicit matrices must grow with them: \left( ... \right)
     if isinstance(expr, sp.MatMul):
         coeff, mats = expr.as_coeff_matrices()
         sums = [k for k, m in enumerate(mats) if isinstance(m, sp.MatAdd)]
@@ -681,6 +721,13 @@ def _defines(lhs) -> bool:
                             sp.Function))
 
 
+def _same_tex(a: str, b: str) -> bool:
+    """Whether two pieces of LaTeX print the same (spaces, braces and \\left/\\right aside)."""
+    def norm(t):
+        return re.sub(r"\\left|\\right|[\s{}]", "", t).replace(r"\top", "T")
+    return norm(a) == norm(b)
+
+
 def _statement_like(step) -> bool:
     expr = step.expr
     return (
@@ -700,9 +747,37 @@ def _order_latex(step) -> str:
     return r"O\left(%s^{%d}\right)" % (inner, power)
 
 
-def _notes(step, verdict=None) -> list[Segment]:
+def bound_directions(d) -> dict[int, list]:
+    """Test directions (``v \\neq 0``) bound in the step that introduces them rather than listed
+    as assumptions: {step index: [assumption, ...]}. A direction is a nonzero-assumption about a
+    symbol that the result, the claim and the variables do not mention; it is bound at the first
+    step whose expression holds it."""
+    def free(value):
+        return getattr(value, "free_symbols", set()) if value is not None else set()
+
+    kept = free(d.result) | free(d.claim) | {v for var in d.variables for v in free(var) | {var}}
+    out: dict[int, list] = {}
+    for a in d.assumptions:
+        subject = a.subject
+        if a.kind != "nonzero" or not isinstance(subject, (sp.Symbol, sp.MatrixSymbol)) or subject in kept:
+            continue
+        first = next((k for k, st in enumerate(d.steps) if subject in free(st.expr)), None)
+        if first is not None:
+            out.setdefault(first, []).append(a)
+    return out
+
+
+def assumptions_shown(d) -> list:
+    """The assumptions a reader sees listed: all but the test directions bound in their steps."""
+    bound = {id(a) for group in bound_directions(d).values() for a in group}
+    return [a for a in d.assumptions if id(a) not in bound]
+
+
+def _notes(step, verdict=None, bound=(), bound_texts=()) -> list[Segment]:
     segs = segments(step.reason or "")
     extra: list[Segment] = []
+    for a in bound:
+        extra += [Segment("text", ", for every ")] + segments(a.text)
     if step.relation in (Relation.SAME_MINIMISER, Relation.MAX_TO_MIN) and step.alpha is not None:
         before = "" if step.relation is Relation.SAME_MINIMISER else "-"
         extra += [
@@ -715,9 +790,10 @@ def _notes(step, verdict=None) -> list[Segment]:
         ]
     if step.relation is Relation.APPROX and step.small is not None:
         extra += [Segment("text", "; the error is "), Segment("math", _order_latex(step))]
-    if step.uses:
+    uses = [u for u in step.uses if u not in bound_texts]
+    if uses:
         extra += [Segment("text", "; uses: ")]
-        for k, use in enumerate(step.uses):
+        for k, use in enumerate(uses):
             if k:
                 extra.append(Segment("text", "; "))
             extra += segments(use)
@@ -742,6 +818,8 @@ def chains(d, report=None, settings: Settings = BOOK) -> list[Chain]:
     """The steps of a derivation as calc chains of rows, long expressions broken into lines."""
     verdicts = {s.index: s.verdict for s in report.steps} if report is not None else {}
     maximised = maximised_steps(d)
+    directions = bound_directions(d)
+    bound_texts = {a.text for group in directions.values() for a in group}
     out: list[Chain] = []
     chain_lhs = ""
     for index, step in enumerate(d.steps):
@@ -752,7 +830,7 @@ def chains(d, report=None, settings: Settings = BOOK) -> list[Chain]:
             or not out
             or out[-1].kind != kind
         )
-        reason = _notes(step, verdicts.get(index))
+        reason = _notes(step, verdicts.get(index), directions.get(index, ()), bound_texts)
         if kind == "statement":
             rel = "" if step.relation is Relation.DEFINITION or restart and step.relation is not Relation.IFF \
                 and step.relation is not Relation.IMPLIES else _REL.get(step.relation, r"\iff")
@@ -765,6 +843,8 @@ def chains(d, report=None, settings: Settings = BOOK) -> list[Chain]:
                 rel = "="
             elif step.relation is Relation.DEFINITION:
                 left = expression_latex(step.lhs) if step.lhs is not None else ""
+                if left and _same_tex(left, expression_latex(step.expr)):
+                    left = ""  # "(X^T X)^T := (X^T X)^T" defines nothing: the expression alone
                 rel = (":=" if _defines(step.lhs) else "=") if left else r"\hphantom{{}={}}"
             else:
                 left = expression_latex(step.lhs) if step.lhs is not None else ""
@@ -807,10 +887,13 @@ def _row_align(row: Row, settings: Settings, reason_tex: str) -> str:
         if reason_tex:
             parts.append(f"&\\qquad {reason_tex}")
         return " \\\\\n".join(parts)
-    parts = [f"{first} && {reason_tex}" if reason_tex else first]
-    for line in row.lines[1:]:
-        parts.append(f"&{settings.continuation} {line}")
-    return " \\\\\n".join(parts)
+    if len(row.lines) > 1:
+        # the lines of one row in one top-aligned block, so that a tall reason beside it does not
+        # push the continuation lines below itself
+        block = " \\\\\n".join([f"&{row.lines[0]}"] + [f"&{settings.continuation} {line}" for line in row.lines[1:]])
+        head = first[: len(first) - len(row.lines[0])]
+        first = f"{head}\\begin{{aligned}}[t]\n{block}\n\\end{{aligned}}"
+    return f"{first} && {reason_tex}" if reason_tex else first
 
 
 def _parbox(segs: list[Segment], settings: Settings) -> str:
@@ -847,9 +930,10 @@ def aligned_chains(chain_list: list[Chain], settings: Settings = MATHJAX) -> str
 
 
 def _assumptions_latex(d) -> str:
-    if not d.assumptions:
+    shown = assumptions_shown(d)
+    if not shown:
         return ""
-    items = "; ".join(to_latex(a.text) for a in d.assumptions)
+    items = "; ".join(to_latex(a.text) for a in shown)
     return r"\noindent\textbf{Assumptions.} %s.\par" % items
 
 
@@ -880,6 +964,17 @@ def widest(chain_list: list[Chain]) -> float:
     return _left_width(chain_list) + max(widths)
 
 
+TEXT_WIDTH_EM = 43.0  # the book's text width (A4, 2.2 cm margins, 11 pt) in em
+
+
+def reason_width(expressions_em: float) -> str:
+    """The reason column: what the expressions leave of the line (a third to a half of it),
+    so that short reasons are not wrapped into a dozen lines."""
+    # visual_width underestimates typeset mathematics by about a third: measured on the book
+    share = (TEXT_WIDTH_EM - 1.4 * expressions_em - 5.0) / TEXT_WIDTH_EM
+    return r"%.2f\linewidth" % min(max(share, 0.3), 0.45)
+
+
 def derivation_latex(d, report=None, settings: Settings = BOOK) -> str:
     """The proof as a LaTeX fragment (needs amsmath): statement, assumptions, align* chains,
     result. With a check report, each reason ends with how its step was checked."""
@@ -887,7 +982,7 @@ def derivation_latex(d, report=None, settings: Settings = BOOK) -> str:
         f"% derive: {d.id} -- {d.title}",
         r"\noindent\textbf{Statement.} %s\par" % to_latex(d.statement),
     ]
-    if d.assumptions:
+    if assumptions_shown(d):
         parts.append(r"\smallskip")
         parts.append(_assumptions_latex(d))
     parts.append(r"\smallskip")
@@ -896,6 +991,8 @@ def derivation_latex(d, report=None, settings: Settings = BOOK) -> str:
     if not settings.stacked and widest(layout) > settings.width + 3.5:
         settings = STACKED  # too wide for a reason column: reasons go under their lines
         layout = chains(d, report, settings)
+    elif not settings.stacked:
+        settings = replace(settings, reason_width=reason_width(widest(layout)))
     parts.append(align_chains(layout, settings))
     parts.append(result_latex(d))
     if d.references:

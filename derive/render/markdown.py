@@ -7,7 +7,7 @@ render it; ``align*`` they do not), with the reasons on the right in ``\text{...
 
 from __future__ import annotations
 
-from derive.render.latex import MATHJAX, aligned_chains, chains, expression_latex
+from derive.render.latex import MATHJAX, aligned_chains, assumptions_shown, chains, expression_latex
 from derive.render.markup import to_markdown
 
 prose_markdown = to_markdown  # the reasons markup as Markdown (derive.render.markup)
@@ -39,10 +39,10 @@ def derivation_markdown(d, report=None, *, heading_level: int = 2, anchor: bool 
         elif not report.decided:
             meta += " · **a step is undecided**"
     lines += [meta, "", f"**Statement.** {prose_markdown(d.statement)}", ""]
-    if d.assumptions:
+    if assumptions_shown(d):
         lines.append("**Assumptions.**")
         lines.append("")
-        lines += [f"- {prose_markdown(a.text)}" for a in d.assumptions]
+        lines += [f"- {prose_markdown(a.text)}" for a in assumptions_shown(d)]
         lines.append("")
     lines += ["**Derivation.**", ""]
     lines += ["$$", aligned_chains(chains(d, report, MATHJAX), MATHJAX), "$$", ""]

@@ -126,7 +126,7 @@ ONE_ARG = {"mathrm", "operatorname", "text", "textbf", "mathit", "mathbf", "bold
            "mathcal", "mathbb", "hat", "bar", "tilde", "overline", "vec"}
 BLACKBOARD = {"R": "ℝ", "N": "ℕ", "Z": "ℤ", "Q": "ℚ", "C": "ℂ", "E": "𝔼", "P": "ℙ"}
 ACCENTS = {"hat": "\u0302", "bar": "\u0304", "tilde": "\u0303", "overline": "\u0304", "vec": "\u20d7"}
-SUPERSCRIPTS = dict(zip("0123456789+-=()niTk", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱᵀᵏ"))
+SUPERSCRIPTS = dict(zip("0123456789+-=()niTkdabemp", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱᵀᵏᵈᵃᵇᵉᵐᵖ"))
 SUBSCRIPTS = dict(zip("0123456789+-=()aeoxhklmnpstijruv", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₒₓₕₖₗₘₙₚₛₜᵢⱼᵣᵤᵥ"))
 _OPERATORS = set("+-=<>,;|)]}") | set("≤≥≠∈≈⇔⇒→·×")
 
@@ -181,7 +181,7 @@ class _Reader:
         if tok == "{":
             return self.until("}")
         if not tok.startswith("\\"):
-            return {"-": "−", "'": "′"}.get(tok, tok)
+            return {"-": "−", "'": "′", "&": ","}.get(tok, tok)
         name = tok[1:]
         if name in IGNORED:
             return ""
@@ -264,4 +264,7 @@ def latex_to_unicode(tex: str) -> str:
     """LaTeX mathematics as readable one-line Unicode: ``\\frac{1}{2 \\sigma^{2}}`` -> ``1/(2 σ²)``."""
     tex = tex.replace(r"\arg\min", r"\operatorname{argmin}").replace(r"\arg\max", r"\operatorname{argmax}")
     out = re.sub(r"\s+", " ", _Reader(tex).until(None)).strip()
-    return re.sub(r"‖ ([^‖]*?) ‖", r"‖\1‖", out)
+    pieces = out.split("‖")
+    if len(pieces) % 2:  # pairs of bars: no spaces just inside a norm
+        pieces = [p.strip() if k % 2 else p for k, p in enumerate(pieces)]
+    return "‖".join(pieces)

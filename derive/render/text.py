@@ -9,7 +9,7 @@ rendered by `derive.render.markup.to_text`.
 from __future__ import annotations
 
 from derive.core.derivation import Relation
-from derive.render.latex import expression_latex, maximised_steps
+from derive.render.latex import assumptions_shown, bound_directions, expression_latex, maximised_steps
 from derive.render.markup import latex_to_unicode, to_text
 
 SYMBOLS = {
@@ -62,15 +62,18 @@ def step_text(step, maximise: bool = False) -> str:
     return " ".join(parts)
 
 
-def reason_text(step) -> str:
+def reason_text(step, bound=(), bound_texts=()) -> str:
     """The reason with its witnesses, assumptions used and source, as plain text."""
     out = to_text(step.reason)
+    for a in bound:
+        out += f", for every {to_text(a.text)}"
     if step.relation in (Relation.SAME_MINIMISER, Relation.MAX_TO_MIN) and step.alpha is not None:
         out += f" [α = {expression_text(step.alpha)}, β = {expression_text(step.beta or 0)}]"
     if step.relation is Relation.APPROX and step.small is not None:
         out += f" [to order {step.order} in {expression_text(step.small)}]"
-    if step.uses:
-        out += "; uses: " + "; ".join(to_text(u) for u in step.uses)
+    uses = [u for u in step.uses if u not in bound_texts]
+    if uses:
+        out += "; uses: " + "; ".join(to_text(u) for u in uses)
     if step.source:
         out += f" ({to_text(step.source)})"
     return out
@@ -79,14 +82,17 @@ def reason_text(step) -> str:
 def derivation_text(d, report=None) -> str:
     """The derivation as text, one step a line; with a check report, each step's verdict."""
     lines = [to_text(d.title), "=" * len(to_text(d.title)), to_text(d.statement), ""]
-    if d.assumptions:
+    if assumptions_shown(d):
         lines.append("Assumptions:")
-        lines += [f"  - {to_text(a.text)}" for a in d.assumptions]
+        lines += [f"  - {to_text(a.text)}" for a in assumptions_shown(d)]
         lines.append("")
     verdicts = {s.index: s.verdict for s in report.steps} if report else {}
     maximised = maximised_steps(d)
+    directions = bound_directions(d)
+    bound_texts = {a.text for group in directions.values() for a in group}
     for index, step in enumerate(d.steps):
-        line = f"{index:2d}. {step_text(step, index in maximised)}    -- {reason_text(step)}"
+        reason = reason_text(step, directions.get(index, ()), bound_texts)
+        line = f"{index:2d}. {step_text(step, index in maximised)}    -- {reason}"
         if index in verdicts:
             v = verdicts[index]
             line += f" [{v.status}{f', {v.method}' if v.method else ''}]"
