@@ -191,6 +191,8 @@ class Solver:
         self.params = tuple(self.params)
         self._by_name = {p.name: p for p in self.params}
         self._positional = [p for p in self.params if not p.keyword]
+        self._sized = _sized(self.params)
+        self._consumed = {p.name for p in self.params if p.consumed}
         self.inputs = tuple(p.name for p in self.params if not p.consumed and p.kind in ARRAY_KINDS + ("scalar", "integer") and p.required)
         self.__doc__ = self._doc()
         self.__signature__ = inspect.Signature(
@@ -251,16 +253,20 @@ class Solver:
     def check(self, values: dict, params=None, func=None) -> dict:
         """Every argument checked, then the sizes that must agree (shared size symbols)."""
         func = func or self.name
-        params = params or self.params
-        by_name = {p.name: p for p in params}
+        if params is None:
+            by_name, sized = self._by_name, self._sized
+        else:
+            by_name = {p.name: p for p in params}
+            sized = _sized(params)
         out = {name: by_name[name].check(value, func) for name, value in values.items()}
         seen = {}
-        for p in params:
-            if p.kind not in ARRAY_KINDS or out.get(p.name) is None:
+        for p, dims in sized:
+            a = out.get(p.name)
+            if a is None:
                 continue
-            shape = out[p.name].shape
-            for axis, dim in enumerate(p.dims[: len(shape)]):
-                if not isinstance(dim, sp.Symbol):
+            shape = a.shape
+            for axis, dim in dims:
+                if axis >= len(shape):
                     continue
                 if dim in seen and seen[dim][2] != shape[axis]:
                     other, oaxis, size = seen[dim]
@@ -276,7 +282,8 @@ class Solver:
         """The kernel on checked values (with fit_intercept, on centred or augmented data)."""
         func = self.name
         intercept = bool(values.get("fit_intercept"))
-        kernel_args = {k: a for k, a in values.items() if not self._by_name[k].consumed}
+        consumed = self._consumed
+        kernel_args = {k: a for k, a in values.items() if k not in consumed} if consumed else values
         try:
             # an overflow is an error (the value would be inf or a silent 0); NaN from inf - inf
             # and log(0) are caught by the result check below, which names the input
@@ -301,7 +308,7 @@ class Solver:
     def _check_result(self, value, values):
         parts = value if isinstance(value, tuple) else (value,)
         for part in parts:
-            if isinstance(part, (np.ndarray, float, int, np.floating)) and not np.all(np.isfinite(part)):
+            if isinstance(part, (np.ndarray, float, int, np.floating)) and not v.all_finite(part):
                 raise self._diagnose(values, "result")
 
     def _with_intercept(self, args):
@@ -351,6 +358,17 @@ class Solver:
 
     def __repr__(self) -> str:
         return f"<Solver {self._usage()}>"
+
+
+def _sized(params):
+    """(param, [(axis, size symbol)]) for the arrays whose sizes are named in the derivation."""
+    out = []
+    for p in params:
+        if p.kind in ARRAY_KINDS:
+            dims = [(axis, dim) for axis, dim in enumerate(p.dims) if isinstance(dim, sp.Symbol)]
+            if dims:
+                out.append((p, dims))
+    return out
 
 
 def _wrap(text: str, indent: str = "") -> list:

@@ -201,6 +201,16 @@ def array(a, name: str, func: str, kind: str):
     return out
 
 
+def all_finite(a) -> bool:
+    """True when every entry is finite: a sum (no temporary array) is finite exactly then,
+    unless finite entries overflow it, which the exact test below settles."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.add.reduce(a, axis=None) if isinstance(a, np.ndarray) else a
+    if np.isfinite(total):
+        return True
+    return bool(np.isfinite(a).all())
+
+
 def finite(a, name: str, func: str) -> None:
     """Raise NonFiniteError naming the first NaN or infinite entry of `a` (one pass)."""
     if _is_dask(a):
@@ -210,9 +220,9 @@ def finite(a, name: str, func: str) -> None:
             f"{func}: {name} must contain only finite numbers; the dask array has NaN or "
             f"infinite values. Remove or impute those entries before calling {func}."
         )
-    ok = np.isfinite(a)
-    if ok.all():
+    if all_finite(a):
         return
+    ok = np.isfinite(a)
     n_nan = int(np.isnan(a).sum())
     n_inf = int(a.size - ok.sum() - n_nan)
     first = np.unravel_index(int(np.argmin(ok.ravel())), a.shape)
