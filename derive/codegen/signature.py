@@ -85,6 +85,7 @@ class Param:
     allowed: tuple = ()
     dims: tuple = ()
     consumed: bool = False
+    symmetric: bool = False  # a square matrix the derivation assumes symmetric
 
     @property
     def required(self) -> bool:
@@ -98,6 +99,8 @@ class Param:
             a = v.array(value, self.name, func, k)
             if k != "matrix":
                 v.finite(a, self.name, func)
+            if self.symmetric:
+                v.symmetric(a, self.name, func, self.source)
             if self.support:
                 v.support(a, self.name, func, self.support, self.source)
             return a
@@ -446,6 +449,10 @@ def params_for(derivation, expr, inputs, overrides=None) -> list:
     """
     overrides = overrides or {}
     positive = _positive_subjects(derivation)
+    structured = {}  # square matrices assumed symmetric (or symmetric positive definite)
+    for a in getattr(derivation, "assumptions", ()):
+        if a.kind in ("symmetric", "positive_definite") and isinstance(a.subject, sp.MatrixSymbol):
+            structured[python_name(a.subject.name)] = a.text
     objects = {}
     if isinstance(expr, sp.Basic) or isinstance(expr, tuple):
         exprs = expr if isinstance(expr, tuple) else (expr,)
@@ -474,6 +481,8 @@ def params_for(derivation, expr, inputs, overrides=None) -> list:
             rows, cols = obj.shape
             kind = "vector" if cols == 1 else ("square" if rows == cols else "matrix")
             fields.update(kind=kind, dims=(rows,) if cols == 1 else (rows, cols))
+            if kind == "square" and name in structured:
+                fields.update(symmetric=True, source=structured[name])
         elif isinstance(obj, sp.IndexedBase):
             fields.update(kind="sample", dims=(bounds.get(name, sp.Symbol("n")),))
             probe = obj[sp.Symbol("i_probe", integer=True)]

@@ -158,6 +158,10 @@ def _closed_form(derivation, expr, part=None, **options):
     _meaningful(derivation, expr)
     if _may_be_least_squares(derivation, part):
         options = {**options, "fallback_arg": True}
+    pd = tuple(sorted(a.subject.name for a in derivation.assumptions
+                      if a.kind == "positive_definite" and isinstance(a.subject, sp.MatrixSymbol)))
+    if pd:
+        options = {**options, "assumed_pd": pd}
     fn = compile_expr(expr, name=_fname(derivation, part), **options)
     _, overrides = _doc_fields(derivation, part)
     params = params_for(derivation, fn.expr, fn.inputs, overrides)

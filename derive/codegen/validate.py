@@ -248,6 +248,19 @@ def diagnose_non_finite(arrays: dict, what: str, func: str) -> Exception:
     )
 
 
+def symmetric(a, name: str, func: str, source: str) -> None:
+    """Raise ParameterError unless `a` is symmetric to rounding (a Cholesky reads one triangle)."""
+    gap = float(np.max(np.abs(a - a.T))) if a.size else 0.0
+    scale = float(np.max(np.abs(a))) if a.size else 0.0
+    if gap > 1e-10 * scale:
+        i, j = np.unravel_index(int(np.argmax(np.abs(a - a.T))), a.shape)
+        raise ParameterError(
+            f"{func}: {name} must be symmetric ({source}); got {name}[{i}, {j}] = {a[i, j]:g} "
+            f"but {name}[{j}, {i}] = {a[j, i]:g}. Pass (H + H.T) / 2 if it is symmetric up to "
+            "rounding."
+        )
+
+
 # --------------------------------------------------------------------------- scalars
 
 
