@@ -70,3 +70,25 @@ def test_every_derive_error_class_is_a_builtin_error():
                  "SupportError", "RankDeficientError", "DivergenceError"):
         assert issubclass(getattr(validate, name), ValueError)
     assert issubclass(validate.DTypeError, TypeError)
+
+
+def test_a_two_column_sample_is_refused_not_summed():
+    x = np.array([[1.0, 2.0], [3.0, 4.0]])
+    for name in ("poisson-mle", "exponential-mle", "gaussian-mle-mean", "bernoulli-mle"):
+        with pytest.raises(validate.ShapeError, match=r"must be a 1-D array.*got a 2-D array"):
+            catalog.get(name).solver()(x)
+
+
+def test_newton_step_refuses_a_non_symmetric_or_indefinite_hessian():
+    step = catalog.get("newton-step").solver()
+    with pytest.raises(validate.ParameterError, match=r"H must be symmetric .*H\[0, 1\] = 1"):
+        step(np.array([[2.0, 1.0], [0.0, 2.0]]), np.ones(2))
+    with pytest.raises(validate.NotPositiveDefiniteError, match="must be symmetric positive definite"):
+        step(np.array([[1.0, 2.0], [2.0, 1.0]]), np.ones(2))
+
+
+def test_nan_in_the_design_is_located_without_a_pass_before_the_gram():
+    X = np.ones((6, 2)) + np.arange(12.0).reshape(6, 2) ** 2
+    X[4, 1] = np.nan
+    with pytest.raises(validate.NonFiniteError, match=r"first at index \(4, 1\)"):
+        catalog.get("normal-equations").solver()(X, np.ones(6))

@@ -19,6 +19,12 @@ Options (keyword arguments of `Derivation.solver` / `solver_for`):
                 (scikit-learn's defaults, 1e-4 and 1000).
     mu="mle"    a variance/covariance with a free mean: plug in the mean's MLE (joint MLE).
 Unknown options raise TypeError. Vectors are 1-D arrays ((k, 1) columns are accepted).
+
+Call-time arguments (see help(solver)): the data and parameters the derivation names, and
+where they apply fit_intercept (least squares, ridge, lasso, LAD), fallback="lstsq" (the
+minimum-norm solution when X is rank deficient), return_info, tol, max_iter. Inputs are
+checked (`derive.codegen.validate`): bad input raises a ValueError/TypeError subclass that
+says what was expected, what came in and how to fix it.
 """
 
 from __future__ import annotations

@@ -639,6 +639,8 @@ class _Printer:
 
     def solve(self, M, rhs: str, lsq) -> str:
         kind = positive_definite_by_construction(M)
+        if not kind and isinstance(M, sp.MatrixSymbol) and M.name in self.options.get("assumed_pd", ()):
+            kind = "assumed positive definite"  # Cholesky; an indefinite input is refused
         if kind:
             mcode = self._operand(M)
             limit = self.options.get("cond_limit")
@@ -651,7 +653,8 @@ class _Printer:
                 args.append(f"cond_limit={float(limit)!r}")
             if lsq is not None and self.options.get("fallback_arg"):
                 args.append("fallback=fallback")  # a keyword of the generated function
-            what = "X^T X" if lsq and lsq[2] == 0 else ("X^T X + lam I" if lsq else "M")
+            what = "X^T X" if lsq and lsq[2] == 0 else ("X^T X + lam I" if lsq else (
+                M.name if isinstance(M, sp.MatrixSymbol) else "M"))
             args.append(f"what={what!r}")
             return self.temp(f"_k.solve_pd({', '.join(args)})", f"Cholesky solve ({kind})")
         return self.temp(f"_k.solve({self._operand(M)}, {rhs})", "LU solve")

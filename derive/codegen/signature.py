@@ -85,6 +85,7 @@ class Param:
     allowed: tuple = ()
     dims: tuple = ()
     consumed: bool = False
+    symmetric: bool = False  # a square matrix the derivation assumes symmetric
 
     @property
     def required(self) -> bool:
@@ -98,6 +99,8 @@ class Param:
             a = v.array(value, self.name, func, k)
             if k != "matrix":
                 v.finite(a, self.name, func)
+            if self.symmetric:
+                v.symmetric(a, self.name, func, self.source)
             if self.support:
                 v.support(a, self.name, func, self.support, self.source)
             return a
@@ -191,6 +194,8 @@ class Solver:
         self.params = tuple(self.params)
         self._by_name = {p.name: p for p in self.params}
         self._positional = [p for p in self.params if not p.keyword]
+        self._sized = _sized(self.params)
+        self._consumed = {p.name for p in self.params if p.consumed}
         self.inputs = tuple(p.name for p in self.params if not p.consumed and p.kind in ARRAY_KINDS + ("scalar", "integer") and p.required)
         self.__doc__ = self._doc()
         self.__signature__ = inspect.Signature(
@@ -251,16 +256,20 @@ class Solver:
     def check(self, values: dict, params=None, func=None) -> dict:
         """Every argument checked, then the sizes that must agree (shared size symbols)."""
         func = func or self.name
-        params = params or self.params
-        by_name = {p.name: p for p in params}
+        if params is None:
+            by_name, sized = self._by_name, self._sized
+        else:
+            by_name = {p.name: p for p in params}
+            sized = _sized(params)
         out = {name: by_name[name].check(value, func) for name, value in values.items()}
         seen = {}
-        for p in params:
-            if p.kind not in ARRAY_KINDS or out.get(p.name) is None:
+        for p, dims in sized:
+            a = out.get(p.name)
+            if a is None:
                 continue
-            shape = out[p.name].shape
-            for axis, dim in enumerate(p.dims[: len(shape)]):
-                if not isinstance(dim, sp.Symbol):
+            shape = a.shape
+            for axis, dim in dims:
+                if axis >= len(shape):
                     continue
                 if dim in seen and seen[dim][2] != shape[axis]:
                     other, oaxis, size = seen[dim]
@@ -276,7 +285,8 @@ class Solver:
         """The kernel on checked values (with fit_intercept, on centred or augmented data)."""
         func = self.name
         intercept = bool(values.get("fit_intercept"))
-        kernel_args = {k: a for k, a in values.items() if not self._by_name[k].consumed}
+        consumed = self._consumed
+        kernel_args = {k: a for k, a in values.items() if k not in consumed} if consumed else values
         try:
             # an overflow is an error (the value would be inf or a silent 0); NaN from inf - inf
             # and log(0) are caught by the result check below, which names the input
@@ -301,7 +311,7 @@ class Solver:
     def _check_result(self, value, values):
         parts = value if isinstance(value, tuple) else (value,)
         for part in parts:
-            if isinstance(part, (np.ndarray, float, int, np.floating)) and not np.all(np.isfinite(part)):
+            if isinstance(part, (np.ndarray, float, int, np.floating)) and not v.all_finite(part):
                 raise self._diagnose(values, "result")
 
     def _with_intercept(self, args):
@@ -351,6 +361,17 @@ class Solver:
 
     def __repr__(self) -> str:
         return f"<Solver {self._usage()}>"
+
+
+def _sized(params):
+    """(param, [(axis, size symbol)]) for the arrays whose sizes are named in the derivation."""
+    out = []
+    for p in params:
+        if p.kind in ARRAY_KINDS:
+            dims = [(axis, dim) for axis, dim in enumerate(p.dims) if isinstance(dim, sp.Symbol)]
+            if dims:
+                out.append((p, dims))
+    return out
 
 
 def _wrap(text: str, indent: str = "") -> list:
@@ -428,6 +449,10 @@ def params_for(derivation, expr, inputs, overrides=None) -> list:
     """
     overrides = overrides or {}
     positive = _positive_subjects(derivation)
+    structured = {}  # square matrices assumed symmetric (or symmetric positive definite)
+    for a in getattr(derivation, "assumptions", ()):
+        if a.kind in ("symmetric", "positive_definite") and isinstance(a.subject, sp.MatrixSymbol):
+            structured[python_name(a.subject.name)] = a.text
     objects = {}
     if isinstance(expr, sp.Basic) or isinstance(expr, tuple):
         exprs = expr if isinstance(expr, tuple) else (expr,)
@@ -456,6 +481,8 @@ def params_for(derivation, expr, inputs, overrides=None) -> list:
             rows, cols = obj.shape
             kind = "vector" if cols == 1 else ("square" if rows == cols else "matrix")
             fields.update(kind=kind, dims=(rows,) if cols == 1 else (rows, cols))
+            if kind == "square" and name in structured:
+                fields.update(symmetric=True, source=structured[name])
         elif isinstance(obj, sp.IndexedBase):
             fields.update(kind="sample", dims=(bounds.get(name, sp.Symbol("n")),))
             probe = obj[sp.Symbol("i_probe", integer=True)]

@@ -9,6 +9,28 @@
 - least absolute deviations (the Laplace likelihood's minimiser): IRLS from the derived
   majoriser weight, finished at a certified vertex.
 
+Every solver is a `derive.codegen.signature.Solver`: declared `Param`s (checked on every call
+by `derive.codegen.validate`), the compiled kernel, and a docstring that `help()` shows.
+
+Adding a solver for a new derivation:
+1. If it is one compiled expression (a closed form), nothing: `_closed_form` compiles it and
+   `params_for` derives the parameters from the expression (MatrixSymbol: matrix / square /
+   vector; IndexedBase: sample; Symbol: scalar, or elementwise when the formula has no sums and
+   no matrices), their ranges from the derivation's `positive` assumptions and the symbols' own
+   assumptions (positive, nonnegative, integer -> supports such as counts or x_i > 0).
+2. Write its entry in `derive.codegen.docs.DOCS[(id, part)]`: summary, returns, the
+   sklearn/scipy equivalent, the method, and per-parameter `params` (a `doc`, and any
+   requirement the catalogue lacks, e.g. `"support": "binary"`, with `source` saying so).
+3. If it needs a loop or a driver (IRLS, EM, power iteration...), write a builder
+   `_name(derivation, part, **options) -> Solver` that compiles the derived updates, lists its
+   `Param`s explicitly (kinds, defaults, `keyword=True` for options) and returns
+   `_solver(derivation, part, name, params, kernel, source=..., expr=...)`; add it to
+   `BUILDERS[(id, part)]` and its construction options to `BUILDER_OPTIONS`. The kernel gets
+   checked arguments by name; data matrices are NOT scanned for NaN (no second pass over X):
+   raise `validate.NonFiniteIntermediate` when X^T X, X^T y or the result is not finite, and the
+   Solver names the input entry responsible. Raise `validate` errors for everything else
+   (without the solver's name: the Solver prefixes it).
+
 A derivation whose result is a statement (an identity, Bayes' rule with unspecified densities,
 an approximation) has no numeric meaning: `solver_for` raises `NoNumericMeaning` saying so.
 Everything here runs once per (derivation, options) and is cached; the returned callables run
@@ -136,6 +158,10 @@ def _closed_form(derivation, expr, part=None, **options):
     _meaningful(derivation, expr)
     if _may_be_least_squares(derivation, part):
         options = {**options, "fallback_arg": True}
+    pd = tuple(sorted(a.subject.name for a in derivation.assumptions
+                      if a.kind == "positive_definite" and isinstance(a.subject, sp.MatrixSymbol)))
+    if pd:
+        options = {**options, "assumed_pd": pd}
     fn = compile_expr(expr, name=_fname(derivation, part), **options)
     _, overrides = _doc_fields(derivation, part)
     params = params_for(derivation, fn.expr, fn.inputs, overrides)

@@ -201,6 +201,16 @@ def array(a, name: str, func: str, kind: str):
     return out
 
 
+def all_finite(a) -> bool:
+    """True when every entry is finite: a sum (no temporary array) is finite exactly then,
+    unless finite entries overflow it, which the exact test below settles."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.add.reduce(a, axis=None) if isinstance(a, np.ndarray) else a
+    if np.isfinite(total):
+        return True
+    return bool(np.isfinite(a).all())
+
+
 def finite(a, name: str, func: str) -> None:
     """Raise NonFiniteError naming the first NaN or infinite entry of `a` (one pass)."""
     if _is_dask(a):
@@ -210,9 +220,9 @@ def finite(a, name: str, func: str) -> None:
             f"{func}: {name} must contain only finite numbers; the dask array has NaN or "
             f"infinite values. Remove or impute those entries before calling {func}."
         )
-    ok = np.isfinite(a)
-    if ok.all():
+    if all_finite(a):
         return
+    ok = np.isfinite(a)
     n_nan = int(np.isnan(a).sum())
     n_inf = int(a.size - ok.sum() - n_nan)
     first = np.unravel_index(int(np.argmin(ok.ravel())), a.shape)
@@ -236,6 +246,19 @@ def diagnose_non_finite(arrays: dict, what: str, func: str) -> Exception:
         "are too large in magnitude. Rescale the data (for example divide by its largest "
         "absolute value) and transform the result back."
     )
+
+
+def symmetric(a, name: str, func: str, source: str) -> None:
+    """Raise ParameterError unless `a` is symmetric to rounding (a Cholesky reads one triangle)."""
+    gap = float(np.max(np.abs(a - a.T))) if a.size else 0.0
+    scale = float(np.max(np.abs(a))) if a.size else 0.0
+    if gap > 1e-10 * scale:
+        i, j = np.unravel_index(int(np.argmax(np.abs(a - a.T))), a.shape)
+        raise ParameterError(
+            f"{func}: {name} must be symmetric ({source}); got {name}[{i}, {j}] = {a[i, j]:g} "
+            f"but {name}[{j}, {i}] = {a[j, i]:g}. Pass (H + H.T) / 2 if it is symmetric up to "
+            "rounding."
+        )
 
 
 # --------------------------------------------------------------------------- scalars
