@@ -35,6 +35,7 @@ from derive.core.derivation import (
     gradient,
     iff,
     implies,
+    stationary,
 )
 
 #: Newton's method: the Hessian and the gradient at the current point.
@@ -227,7 +228,7 @@ def normal_equations() -> Derivation:
     expanded = expand_matrix(loss)
     combined = scalar_transpose(expanded)
     grad = loss.diff(w)
-    stationary = sp.Eq(grad, sp.ZeroMatrix(d, 1))
+    first_order = sp.Eq(grad, sp.ZeroMatrix(d, 1))
     M, c = linear_coefficients(grad, w)
     scale, gram = split_scale(M)
     normal = sp.Eq(gram * w, (-c / scale).doit())
@@ -239,7 +240,9 @@ def normal_equations() -> Derivation:
         equal(combined, "y^T X w = w^T X^T y, a 1x1 matrix equals its transpose"),
         gradient(grad, "gradient of the linear and quadratic forms", wrt=w,
                  lhs=r"\nabla_w L(w)", source="Matrix Cookbook eqs. 69, 81"),
-        definition(stationary, "a minimiser of the convex L is a stationary point", lhs=None),
+        stationary(first_order, "set the gradient to zero: $L$ is convex (its Hessian "
+                   "$\\frac{2}{n} X^\\top X$ is positive semidefinite, mse-hessian), so its "
+                   "stationary points are exactly its minimisers", wrt=w),
         iff(normal, f"multiply by the nonzero constant {sp.latex(1 / scale)}", wrt=(w,), factor=scale),
         iff(closed_form, "X^T X is invertible when X has full column rank", wrt=(w,),
             factor=gram, uses=("X has full column rank",)),
@@ -314,10 +317,11 @@ def mse_hessian() -> Derivation:
         gradient(grad, "the gradient of the MSE (mse-gradient)", wrt=t, lhs=r"\nabla_t L(t)"),
         gradient(hessian, "differentiate the gradient: grad_t (M t) = M^T and X^T X is symmetric",
                  wrt=t, lhs=r"H = \nabla^2_t L(t)", source="Matrix Cookbook eq. 69"),
-        definition(form, "the quadratic form of H in a direction v", lhs=r"v^\top H v"),
-        equal(norms, "v^T X^T X v = (X v)^T (X v) = ||X v||^2"),
-        implies(nonnegative, "squared norms are nonnegative and 2/n > 0: H is positive "
-                "semidefinite for every X (no rank assumption needed), so L is convex"),
+        implies(sp.GreaterThan(form, 0, evaluate=False),
+                "the quadratic form of $H$ in a direction $v$: $H$ is $\\frac{2}{n} Z^\\top Z$ "
+                "with $Z = X$, positive semidefinite for every $X$ (no rank assumption needed), "
+                "so $L$ is convex"),
+        implies(nonnegative, "$v^\\top X^\\top X v = (X v)^\\top (X v) = \\|X v\\|^2$"),
         implies(positive, "with full column rank X v != 0 for v != 0, so ||X v||^2 > 0: "
                 "H is positive definite (conversely, X v = 0 with v != 0 gives v^T H v = 0)",
                 uses=("X has full column rank", "v != 0")),
@@ -369,7 +373,7 @@ def ridge_solution() -> Derivation:
     form = sp.MatMul(v.T, system, v)
     norms = squared_norms(form, v)
     positive = sp.StrictGreaterThan(norms, 0, evaluate=False)
-    stationary = sp.Eq(grad, sp.ZeroMatrix(d, 1))
+    first_order = sp.Eq(grad, sp.ZeroMatrix(d, 1))
     M, c = linear_coefficients(grad, w)
     scale = common_scalar(M)
     rhs = (-c / scale).doit()
@@ -383,13 +387,14 @@ def ridge_solution() -> Derivation:
         gradient(grad, "gradient of the quadratic and linear forms", wrt=w,
                  lhs=r"\nabla_w J(w)", source="Matrix Cookbook eqs. 69, 81"),
         gradient(hessian, "differentiate the gradient once more", wrt=w, lhs=r"\nabla^2_w J(w)"),
-        definition(form, f"the quadratic form of H/{half} = X^T X + lambda I in a direction v != 0",
-                   lhs=r"v^\top (X^\top X + \lambda I) v"),
-        equal(norms, "v^T X^T X v = ||X v||^2 and v^T I v = ||v||^2"),
-        implies(positive, "||X v||^2 >= 0 and lambda ||v||^2 > 0 for v != 0: X^T X + lambda I "
-                "is positive definite for every X (no rank assumption), so J is strictly convex "
-                "and its stationary point is the unique minimiser", uses=("lambda > 0", "v != 0")),
-        definition(stationary, "the first-order condition at the minimiser"),
+        implies(sp.StrictGreaterThan(form, 0, evaluate=False),
+                f"the quadratic form of $H/{half} = X^\\top X + \\lambda I$ in a direction $v \\ne 0$",
+                factor=1 / half, uses=("lambda > 0", "v != 0")),
+        implies(positive, "$v^\\top X^\\top X v = \\|X v\\|^2 \\ge 0$ and $\\lambda \\|v\\|^2 > 0$ "
+                "for $v \\ne 0$: $X^\\top X + \\lambda I$ is positive definite for every $X$ (no "
+                "rank assumption), so $J$ is strictly convex", uses=("lambda > 0", "v != 0")),
+        stationary(first_order, "set the gradient to zero: for the strictly convex $J$ (the step "
+                   "before) the stationary point is the unique minimiser", wrt=w, cites=(-1,)),
         iff(normal, f"divide by {scale}", wrt=(w,), factor=scale),
         iff(closed_form, "X^T X + lambda I is positive definite (above), hence invertible",
             wrt=(w,), factor=system_matrix, uses=("lambda > 0",)),
@@ -431,7 +436,7 @@ def newton_step() -> Derivation:
     model_hessian = model_grad_sym.diff(h)
     model_hessian_sym = use_symmetry(model_hessian, [H])
     curvature = sp.StrictGreaterThan(v.T * model_hessian_sym * v, 0, evaluate=False)
-    stationary = sp.Eq(model_grad_sym, sp.ZeroMatrix(d, 1))
+    first_order = sp.Eq(model_grad_sym, sp.ZeroMatrix(d, 1))
     step = solve_stationary(model_grad_sym, h, invertible=(H,))
     solved = sp.Eq(h, step)
     mse_grad = get("mse-gradient").result
@@ -450,7 +455,8 @@ def newton_step() -> Derivation:
         equal(model_hessian_sym, "H is symmetric", uses=("H is symmetric positive definite",)),
         implies(curvature, "H is positive definite, so the model is strictly convex and its "
                 "stationary point is its unique minimiser", uses=("H is symmetric positive definite", "v != 0")),
-        definition(stationary, "the first-order condition for the minimiser of the model"),
+        stationary(first_order, "set the gradient to zero: for the strictly convex model (the "
+                   "step before) the stationary point is the unique minimiser", wrt=h, cites=(-1,)),
         iff(solved, "H is invertible (positive definite): the Newton step", wrt=(h,), factor=H,
             uses=("H is symmetric positive definite",)),
         definition(newton_mse, "one Newton step t + h on the MSE: g = (2/n) X^T (X t - y) "

@@ -895,6 +895,7 @@ def _check_stationary(history, after, step: Step, ctx, seed, verdicts=None) -> V
     steps = dict(history)
     cited = []
     for k in getattr(step, "cites", ()) or ():
+        k = len(history) + k if k < 0 else k  # -1: the step just before
         if k not in steps:
             return Verdict(FAILED, None, f"the step cites step {k}, which does not come before it")
         c = steps[k].expr

@@ -97,7 +97,7 @@ class Step:
     inequality, the positive factor between its subject and the step before; `order` and
     `small` state an approximation; `uses` names the assumptions the step relies on; `cites`
     holds the indices of earlier steps it rests on (a first-order condition cites the
-    convexity step that makes it sufficient).
+    convexity step that makes it sufficient); a negative index counts back (-1: the step before).
     """
 
     expr: Any
