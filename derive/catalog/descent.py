@@ -83,6 +83,7 @@ def gd_update_mse() -> Derivation:
         gradient(grad, "the gradient of the MSE (mse-gradient)", wrt=t, lhs=r"\nabla L(t_k)"),
         definition(update, "the gradient-descent rule t_{k+1} = t_k - eta grad L(t_k), "
                    "eta > 0, with the gradient above", lhs=r"t_{k+1}"),
+        equal(affine, "distribute: the update is affine in $t_k$"),
     )
     return Derivation(
         id="gd-update-mse",
@@ -92,7 +93,7 @@ def gd_update_mse() -> Derivation:
         topic="descent",
         assumptions=(*SIZES, Assumption.positive(eta, "eta > 0")),
         steps=steps,
-        result=update,
+        result=affine,
         claim=t - eta * sp.Rational(2) / n * X.T * (X * t - y),
         variables=(t,),
         extras={
@@ -114,18 +115,19 @@ def gd_taylor() -> Derivation:
     partials = [fx.diff(x) for x in xs]
     stepped = f(*[x - eta * p for x, p in zip(xs, partials)])
     first_order = fx + eta * stepped.diff(eta).subs(eta, 0).doit()
-    change = sp.MatMul(g.T, -eta * g)
-    collected = change.doit()
-    decreases = sp.StrictLessThan(collected, 0, evaluate=False)
+    collected = sp.expand(first_order)  # f(x) - eta * sum_i (d_i f)^2, computed
+    squared_norm = sp.Add(*[p**2 for p in partials])
+    decreases = sp.StrictLessThan(collected, fx, evaluate=False)
     steps = (
-        definition(stepped, f"f after one gradient step x - eta grad f(x), in coordinates "
-                   f"(a general smooth f on R^{TAYLOR_DIM})", lhs=r"f(x_k - \eta \nabla f(x_k))"),
-        approx(first_order, "first-order Taylor expansion f(x + d) = f(x) + grad f(x)^T d + "
-               "O(||d||^2) with d = -eta grad f(x) = O(eta)", small=eta, order=1),
-        definition(change, "the first-order change grad f(x)^T d with d = -eta g, g = grad f(x_k), "
-                   "in any dimension d", lhs=r"\Delta f"),
-        equal(collected, "= -eta ||g||^2"),
-        implies(decreases, "eta > 0 and g != 0: to first order the step lowers f",
+        definition(stepped, f"$f$ after one gradient step $x - \\eta \\nabla f(x)$, in coordinates "
+                   f"(a general smooth $f$ on $\\mathbb{{R}}^{TAYLOR_DIM}$)",
+                   lhs=r"f(x_k - \eta \nabla f(x_k))"),
+        approx(first_order, "first-order Taylor expansion $f(x + \\delta) = f(x) + \\nabla f(x)^\\top "
+               "\\delta + O(\\|\\delta\\|^2)$ with the step $\\delta = -\\eta \\nabla f(x) = O(\\eta)$",
+               small=eta, order=1),
+        equal(collected, "the chain rule: the first-order change is "
+              "$\\nabla f(x)^\\top \\delta = -\\eta \\|\\nabla f(x)\\|^2$"),
+        implies(decreases, "$\\eta > 0$ and $\\nabla f(x_k) \\ne 0$: to first order the step lowers $f$",
                 uses=("eta > 0", "grad f(x_k) != 0")),
     )
     return Derivation(
@@ -135,17 +137,18 @@ def gd_taylor() -> Derivation:
         "eta > 0 and grad f(x) != 0 a small enough gradient step decreases f.",
         topic="descent",
         assumptions=(
-            Assumption.positive_integer(d, "d is a positive integer"),
             Assumption.positive(eta, "eta > 0"),
-            Assumption.nonzero(g, "grad f(x_k) != 0"),
+            Assumption.positive(squared_norm, "grad f(x_k) != 0"),
         ),
         steps=steps,
         result=collected,
-        claim=-eta * g.T * g,
+        claim=fx - eta * squared_norm,
         variables=(),
         extras={
             "update": x_k - eta * g,
             "first_order_value": first_order,
+            "first_order_change": sp.expand(collected - fx),
+            "squared_gradient_norm": squared_norm,
             "coordinates": xs,
         },
         references=("J. Nocedal, S. J. Wright, Numerical Optimization (2006), sec. 2.2",),

@@ -578,7 +578,7 @@ def _subject(relation):
 def _check_inequality(before, after, step: Step, ctx, seed) -> Verdict:
     """An inequality follows from the step before it only if it is about that step.
 
-    Its subject (lhs - rhs) must be the previous expression, the subject of the previous
+    One side must be the previous expression, or its subject (lhs - rhs) the previous expression, the subject of the previous
     inequality, a side of the previous equation, the quadratic form v^T B v of the previous
     matrix B, or `factor` times one of these with factor > 0 proved; then its sign is decided
     under the assumptions. After an equation, an inequality may instead follow from the
@@ -601,6 +601,11 @@ def _check_inequality(before, after, step: Step, ctx, seed) -> Verdict:
                                          "inequality's sign says nothing about the step before")
     link = None
     for name, candidate in candidates:
+        for side_name, side in (("left", after.lhs), ("right", after.rhs)):
+            if factor is None and _same(side, candidate):
+                link = f"the inequality bounds {name} (its {side_name} side)"
+        if link:
+            break
         for form_name, form in _subject_forms(candidate, subject):
             target = form if factor is None else _multiply(factor, form)
             try:
