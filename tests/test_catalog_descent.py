@@ -6,6 +6,8 @@ derived update maps in exact rational arithmetic.
 
 from __future__ import annotations
 
+import dataclasses
+
 import functools
 import itertools
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -104,7 +106,22 @@ def test_gd_taylor_approximation_has_teeth():
 def test_gd_taylor_inequality_needs_a_positive_step_and_a_nonzero_gradient():
     d_ = derive.get("gd-taylor")
     decrease = d_.steps[-1].expr
-    assert check_pair(d_.result, decrease, Relation.IMPLIES, assumptions=d_.assumptions[:2]).status != PASSED
+    assert check_pair(d_.result, decrease, Relation.IMPLIES, assumptions=d_.assumptions).status == PASSED
+    # eta is declared positive on the symbol; without grad f != 0 the strict decrease fails
+    kept = tuple(a for a in d_.assumptions if a.text != "grad f(x_k) != 0")
+    assert check_pair(d_.result, decrease, Relation.IMPLIES, assumptions=kept).status != PASSED
+
+
+def test_gd_taylor_result_is_the_computed_first_order_value():
+    """The first-order value f - eta ||grad f||^2 is the expanded Taylor step, not typed in:
+    dropping eta, or a partial, from the step breaks the chain at the equal step."""
+    d_ = derive.get("gd-taylor")
+    assert d_.check().result.status == PASSED
+    wrong = d_.result + eta * d_.extras["squared_gradient_norm"].args[0]
+    steps = list(d_.steps)
+    steps[2] = dataclasses.replace(steps[2], expr=wrong)
+    report = dataclasses.replace(d_, steps=tuple(steps), result=wrong).check()
+    assert [s.index for s in report.failures][:1] == [2]
 
 
 # --- gd-x-squared -----------------------------------------------------------------------------

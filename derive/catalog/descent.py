@@ -79,9 +79,10 @@ def gd_update_mse() -> Derivation:
     M, c = linear_coefficients(update, t)
     affine = expand_matrix(update)
     steps = (
-        definition(loss, "the mean squared error; $t$ is the current iterate $t_k$", lhs="L(t)"),
-        gradient(grad, "the gradient of the MSE (mse-gradient)", wrt=t, lhs=r"\nabla L(t)"),
-        definition(update, r"the gradient-descent rule $t_{k+1} = t_k - \eta \nabla L(t_k)$ at $t = t_k$, $\eta > 0$, with the gradient above", lhs=r"t_{k+1}"),
+        definition(loss, "the mean squared error at the current iterate $t = t_k$", lhs="L(t_k)"),
+        gradient(grad, "the gradient of the MSE (mse-gradient)", wrt=t, lhs=r"\nabla L(t_k)"),
+        definition(update, r"the gradient-descent rule $t_{k+1} = t_k - \eta \nabla L(t_k)$, $\eta > 0$, with the gradient above", lhs=r"t_{k+1}"),
+        equal(affine, "distribute: the update is affine in $t_k$"),
     )
     return Derivation(
         id="gd-update-mse",
@@ -90,7 +91,7 @@ def gd_update_mse() -> Derivation:
         topic="descent",
         assumptions=(*SIZES, Assumption.positive(eta, r"$\eta > 0$")),
         steps=steps,
-        result=update,
+        result=affine,
         claim=t - eta * sp.Rational(2) / n * X.T * (X * t - y),
         variables=(t,),
         extras={
@@ -112,35 +113,39 @@ def gd_taylor() -> Derivation:
     partials = [fx.diff(x) for x in xs]
     stepped = f(*[x - eta * p for x, p in zip(xs, partials)])
     first_order = fx + eta * stepped.diff(eta).subs(eta, 0).doit()
-    change = sp.MatMul(g.T, -eta * g)
-    collected = change.doit()
-    decreases = sp.StrictLessThan(collected, 0, evaluate=False)
+    collected = sp.expand(first_order)  # f(x) - eta * sum_i (d_i f)^2, computed
+    squared_norm = sp.Add(*[p**2 for p in partials])
+    decreases = sp.StrictLessThan(collected, fx, evaluate=False)
     steps = (
-        definition(stepped, rf"$f$ after one gradient step $x - \eta \nabla f(x)$, in coordinates "
-                   rf"(a general smooth $f$ on $\mathbb{{R}}^{TAYLOR_DIM}$)", lhs=r"f(x_k - \eta \nabla f(x_k))"),
-        approx(first_order, r"first-order Taylor expansion $f(x + d) = f(x) + \nabla f(x)^\top d + O(\lVert d\rVert^2)$ with $d = -\eta \nabla f(x) = O(\eta)$", small=eta, order=1),
-        definition(change, r"the first-order change $\nabla f(x)^\top d$ with $d = -\eta g$, $g = \nabla f(x_k)$, in any dimension $d$", lhs=r"\Delta f"),
-        equal(collected, r"$= -\eta \lVert g \rVert^2$"),
-        implies(decreases, r"$\eta > 0$ and $g \neq 0$: to first order the step lowers $f$",
+        definition(stepped, f"$f$ after one gradient step $x - \\eta \\nabla f(x)$, in coordinates "
+                   f"(a general smooth $f$ on $\\mathbb{{R}}^{TAYLOR_DIM}$)",
+                   lhs=r"f(x_k - \eta \nabla f(x_k))"),
+        approx(first_order, "first-order Taylor expansion $f(x + \\delta) = f(x) + \\nabla f(x)^\\top "
+               "\\delta + O(\\|\\delta\\|^2)$ with the step $\\delta = -\\eta \\nabla f(x) = O(\\eta)$",
+               small=eta, order=1),
+        equal(collected, "the chain rule: the first-order change is "
+              "$\\nabla f(x)^\\top \\delta = -\\eta \\|\\nabla f(x)\\|^2$"),
+        implies(decreases, "$\\eta > 0$ and $\\nabla f(x_k) \\ne 0$: to first order the step lowers $f$",
                 uses=(r"$\eta > 0$", r"$\nabla f(x_k) \neq 0$")),
     )
     return Derivation(
         id="gd-taylor",
         title="Gradient descent from the first-order Taylor expansion",
-        statement=r"With $d = -\eta \nabla f(x)$, $f(x + d) = f(x) - \eta \lVert \nabla f(x) \rVert^2 + O(\eta^2)$, so for $\eta > 0$ and $\nabla f(x) \neq 0$ a small enough gradient step decreases $f$.",
+        statement=r"With the step $\delta = -\eta \nabla f(x)$, $f(x + \delta) = f(x) - \eta \lVert \nabla f(x) \rVert^2 + O(\eta^2)$, so for $\eta > 0$ and $\nabla f(x) \neq 0$ a small enough gradient step decreases $f$.",
         topic="descent",
         assumptions=(
-            Assumption.positive_integer(d, "$d$ is a positive integer"),
             Assumption.positive(eta, r"$\eta > 0$"),
-            Assumption.nonzero(g, r"$\nabla f(x_k) \neq 0$"),
+            Assumption.positive(squared_norm, r"$\nabla f(x_k) \neq 0$"),
         ),
         steps=steps,
         result=collected,
-        claim=-eta * g.T * g,
+        claim=fx - eta * squared_norm,
         variables=(),
         extras={
             "update": x_k - eta * g,
             "first_order_value": first_order,
+            "first_order_change": sp.expand(collected - fx),
+            "squared_gradient_norm": squared_norm,
             "coordinates": xs,
         },
         references=("J. Nocedal, S. J. Wright, Numerical Optimization (2006), sec. 2.2",),

@@ -41,6 +41,7 @@ from derive.core.derivation import (
     iff,
     implies,
     max_to_min,
+    stationary,
 )
 from derive.render.latex import expression_latex as tex
 
@@ -178,8 +179,15 @@ def _maximum_steps(loglik, param, *, concave: bool, curvature_reason=""):
             "negative for every value of the parameter: the log-likelihood is strictly concave, "
             "so its stationary point is the global maximum" + why,
         ))
+    if concave:
+        steps.append(stationary(
+            sp.Eq(score, 0), "set the score to zero: for the strictly concave log-likelihood "
+            "(the step before) a stationary point is the global maximum", wrt=param, cites=(-1,)))
+    else:
+        steps.append(stationary(
+            sp.Eq(score, 0), "set the score to zero: a maximum inside the interval is a "
+            "stationary point (that this one is the maximum is shown below)", wrt=param))
     steps += [
-        definition(sp.Eq(score, 0), "first-order condition: the score vanishes at the maximum"),
         implies(sp.Eq(param, estimator), f"solve for ${name}$, the sums held whole", wrt=(param,)),
     ]
     if not concave:
@@ -579,8 +587,11 @@ def mvn_mle_mean() -> Derivation:
         equal(expanded, r"distribute: $(D - \mu \mathbf{1}^\top) \mathbf{1} = D \mathbf{1} - N \mu$, since $\mathbf{1}^\top \mathbf{1} = N$"),
         gradient(hessian, "differentiate once more: the Hessian", wrt=mu_v, lhs=r"\nabla^2_\mu \ell"),
         implies(sp.StrictLessThan(v.T * hessian * v, 0, evaluate=False),
-                r"negative definite ($\Sigma^{-1}$ is positive definite, $N > 0$): the log-likelihood is strictly concave in $\mu$, so its stationary point is the global maximum"),
-        definition(sp.Eq(grad, sp.ZeroMatrix(k, 1)), "first-order condition: the gradient vanishes"),
+                r"negative definite ($\Sigma^{-1}$ is positive definite, $N > 0$): the log-likelihood is "
+                r"strictly concave in $\mu$, so its stationary point is the global maximum"),
+        stationary(sp.Eq(grad, sp.ZeroMatrix(k, 1)), "set the gradient to zero: for the strictly "
+                   "concave log-likelihood (the step before) a stationary point is the global "
+                   "maximum", wrt=mu_v, cites=(-1,)),
         iff(sp.Eq(inner, sp.ZeroMatrix(k, 1)), r"multiply by $\Sigma$, invertible", wrt=(mu_v,),
             factor=Sigma.I),
         implies(sp.Eq(mu_v, estimator), r"solve the linear equation for $\mu$", wrt=(mu_v,)),
@@ -643,8 +654,8 @@ def mvn_mle_covariance() -> Derivation:
     G = trace_coefficient(first, H)
     linear = sp.Trace(sp.MatMul(G, H))
     grad = use_symmetry(G.T.doit(), [Sigma])
-    stationary = _times_both_sides(grad, 2 * Sigma, Sigma)
-    estimator = _solve_linear(stationary, Sigma)
+    scaled_condition = _times_both_sides(grad, 2 * Sigma, Sigma)
+    estimator = _solve_linear(scaled_condition, Sigma)
     # concavity along every line in the precision Lambda = Sigma^-1
     line = Lam + t * H
     in_precision = loglik.xreplace({Sigma: sp.Inverse(Lam)})
@@ -662,8 +673,12 @@ def mvn_mle_covariance() -> Derivation:
               source="Matrix Cookbook eq. 16"),
         gradient(grad, r"a differential $\operatorname{tr}(G H)$ identifies the gradient $G^\top$; $\Sigma$ is symmetric",
                  wrt=H, lhs=r"\nabla_\Sigma \ell", source="Matrix Cookbook eq. 100"),
-        definition(sp.Eq(grad, sp.ZeroMatrix(k, k)), r"first-order condition: the gradient vanishes (for symmetric $\Sigma$ the constrained gradient $2G - \operatorname{diag} G$ vanishes exactly when $G$ does)"),
-        iff(sp.Eq(stationary, sp.ZeroMatrix(k, k)), r"multiply by $2 \Sigma$ on the left and by $\Sigma$ on the right, both invertible", wrt=(Sigma,),
+        stationary(sp.Eq(grad, sp.ZeroMatrix(k, k)), "set the gradient to zero (for symmetric "
+                   "$\\Sigma$ the constrained gradient $2G - \\operatorname{diag} G$ vanishes exactly "
+                   "when $G$ does); that this stationary point is the maximum is shown below",
+                   wrt=H),
+        iff(sp.Eq(scaled_condition, sp.ZeroMatrix(k, k)), r"multiply by $2 \Sigma$ on the left and by "
+            r"$\Sigma$ on the right, both invertible", wrt=(Sigma,),
             factor=(Sigma.I / 2, Sigma.I)),
         implies(sp.Eq(Sigma, estimator), r"solve the linear equation for $\Sigma$: the scatter matrix $\sum_i (x_i - \mu)(x_i - \mu)^\top$ over $N$", wrt=(Sigma,)),
         definition(in_precision, r"the log-likelihood in the precision $\Lambda = \Sigma^{-1}$, a bijection of the positive definite matrices onto themselves",

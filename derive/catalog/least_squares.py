@@ -35,6 +35,7 @@ from derive.core.derivation import (
     gradient,
     iff,
     implies,
+    stationary,
 )
 from derive.render.latex import expression_latex as tex
 
@@ -225,7 +226,7 @@ def normal_equations() -> Derivation:
     expanded = expand_matrix(loss)
     combined = scalar_transpose(expanded)
     grad = loss.diff(w)
-    stationary = sp.Eq(grad, sp.ZeroMatrix(d, 1))
+    first_order = sp.Eq(grad, sp.ZeroMatrix(d, 1))
     M, c = linear_coefficients(grad, w)
     scale, gram = split_scale(M)
     normal = sp.Eq(gram * w, (-c / scale).doit())
@@ -237,7 +238,9 @@ def normal_equations() -> Derivation:
         equal(combined, r"$y^\top X w = w^\top X^\top y$, a $1 \times 1$ matrix equals its transpose"),
         gradient(grad, "gradient of the linear and quadratic forms", wrt=w,
                  lhs=r"\nabla_w L(w)", source="Matrix Cookbook eqs. 69, 81"),
-        definition(stationary, "a minimiser of the convex $L$ is a stationary point", lhs=None),
+        stationary(first_order, "set the gradient to zero: $L$ is convex (its Hessian "
+                   "$\\frac{2}{n} X^\\top X$ is positive semidefinite, mse-hessian), so its "
+                   "stationary points are exactly its minimisers", wrt=w),
         iff(normal, f"multiply by the nonzero constant ${tex(1 / scale)}$", wrt=(w,), factor=scale),
         iff(closed_form, r"$X^\top X$ is invertible when $X$ has full column rank", wrt=(w,),
             factor=gram, uses=("$X$ has full column rank",)),
@@ -311,13 +314,20 @@ def mse_hessian() -> Derivation:
         gradient(grad, "the gradient of the MSE (mse-gradient)", wrt=t, lhs=r"\nabla_t L(t)"),
         gradient(hessian, r"differentiate the gradient: $\nabla_t (M t) = M^\top$ and $X^\top X$ is symmetric",
                  wrt=t, lhs=r"H = \nabla^2_t L(t)", source="Matrix Cookbook eq. 69"),
-        definition(form, "the quadratic form of $H$ in a direction $v$", lhs=r"v^\top H v"),
-        equal(norms, r"$v^\top X^\top X v = (X v)^\top (X v) = \lVert X v \rVert^2$"),
-        implies(nonnegative, "squared norms are nonnegative and $2/n > 0$: $H$ is positive semidefinite for every $X$ (no rank assumption needed), so $L$ is convex"),
-        implies(positive, r"with full column rank $X v \neq 0$ for $v \neq 0$, so $\lVert X v\rVert^2 > 0$: $H$ is positive definite (conversely, $X v = 0$ with $v \neq 0$ gives $v^\top H v = 0$)",
-                uses=("$X$ has full column rank (for the positive definite line; the example after it is another design, $X_0$)", r"$v \neq 0$")),
-        definition(moved, r"an example without full column rank: the $3 \times 2$ design $X_0$ with the collinear rows $(1, 2)$, $(2, 4)$, $(3, 6)$ and the direction $v_0 = (2, -1)$, for which $X_0 v_0 = 0$; its loss $L_0$ moved along $v_0$", lhs=r"L_0(t + s v_0)"),
-        equal(unmoved, "$X_0 (t + s v_0) = X_0 t + s X_0 v_0 = X_0 t$, so $L_0(t + s v_0) = L_0(t)$ for every $s$: if $t$ minimises $L_0$, so does every $t + s v_0$, and the minimiser is not unique; $H_0 v_0 = 0$ for its Hessian $H_0 = (2/3) X_0^\top X_0$, so $0$ is an eigenvalue of $H_0$"),
+        implies(sp.GreaterThan(form, 0, evaluate=False),
+                "the quadratic form of $H$ in a direction $v$: $H$ is $\\frac{2}{n} Z^\\top Z$ "
+                "with $Z = X$, positive semidefinite for every $X$ (no rank assumption needed), "
+                "so $L$ is convex"),
+        implies(nonnegative, "$v^\\top X^\\top X v = (X v)^\\top (X v) = \\|X v\\|^2$"),
+        implies(positive, r"with full column rank $X v \neq 0$ for $v \neq 0$, so $\lVert X v \rVert^2 > 0$: "
+                r"$H$ is positive definite (conversely, $X v = 0$ with $v \neq 0$ gives $v^\top H v = 0$)",
+                uses=("$X$ has full column rank", r"$v \neq 0$")),
+        definition(moved, "collinear columns, without full column rank: the 3 x 2 design with "
+                   r"rows $(1, 2)$, $(2, 4)$, $(3, 6)$ and the direction $v_0 = (2, -1)$, for which "
+                   r"$X v_0 = 0$; the loss moved along $v_0$", lhs=r"L(t + s v_0)"),
+        equal(unmoved, r"$X (t + s v_0) = X t + s X v_0 = X t$, so $L(t + s v_0) = L(t)$ for every $s$: "
+              r"if $t$ minimises $L$, so does every $t + s v_0$, and the minimiser is not unique; "
+              r"$H v_0 = 0$, so $0$ is an eigenvalue of $H$"),
     )
     eigenvalues = Hc.eigenvals()
     return Derivation(
@@ -357,7 +367,7 @@ def ridge_solution() -> Derivation:
     form = sp.MatMul(v.T, system, v)
     norms = squared_norms(form, v)
     positive = sp.StrictGreaterThan(norms, 0, evaluate=False)
-    stationary = sp.Eq(grad, sp.ZeroMatrix(d, 1))
+    first_order = sp.Eq(grad, sp.ZeroMatrix(d, 1))
     M, c = linear_coefficients(grad, w)
     scale = common_scalar(M)
     rhs = (-c / scale).doit()
@@ -371,11 +381,14 @@ def ridge_solution() -> Derivation:
         gradient(grad, "gradient of the quadratic and linear forms", wrt=w,
                  lhs=r"\nabla_w J(w)", source="Matrix Cookbook eqs. 69, 81"),
         gradient(hessian, "differentiate the gradient once more", wrt=w, lhs=r"\nabla^2_w J(w)"),
-        definition(form, rf"the quadratic form of $H/{half} = X^\top X + \lambda I$ in a direction $v \neq 0$",
-                   lhs=r"v^\top (X^\top X + \lambda I) v"),
-        equal(norms, r"$v^\top X^\top X v = \lVert X v\rVert^2$ and $v^\top I v = \lVert v\rVert^2$"),
-        implies(positive, r"$\lVert X v\rVert^2 \geq 0$ and $\lambda \lVert v\rVert^2 > 0$ for $v \neq 0$: $X^\top X + \lambda I$ is positive definite for every $X$ (no rank assumption), so $J$ is strictly convex and its stationary point is the unique minimiser", uses=(r"$\lambda > 0$", r"$v \neq 0$")),
-        definition(stationary, "the first-order condition at the minimiser"),
+        implies(sp.StrictGreaterThan(form, 0, evaluate=False),
+                f"the quadratic form of $H/{half} = X^\\top X + \\lambda I$ in a direction $v \\ne 0$",
+                factor=1 / half, uses=(r"$\lambda > 0$", r"$v \neq 0$")),
+        implies(positive, "$v^\\top X^\\top X v = \\|X v\\|^2 \\ge 0$ and $\\lambda \\|v\\|^2 > 0$ "
+                "for $v \\ne 0$: $X^\\top X + \\lambda I$ is positive definite for every $X$ (no "
+                "rank assumption), so $J$ is strictly convex", uses=(r"$\lambda > 0$", r"$v \neq 0$")),
+        stationary(first_order, "set the gradient to zero: for the strictly convex $J$ (the step "
+                   "before) the stationary point is the unique minimiser", wrt=w, cites=(-1,)),
         iff(normal, f"divide by {scale}", wrt=(w,), factor=scale),
         iff(closed_form, r"$X^\top X + \lambda I$ is positive definite (above), hence invertible",
             wrt=(w,), factor=system_matrix, uses=(r"$\lambda > 0$",)),
@@ -415,7 +428,7 @@ def newton_step() -> Derivation:
     model_hessian = model_grad_sym.diff(h)
     model_hessian_sym = use_symmetry(model_hessian, [H])
     curvature = sp.StrictGreaterThan(v.T * model_hessian_sym * v, 0, evaluate=False)
-    stationary = sp.Eq(model_grad_sym, sp.ZeroMatrix(d, 1))
+    first_order = sp.Eq(model_grad_sym, sp.ZeroMatrix(d, 1))
     step = solve_stationary(model_grad_sym, h, invertible=(H,))
     solved = sp.Eq(h, step)
     mse_grad = get("mse-gradient").result
@@ -431,11 +444,14 @@ def newton_step() -> Derivation:
         equal(model_grad_sym, r"$H$ is symmetric: $(H + H^\top)/2 = H$", uses=("$H$ is symmetric positive definite",)),
         gradient(model_hessian, "the model's Hessian", wrt=h, lhs=r"\nabla^2_h m(h)"),
         equal(model_hessian_sym, "$H$ is symmetric", uses=("$H$ is symmetric positive definite",)),
-        implies(curvature, "$H$ is positive definite, so the model is strictly convex and its stationary point is its unique minimiser", uses=("$H$ is symmetric positive definite", r"$v \neq 0$")),
-        definition(stationary, "the first-order condition for the minimiser of the model"),
+        implies(curvature, "H is positive definite, so the model is strictly convex and its "
+                "stationary point is its unique minimiser", uses=("$H$ is symmetric positive definite", r"$v \neq 0$")),
+        stationary(first_order, "set the gradient to zero: for the strictly convex model (the "
+                   "step before) the stationary point is the unique minimiser", wrt=h, cites=(-1,)),
         iff(solved, "$H$ is invertible (positive definite): the Newton step", wrt=(h,), factor=H,
             uses=("$H$ is symmetric positive definite",)),
-        definition(newton_mse, r"one Newton step $t + h$ on the MSE: $g = (2/n) X^\top (X t - y)$ (mse-gradient) and $H = (2/n) X^\top X$ (mse-hessian)", lhs=r"t_{+}"),
+        definition(newton_mse, r"one Newton step $t + h$ on the MSE: $g = (2/n) X^\top (X t - y)$ "
+                   r"(mse-gradient) and $H = (2/n) X^\top X$ (mse-hessian)", lhs=r"t_{+}"),
         equal(pulled, r"$((2/n) X^\top X)^{-1} = (n/2) (X^\top X)^{-1}$"),
         equal(landing, r"distribute: $(X^\top X)^{-1} X^\top X t = t$ cancels the $t$ ($X$ has full column rank)",
               uses=("$X$ has full column rank",)),

@@ -30,6 +30,7 @@ from derive.core.derivation import (
     implies,
     max_to_min,
     same_minimiser,
+    stationary,
 )
 from derive.render.latex import expression_latex as tex
 
@@ -260,7 +261,7 @@ def map_gaussian_prior_ridge() -> Derivation:
     ridge_lam = coefficient(scaled, (w.T * w).doit()) / coefficient(scaled, _data_term().doit())
     grad = scaled.diff(w)
     hess = grad.diff(w)
-    stationary = sp.Eq(grad, sp.ZeroMatrix(d, 1))
+    first_order = sp.Eq(grad, sp.ZeroMatrix(d, 1))
     M, c = linear_coefficients(grad, w)
     half = sp.Rational(1, 2)
     gram = (half * M).expand().doit()
@@ -297,7 +298,8 @@ def map_gaussian_prior_ridge() -> Derivation:
             r"$v^\top H v > 0$ for every $v \neq 0$: $X^\top X$ is positive semidefinite and $\lambda I$ positive definite, so $J$ is strictly convex and its stationary point is its unique minimiser",
             uses=(r"$\sigma > 0$ (noise scale)", r"$\tau > 0$ (prior scale)", r"$v \neq 0$ (a direction in $\mathbb{R}^d$)"),
         ),
-        definition(stationary, "the minimiser of the strictly convex $J$ is its stationary point"),
+        stationary(first_order, "set the gradient to zero: for the strictly convex $J$ (the step "
+                   "before) the stationary point is the unique minimiser", wrt=w, cites=(-1,)),
         iff(normal, "divide by 2", wrt=(w,), factor=2),
         iff(
             sp.Eq(w, solution),
@@ -429,8 +431,11 @@ def _branch_chain(objective, branch_var, side: str):
         gradient(first, "differentiate on the open branch", wrt=branch_var, lhs="f'(u)"),
         gradient(second, "the second derivative", wrt=branch_var, lhs="f''(u)"),
         implies(sp.StrictGreaterThan(second, 0, evaluate=False),
-                r"$f'' > 0$ on the branch; $f = (z - u)^2 + \lambda |u|$ is strictly convex (strictly convex plus convex), so a stationary point on the branch is the unique global minimiser"),
-        definition(sp.Eq(first, 0), "first-order condition on the branch"),
+                r"$f'' > 0$ on the branch; $f = (z - u)^2 + \lambda |u|$ is strictly convex (strictly convex "
+                "plus convex), so a stationary point on the branch is the unique global minimiser"),
+        stationary(sp.Eq(first, 0), "set the derivative to zero: for the strictly convex $f$ "
+                   "(the step before) a stationary point on the branch is the unique minimiser",
+                   wrt=branch_var, cites=(-1,)),
         implies(sp.Eq(branch_var, point), "solve for $u$", wrt=(branch_var,)),
         implies(condition, f"the stationary point lies on the branch {word} exactly when this holds"),
     )

@@ -1,19 +1,55 @@
 """Proving one step: symbolically first, then by exact instantiation, then by sampling.
 
-Every verdict says how it knows:
+A step passes only if it follows from the step before it (for a stationarity condition, from an
+earlier objective of the chain); a true statement about something else is not a pass. Every
+verdict says how it knows:
 
 - ``symbolic``: SymPy reduced the difference to zero (for matrix expressions this zero is
   confirmed by an exact instantiation before it counts: SymPy returns silent wrong zeros);
 - ``instantiated``: exact rational arithmetic with every matrix replaced by an explicit random
-  rational matrix at concrete sizes and every sum expanded at a concrete n, in two worlds;
+  rational matrix at concrete sizes and every sum expanded at a concrete n, in several worlds;
 - ``sampled``: the values agree to 40 significant digits but the exact difference could not be
   reduced to zero (it involves logarithms or roots of the sampled numbers).
 
-A step that none of these decides is ``undecided``; it never passes silently.
+A step that none of these decides is ``undecided``; it never passes silently. Each step runs
+under a time limit (`DEFAULT_TIMEOUT` seconds, ``timeout=`` to change it, None for none): a
+step that takes longer is ``undecided`` with the detail ``time limit``.
+
+How likely is a wrong step to pass by instantiation? Scalars and samples are drawn as
+num / 10^8 with num uniform in -R..R (1..R when positive), R = `NUMERATOR_RANGE` = 10^9, so no
+single value has probability above p = 1/R = 10^-9. Suppose a step is wrong, and in a world of fixed sizes the
+difference of its two sides, with denominators cleared, is a nonzero polynomial of total degree
+delta in the drawn values. By the Schwartz-Zippel lemma (in its form for any distribution whose
+point probabilities are at most p: induct on the variables, a nonzero univariate polynomial of
+degree d has at most d roots) it vanishes in one world with probability at most delta * p. The
+`WORLDS` = 2 random worlds are independent, so the step survives with probability at most
+(delta * 10^-9)^2, below 10^-6 for every delta <= 10^6 (one world alone already gives
+delta * 10^-9 < 10^-6 for delta < 1000).
+
+Piecewise constructs (Abs, sign, Heaviside, Max, Min, Piecewise) are polynomials only once the
+sign of each argument is fixed, and a wrong step may differ only where an argument is 0 (a
+changed Heaviside value at 0, a sample equal to the candidate), a set random values never
+meet. So a step holding such a construct is also checked in boundary worlds (`_boundary_worlds`):
+sizes at their smallest (n = 3 samples, other dimensions 2), one pivot atom drawn at random, and
+every other atom a of a piecewise argument set to (the value zeroing its argument) + s_a * r_a
+with s_a in {-1, 0, +1} and r_a > 0 drawn from the same wide set. Every sign pattern s is one
+world (at most `BOUNDARY_PATTERNS`; beyond that a seeded sample of patterns, the all-zero
+pattern always among them); s_a = 0 for several samples gives ties among samples and samples
+equal to the candidate. Within one pattern every piecewise construct is a fixed polynomial
+branch, so a step wrong on that pattern survives its world with probability at most
+delta * 10^-9 < 10^-6 for delta < 1000, and with probability 0 if it is wrong by a constant
+(delta = 0, a changed value at 0). The bound needs the arguments to be solvable for an atom
+(linear, as in mu - x_i or w_j) and covers the scalar values only: matrix entries, counts,
+integer exponents and the coefficients of the random polynomials standing for unknown functions
+are drawn from small sets (num in -9..9) to keep exact matrix arithmetic cheap, so for them the
+per-world factor is delta / 19 instead. The same seed gives the same worlds and the same report.
 """
 
 from __future__ import annotations
 
+import signal
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -38,6 +74,10 @@ from derive.core.instantiate import CannotInstantiate, Instance
 PASSED, FAILED, UNDECIDED, GIVEN = "passed", "failed", "undecided", "given"
 SYMBOLIC, INSTANTIATED, SAMPLED = "symbolic", "instantiated", "sampled"
 WORLDS = 2
+BOUNDARY_PATTERNS = 27  # sign patterns of piecewise arguments checked per step (3 samples)
+BOUNDARY_PLAN = 1000  # plan numbers of boundary worlds start here (random worlds use 0, 1)
+DEFAULT_TIMEOUT = 60.0  # seconds per step
+PIECEWISE = (sp.Abs, sp.sign, sp.Heaviside, sp.Max, sp.Min, sp.Piecewise)
 NUMERIC_DIGITS = 50
 NUMERIC_TOLERANCE = sp.Float("1e-40", NUMERIC_DIGITS)
 
@@ -65,15 +105,22 @@ class StepReport:
 
 @dataclass(frozen=True)
 class Report:
-    """Verdicts for every step of one derivation."""
+    """Verdicts for every step of one derivation, and for its result.
+
+    `result` says whether the derivation's result is a checked step's expression (or the side
+    of a checked equation); None when the report is about bare steps (no result to tie).
+    """
 
     derivation_id: str
     steps: tuple[StepReport, ...]
     counts: Mapping[str, int] = field(default_factory=dict)
+    result: Verdict | None = None
 
     @property
     def ok(self) -> bool:
-        """No step failed."""
+        """No step failed, and the result is tied to a checked step."""
+        if self.result is not None and self.result.status == FAILED:
+            return False
         return all(s.verdict.status != FAILED for s in self.steps)
 
     @property
@@ -143,11 +190,117 @@ def _worlds(ctx, seed, keep=()):
     return [Instance(ctx, seed=seed, plan=p, keep=keep) for p in range(WORLDS)]
 
 
+def has_piecewise(*exprs) -> bool:
+    return any(isinstance(e, sp.Basic) and e.has(*PIECEWISE) for e in exprs)
+
+
+def _piecewise_arguments(expr) -> list:
+    """The scalar expressions whose sign selects a branch of a piecewise construct."""
+    out = []
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, (sp.Abs, sp.sign, sp.Heaviside)):
+            out.append(node.args[0])
+        elif isinstance(node, (sp.Max, sp.Min)):
+            args = node.args
+            out += [args[i] - args[j] for i in range(len(args)) for j in range(i + 1, len(args))]
+        elif isinstance(node, sp.Piecewise):
+            for _, cond in node.args:
+                if isinstance(cond, sp.core.relational.Relational):
+                    out.append(cond.lhs - cond.rhs)
+    return [a for a in out if isinstance(a, sp.Expr) and not a.is_number]
+
+
+def _atoms(expr) -> set:
+    return {a for a in expr.atoms(sp.Symbol, sp.Indexed)
+            if not (isinstance(a, sp.Symbol) and any(a in i.indices for i in expr.atoms(sp.Indexed)))}
+
+
+def _boundary_worlds(exprs, ctx: Context, seed: int, keep=()) -> list:
+    """Worlds in which every piecewise argument of `exprs` takes each sign, zero included.
+
+    One pivot atom (the one in most arguments) gets a random value; every other atom a that an
+    argument can be solved for (linearly, given the pivot) is set to root + s_a * r_a, with r_a
+    random positive and s_a in {-1, 0, 1}; each sign pattern s is one world. See the module
+    docstring for what this proves.
+    """
+    probe = Instance(ctx, seed=seed, plan=BOUNDARY_PLAN, keep=keep, small_sizes=True)
+    sizes = probe.size_map(*exprs)
+    arguments = []
+    for e in exprs:
+        concrete = e.xreplace(sizes) if sizes else e
+        from derive.core.instantiate import _unroll
+
+        concrete = _unroll(concrete) if concrete.has(sp.Sum, sp.Product) else concrete
+        arguments += _piecewise_arguments(concrete)
+    arguments = [a for a in arguments if not is_matrix(a)]
+    kept = set(keep)
+    arguments = [a for a in arguments if not (_atoms(a) & kept)]
+    if not arguments:
+        return []
+    counts: dict = {}
+    for a in arguments:
+        for atom in _atoms(a):
+            counts[atom] = counts.get(atom, 0) + 1
+    pivot = max(sorted(counts, key=str), key=lambda x: counts[x])
+    roots = {}  # atom -> its zero as a function of the pivot (an expression in the pivot)
+    for a in arguments:
+        atoms = _atoms(a)
+        for atom in sorted(atoms - {pivot}, key=str):
+            if atom in roots or not atoms - {atom} <= {pivot}:
+                continue
+            poly = sp.Poly(a, atom) if a.is_polynomial(atom) else None
+            if poly is not None and poly.degree() == 1:
+                roots[atom] = sp.expand(-poly.coeff_monomial(1) / poly.coeff_monomial(atom))
+        if atoms == {pivot} and pivot not in roots:
+            poly = sp.Poly(a, pivot) if a.is_polynomial(pivot) else None
+            if poly is not None and poly.degree() == 1:
+                roots[pivot] = sp.expand(-poly.coeff_monomial(1) / poly.coeff_monomial(pivot))
+    if not roots:
+        return []
+    free = sorted(roots, key=str)
+    patterns = [tuple(p) for p in _sign_patterns(len(free), probe.rng)]
+    pivot_value = (probe._indexed(pivot) if isinstance(pivot, sp.Indexed) else probe._scalar(pivot))
+    worlds = []
+    for k, pattern in enumerate(patterns):
+        forced = {} if pivot in roots else {pivot: pivot_value}
+        for atom, sgn in zip(free, pattern):
+            base = roots[atom].xreplace({pivot: pivot_value}) if atom != pivot else roots[atom]
+            value = base + sgn * probe._rational(positive=True)
+            if _must_be_positive(atom, ctx) and not value > 0:
+                break
+            forced[atom] = value
+        else:
+            worlds.append(Instance(ctx, seed=seed, plan=BOUNDARY_PLAN + 1 + k, keep=keep,
+                                   forced=forced, small_sizes=True))
+    return worlds
+
+
+def _sign_patterns(m: int, rng) -> list:
+    import itertools
+
+    every = list(itertools.product((-1, 0, 1), repeat=m))
+    if len(every) <= BOUNDARY_PATTERNS:
+        return every
+    chosen = [every[len(every) // 2]]  # the all-zero pattern: every argument at its boundary
+    rest = [p for p in every if p != chosen[0]]
+    return chosen + rng.sample(rest, BOUNDARY_PATTERNS - 1)
+
+
+def _must_be_positive(atom, ctx: Context) -> bool:
+    if isinstance(atom, sp.Indexed):
+        return atom.base in ctx.positive or atom.base.label in ctx.positive or bool(atom.is_positive)
+    return ctx.is_positive_symbol(atom)
+
+
 def _instantiate_compare(a, b, ctx: Context, seed: int, keep=()) -> str:
-    """Compare a and b in several concrete worlds. Returns 'exact' or 'numeric'; raises
-    _Mismatch with a counterexample, or CannotInstantiate."""
+    """Compare a and b in several concrete worlds (boundary worlds too when a piecewise
+    construct is involved). Returns 'exact' or 'numeric'; raises _Mismatch with a
+    counterexample, or CannotInstantiate."""
     how = "exact"
-    for world in _worlds(ctx, seed, keep):
+    worlds = _worlds(ctx, seed, keep)
+    if has_piecewise(a, b):
+        worlds += _boundary_worlds((a, b), ctx, seed, keep)
+    for world in worlds:
         sizes = world.size_map(a, b)
         va, vb = world.evaluate(a, sizes=sizes), world.evaluate(b, sizes=sizes)
         try:
@@ -156,7 +309,7 @@ def _instantiate_compare(a, b, ctx: Context, seed: int, keep=()) -> str:
             raise _Mismatch(va, vb, world) from exc
         if result == "numeric":
             how = "numeric"
-    return how
+    return how, len(worlds) - WORLDS
 
 
 def _symbolic_zero(diff, ctx: Context) -> bool:
@@ -215,7 +368,7 @@ def prove_equal(a, b, ctx: Context, *, seed: int = 0, keep=()) -> Verdict:
     except Exception:  # noqa: BLE001 - a rewrite SymPy cannot do: fall through to instances
         symbolic = False
     try:
-        how = _instantiate_compare(a, b, ctx, seed, keep)
+        how, boundary = _instantiate_compare(a, b, ctx, seed, keep)
     except _Mismatch as m:
         if symbolic:
             note = "SymPy reduced the difference to zero, but exact instantiation disagrees"
@@ -231,13 +384,15 @@ def prove_equal(a, b, ctx: Context, *, seed: int = 0, keep=()) -> Verdict:
                 f"SymPy reduces the matrix difference to 0 but no probe could confirm it ({exc})",
             )
         return Verdict(UNDECIDED, None, f"no method decided the step ({exc})")
+    extra = f" and {boundary} boundary worlds (every sign of the piecewise arguments)" if boundary else ""
     if symbolic:
-        return Verdict(PASSED, SYMBOLIC, "SymPy reduces the difference to 0 (confirmed at concrete values)")
+        return Verdict(PASSED, SYMBOLIC, f"SymPy reduces the difference to 0 (confirmed at concrete values{extra})")
     if how == "exact":
         return Verdict(
-            PASSED, INSTANTIATED, f"equal in exact arithmetic in {WORLDS} random worlds at concrete sizes"
+            PASSED, INSTANTIATED,
+            f"equal in exact arithmetic in {WORLDS} random worlds at concrete sizes{extra}",
         )
-    return Verdict(PASSED, SAMPLED, f"equal to 40 digits in {WORLDS} random worlds")
+    return Verdict(PASSED, SAMPLED, f"equal to 40 digits in {WORLDS} random worlds{extra}")
 
 
 # --- relations --------------------------------------------------------------------------------
@@ -400,14 +555,7 @@ def _multiply(factor, expr):
 
 def _check_implies(before, after, step: Step, ctx, seed) -> Verdict:
     if isinstance(after, sp.core.relational.Relational) and not isinstance(after, sp.Equality):
-        ok, reason = signs.holds(after, ctx)
-        if ok is None and isinstance(before, sp.Equality):
-            ok, reason = _holds_given(before, after, ctx, reason)
-        if ok is True:
-            return Verdict(PASSED, SYMBOLIC, reason)
-        if ok is False:
-            return Verdict(FAILED, SYMBOLIC, reason)
-        return Verdict(UNDECIDED, None, reason)
+        return _check_inequality(before, after, step, ctx, seed)
     if not isinstance(after, sp.Equality):
         return Verdict(UNDECIDED, None, "an implication must end in an equation or inequality")
     if step.factor is not None:
@@ -418,6 +566,92 @@ def _check_implies(before, after, step: Step, ctx, seed) -> Verdict:
         return _check_solution(before, after, var, ctx, seed)
     eq = prove_equal(_residual(after), _residual(before), ctx, seed=seed)
     return Verdict(eq.status, eq.method, f"same residual; {eq.detail}", eq.counterexample)
+
+
+def _subject(relation):
+    """What an inequality is about: lhs - rhs (lhs when rhs is 0)."""
+    if relation.rhs == 0 or (isinstance(relation.rhs, sp.ZeroMatrix)):
+        return relation.lhs
+    return _difference(relation.lhs, relation.rhs)
+
+
+def _check_inequality(before, after, step: Step, ctx, seed) -> Verdict:
+    """An inequality follows from the step before it only if it is about that step.
+
+    One side must be the previous expression, or its subject (lhs - rhs) the previous expression, the subject of the previous
+    inequality, a side of the previous equation, the quadratic form v^T B v of the previous
+    matrix B, or `factor` times one of these with factor > 0 proved; then its sign is decided
+    under the assumptions. After an equation, an inequality may instead follow from the
+    equation by eliminating one of its symbols (`_holds_given`). A true inequality about
+    something else fails.
+    """
+    if isinstance(before, sp.Equality):
+        candidates = [("the left side of the previous equation", before.lhs),
+                      ("the right side of the previous equation", before.rhs)]
+    elif isinstance(before, sp.core.relational.Relational):
+        candidates = [("the subject of the previous inequality", _subject(before))]
+    else:
+        candidates = [("the previous expression", before)]
+    subject = _subject(after)
+    factor = step.factor
+    if factor is not None:
+        positive = signs.is_positive(factor, ctx)
+        if not positive:
+            return Verdict(FAILED, None, f"the factor {factor} is not proved positive, so the "
+                                         "inequality's sign says nothing about the step before")
+    link = None
+    for name, candidate in candidates:
+        for side_name, side in (("left", after.lhs), ("right", after.rhs)):
+            if factor is None and _same(side, candidate):
+                link = f"the inequality bounds {name} (its {side_name} side)"
+        if link:
+            break
+        for form_name, form in _subject_forms(candidate, subject):
+            target = form if factor is None else _multiply(factor, form)
+            try:
+                eq = prove_equal(subject, target, ctx, seed=seed)
+            except Exception:  # noqa: BLE001
+                continue
+            if eq.status == PASSED:
+                scaled = "" if factor is None else f"{factor} > 0 times "
+                link = f"the inequality is about {scaled}{form_name.format(name)}"
+                break
+        if link:
+            break
+    if link is None:
+        if isinstance(before, sp.Equality):
+            ok, reason = _holds_given(before, after, ctx, "")
+            if ok is True:
+                return Verdict(PASSED, SYMBOLIC, reason)
+            if ok is False:
+                return Verdict(FAILED, SYMBOLIC, reason)
+        return Verdict(
+            FAILED, None,
+            f"the inequality is about {subject}, not about the step before it "
+            "(its subject must be the previous expression, or a proved positive multiple "
+            "given as factor=)",
+        )
+    ok, reason = signs.holds(after, ctx)
+    if ok is None and isinstance(before, sp.Equality):
+        ok2, reason2 = _holds_given(before, after, ctx, reason)
+        if ok2 is not None:
+            ok, reason = ok2, reason2
+    if ok is True:
+        return Verdict(PASSED, SYMBOLIC, f"{link}, and {reason}")
+    if ok is False:
+        return Verdict(FAILED, SYMBOLIC, reason)
+    return Verdict(UNDECIDED, None, f"{link}, but {reason}")
+
+
+def _subject_forms(candidate, subject):
+    """The expressions an inequality about `candidate` may have as its subject."""
+    yield "{}", candidate
+    if is_matrix(candidate) and candidate.shape[0] == candidate.shape[1] and is_matrix(subject) \
+            and tuple(subject.shape) == (1, 1):
+        rows = candidate.shape[0]
+        for v in sorted(subject.atoms(sp.MatrixSymbol), key=str):
+            if v.shape == (rows, 1) and not candidate.has(v):
+                yield f"the quadratic form {v}^T B {v} of B = {{}}", v.T * candidate * v
 
 
 def _holds_given(equation, relation, ctx, reason: str):
@@ -436,6 +670,8 @@ def _holds_given(equation, relation, ctx, reason: str):
     def order(s):
         return (bool(ctx.is_positive_symbol(s) or s.is_negative), str(s))
 
+    if not candidates:
+        return None, reason or "the inequality shares no symbol with the previous equation"
     for s in sorted(candidates, key=order):
         poly = residual.as_poly(s)
         if poly is None or poly.degree() != 1:
@@ -450,7 +686,7 @@ def _holds_given(equation, relation, ctx, reason: str):
         ok, why = signs.holds(replaced, ctx)
         if ok is not None:
             return ok, f"with {s} = {value} from the previous equation, {why}"
-    return None, reason
+    return None, reason or "the inequality does not follow from the previous equation"
 
 
 def _check_solution(before, after, var, ctx, seed) -> Verdict:
@@ -476,13 +712,49 @@ def _check_solution(before, after, var, ctx, seed) -> Verdict:
     except NotSolvable as exc:
         return Verdict(UNDECIDED, None, str(exc))
     if isinstance(solution, list):
-        for candidate in solution:
-            eq = prove_equal(after.rhs, candidate, ctx, seed=seed)
-            if eq.status == PASSED:
-                return Verdict(PASSED, eq.method, f"the equation's solution is {candidate}; {eq.detail}")
-        return Verdict(FAILED, SYMBOLIC, f"the solutions are {solution}, not {after.rhs}")
+        return _choose_root(ra, solution, after, var, ctx, seed)
     eq = prove_equal(after.rhs, solution, ctx, seed=seed)
     return Verdict(eq.status, eq.method, f"the unique solution is {solution}; {eq.detail}", eq.counterexample)
+
+
+def _choose_root(residual, roots, after, var, ctx, seed) -> Verdict:
+    """A solved form names the solution set: the unique root, or the one root the
+    assumptions admit (the others excluded by the sign of var, or by a zero denominator)."""
+    admitted, excluded = [], []
+    positive = ctx.is_positive_symbol(var)
+    for root in roots:
+        why = None
+        if positive:
+            s = signs.sign(root, ctx)
+            if s in ("negative", "nonpositive", "zero"):
+                why = f"{root} is {s}, but {var} > 0 is assumed"
+        denominator = sp.denom(sp.together(sum_linearity(sp.expand(residual))))
+        if why is None and denominator.has(var):
+            at_root = denominator.xreplace({var: root})
+            if sp.simplify(at_root) == 0:
+                why = f"the equation is undefined at {var} = {root}"
+        (excluded if why else admitted).append((root, why))
+    matches = []
+    for root, _ in admitted:
+        eq = prove_equal(after.rhs, root, ctx, seed=seed)
+        if eq.status == PASSED:
+            matches.append((root, eq))
+    if not matches:
+        listed = ", ".join(str(r) for r, _ in admitted) or "none admitted"
+        return Verdict(FAILED, SYMBOLIC, f"the roots in {var} are {listed}, not {after.rhs}")
+    others = [r for r, _ in admitted if all(r is not m for m, _ in matches)]
+    others = [r for r in others if prove_equal(r, matches[0][0], ctx, seed=seed).status != PASSED]
+    if others:
+        return Verdict(
+            FAILED, SYMBOLIC,
+            f"{var} = {after.rhs} is one root of several ({', '.join(map(str, others))} too); "
+            "a solved form must give the whole solution set or an assumption that selects it",
+        )
+    root, eq = matches[0]
+    if excluded:
+        why = "; ".join(w for _, w in excluded)
+        return Verdict(PASSED, eq.method, f"the only root the assumptions admit ({why}); {eq.detail}")
+    return Verdict(PASSED, eq.method, f"the unique root is {root}; {eq.detail}")
 
 
 def _check_approx(before, after, step: Step, ctx, seed) -> Verdict:
@@ -593,11 +865,31 @@ def _gradient_of_value(f, flat, rows, cols):
     return sp.ImmutableMatrix(rows, cols, grad)
 
 
-def _check_stationary(history, after, step: Step, ctx, seed) -> Verdict:
+def _derivative_orders(history) -> dict:
+    """How many gradients stand between each earlier step and an objective: 0 for an objective
+    (a definition, a same-minimiser rewrite), +1 across a gradient step, kept by equal steps."""
+    orders, previous = {}, 0
+    for index, earlier in history:
+        r = earlier.relation
+        if r is Relation.GRADIENT:
+            previous += 1
+        elif r in (Relation.EQUAL, Relation.APPROX):
+            pass
+        else:
+            previous = 0
+        orders[index] = previous
+    return orders
+
+
+def _check_stationary(history, after, step: Step, ctx, seed, verdicts=None) -> Verdict:
     """after = Eq(G, 0), G the gradient wrt step.wrt of an earlier objective of the chain.
 
-    The earlier steps are tried newest first: G may equal a checked GRADIENT step in the same
-    variable, or be the gradient (entry by entry) of an earlier scalar expression.
+    The earlier steps are tried newest first: G may equal a first gradient (a GRADIENT step in
+    the same variable taken of an objective, or an equal rewrite of one), or be the gradient
+    (entry by entry) of an earlier objective itself. Gradients of gradients do not count: a
+    second derivative set to zero is not a first-order condition. A step citing earlier steps
+    (`step.cites`, the convexity or concavity that makes the condition sufficient) passes only
+    if each cited step is earlier, checked and an inequality.
     """
     if not isinstance(after, sp.Equality) or len(step.wrt) != 1:
         return Verdict(FAILED, None, "a stationarity step is Eq(gradient, 0) in one variable")
@@ -605,25 +897,60 @@ def _check_stationary(history, after, step: Step, ctx, seed) -> Verdict:
     if not (zero == 0 or isinstance(zero, sp.ZeroMatrix)):
         return Verdict(FAILED, None, f"a stationarity condition sets a gradient to 0, not to {zero}")
     G, var = after.lhs, step.wrt[0]
+    steps = dict(history)
+    cited = []
+    for k in getattr(step, "cites", ()) or ():
+        k = len(history) + k if k < 0 else k  # -1: the step just before
+        if k not in steps:
+            return Verdict(FAILED, None, f"the step cites step {k}, which does not come before it")
+        c = steps[k].expr
+        if not isinstance(c, sp.core.relational.Relational) or isinstance(c, sp.Equality):
+            return Verdict(FAILED, None, f"the cited step {k} is not an inequality (convexity)")
+        if verdicts is not None and verdicts.get(k) is not None and verdicts[k].status != PASSED:
+            return Verdict(FAILED, None, f"the cited step {k} is not a checked step")
+        cited.append(k)
+    orders = _derivative_orders(history)
+    found = None
     for index, earlier in reversed(history):
         expr = earlier.expr
         if isinstance(expr, (sp.core.relational.Relational, sp.logic.boolalg.Boolean)):
             continue
-        if earlier.relation is Relation.GRADIENT and earlier.wrt == step.wrt:
-            eq = prove_equal(expr, G, ctx, seed=seed)
-            if eq.status == PASSED:
-                return Verdict(PASSED, eq.method,
-                               f"sets the gradient of step {index} to zero; {eq.detail}")
+        order = orders[index]
+        if order == 1:
+            if _gradient_variable(history, index) == var:
+                eq = prove_equal(expr, G, ctx, seed=seed)
+                if eq.status == PASSED:
+                    found = Verdict(PASSED, eq.method,
+                                    f"sets the gradient of step {index} to zero; {eq.detail}")
+                    break
             continue
-        if is_matrix(expr) and tuple(expr.shape) != (1, 1):
+        if order != 0 or (is_matrix(expr) and tuple(expr.shape) != (1, 1)):
             continue
         v = _check_gradient(expr, G, Step(G, Relation.GRADIENT, "", wrt=(var,)), ctx, seed)
         if v.status == PASSED:
-            return Verdict(PASSED, v.method, f"the gradient of step {index} in {var}, set to zero; {v.detail}")
-    return Verdict(
-        FAILED, INSTANTIATED,
-        f"{G} is not the gradient in {var} of any earlier expression of the derivation",
-    )
+            found = Verdict(PASSED, v.method,
+                            f"the gradient of step {index} in {var}, set to zero; {v.detail}")
+            break
+    if found is None:
+        return Verdict(
+            FAILED, INSTANTIATED,
+            f"{G} is not the gradient in {var} of any earlier objective of the derivation",
+        )
+    if cited:
+        listed = ", ".join(str(k) for k in cited)
+        return Verdict(PASSED, found.method,
+                       f"{found.detail}; sufficient by the convexity of step {listed}")
+    return Verdict(PASSED, found.method, f"{found.detail} (a necessary condition)")
+
+
+def _gradient_variable(history, index):
+    """The variable of the gradient step an equal-rewritten first derivative came from."""
+    for k, earlier in reversed(history):
+        if k > index:
+            continue
+        if earlier.relation is Relation.GRADIENT:
+            return earlier.wrt[0] if earlier.wrt else None
+    return None
 
 
 def check_pair(
@@ -637,10 +964,12 @@ def check_pair(
     return check_step(before, step, ctx, seed=seed)
 
 
-def check_step(before, step: Step, ctx: Context, *, seed: int = 0, history=()) -> Verdict:
+def check_step(before, step: Step, ctx: Context, *, seed: int = 0, history=(),
+               verdicts=None) -> Verdict:
     """Check one step against the expression before it (and, for stationarity, earlier steps).
 
-    `history` holds (index, Step) of the steps before this one, in order.
+    `history` holds (index, Step) of the steps before this one, in order; `verdicts` maps
+    their indices to their verdicts (a stationarity step may cite only checked steps).
     """
     after = step.expr
     r = step.relation
@@ -663,25 +992,99 @@ def check_step(before, step: Step, ctx: Context, *, seed: int = 0, history=()) -
     if r is Relation.GRADIENT:
         return _check_gradient(before, after, step, ctx, seed)
     if r is Relation.STATIONARY:
-        return _check_stationary(history, after, step, ctx, seed)
+        return _check_stationary(history, after, step, ctx, seed, verdicts)
     return Verdict(UNDECIDED, None, f"no checker for relation {r}")
 
 
-def check_derivation(derivation: Derivation, *, seed: int = 0) -> Report:
-    """Check every step of a derivation against the step before it."""
+class StepTimeout(BaseException):
+    """A step ran past its time limit. A BaseException, so that no `except Exception` inside
+    SymPy or the checker swallows it."""
+
+
+@contextmanager
+def time_limit(seconds):
+    """Raise StepTimeout in the block after `seconds` (wall clock). Uses SIGALRM, so it works
+    in the main thread of a POSIX process; elsewhere (a worker thread, Windows) the block runs
+    without a limit. None or 0 means no limit."""
+    usable = (
+        seconds
+        and hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+    )
+    if not usable:
+        yield
+        return
+
+    def alarm(signum, frame):
+        raise StepTimeout()
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, float(seconds))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def check_result(derivation: Derivation, reports) -> Verdict:
+    """The result must be a checked step's expression, or a side of a checked equation."""
+    result = derivation.result
+    found = []
+    for rep in reports:
+        if rep.verdict.status != PASSED:
+            continue
+        expr = rep.step.expr
+        if _same(expr, result):
+            found.append(f"the expression of step {rep.index}")
+        elif isinstance(expr, sp.Equality):
+            if _same(expr.rhs, result):
+                found.append(f"the right side of the equation of step {rep.index}")
+            elif _same(expr.lhs, result):
+                found.append(f"the left side of the equation of step {rep.index}")
+    if found:
+        return Verdict(PASSED, SYMBOLIC, f"the result is {found[-1]}")
+    given = [rep.index for rep in reports if _same(rep.step.expr, result)]
+    hint = f" (it is step {given[0]}, which is not checked)" if given else ""
+    return Verdict(
+        FAILED, None,
+        f"the result is not the expression of any checked step, nor a side of a checked "
+        f"equation{hint}: a result must be computed by the steps, not typed in",
+    )
+
+
+def _same(a, b) -> bool:
+    try:
+        return a == b
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def check_derivation(derivation: Derivation, *, seed: int = 0,
+                     timeout: float | None = DEFAULT_TIMEOUT) -> Report:
+    """Check every step of a derivation against the step before it, each under `timeout`
+    seconds (None: no limit), and that the result is one of the checked steps."""
     ctx = Context.from_assumptions(derivation.assumptions, derivation.sizes)
     reports = []
+    verdicts: dict = {}
     before = None
     for index, step in enumerate(derivation.steps):
         try:
-            verdict = check_step(before, step, ctx, seed=seed + index,
-                                 history=tuple(enumerate(derivation.steps[:index])))
+            with time_limit(timeout):
+                verdict = check_step(before, step, ctx, seed=seed + index,
+                                     history=tuple(enumerate(derivation.steps[:index])),
+                                     verdicts=verdicts)
+        except StepTimeout:
+            verdict = Verdict(UNDECIDED, None,
+                              f"time limit: the step took more than {timeout:g} s "
+                              "(raise it with timeout=...)")
         except Exception as exc:  # noqa: BLE001 - a checker crash is reported, never passed
             verdict = Verdict(UNDECIDED, None, f"the checker raised {type(exc).__name__}: {exc}")
         reports.append(StepReport(index, step, verdict))
+        verdicts[index] = verdict
         before = step.expr
     counts: dict[str, int] = {}
     for rep in reports:
         key = rep.verdict.method if rep.verdict.status == PASSED else rep.verdict.status
         counts[key] = counts.get(key, 0) + 1
-    return Report(derivation.id, tuple(reports), counts)
+    return Report(derivation.id, tuple(reports), counts, check_result(derivation, reports))

@@ -102,8 +102,11 @@ class Step:
     `lhs` names what a chain is about (shown where a chain starts, e.g. ``L(w)`` or
     ``\\nabla_w L``); `wrt` holds the decision variables of optimisation relations and the
     variable of a gradient; `alpha`/`beta` witness a same-minimiser step; `factor` witnesses
-    an iff/implies step (before = factor * after, residuals of the equations); `order` and
-    `small` state an approximation; `uses` names the assumptions the step relies on.
+    an iff/implies step (before = factor * after, residuals of the equations) and, for an
+    inequality, the positive factor between its subject and the step before; `order` and
+    `small` state an approximation; `uses` names the assumptions the step relies on; `cites`
+    holds the indices of earlier steps it rests on (a first-order condition cites the
+    convexity step that makes it sufficient); a negative index counts back (-1: the step before).
     """
 
     expr: Any
@@ -118,6 +121,7 @@ class Step:
     order: int | None = None
     small: Any = None
     uses: tuple[str, ...] = ()
+    cites: tuple[int, ...] = ()
 
 
 def _mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -159,11 +163,13 @@ class Derivation:
                 f"got {self.steps[0].relation.value!r}"
             )
 
-    def check(self, *, seed: int = 0) -> Report:
-        """Check every step against the one before it; see `derive.core.check`."""
-        from derive.core.check import check_derivation
+    def check(self, *, seed: int = 0, timeout: float | None = None) -> Report:
+        """Check every step against the one before it, each under `timeout` seconds (default
+        `derive.core.check.DEFAULT_TIMEOUT`; 0 for no limit); see `derive.core.check`."""
+        from derive.core.check import DEFAULT_TIMEOUT, check_derivation
 
-        return check_derivation(self, seed=seed)
+        return check_derivation(self, seed=seed,
+                                timeout=DEFAULT_TIMEOUT if timeout is None else timeout)
 
     def solver(self, **options):
         """A numpy callable computing the result; see `derive.codegen`."""
@@ -216,6 +222,8 @@ def gradient(expr, reason: str, *, wrt, source: str = "", **kw) -> Step:
     return Step(expr, Relation.GRADIENT, reason, source=source, wrt=(wrt,), **kw)
 
 
-def stationary(expr, reason: str, *, wrt, source: str = "", **kw) -> Step:
-    """A first-order condition Eq(G, 0), checked: G is the gradient of the chain's objective."""
-    return Step(expr, Relation.STATIONARY, reason, source=source, wrt=(wrt,), **kw)
+def stationary(expr, reason: str, *, wrt, source: str = "", cites=(), **kw) -> Step:
+    """A first-order condition Eq(G, 0), checked: G is the gradient of the chain's objective.
+    `cites` names the earlier convexity (concavity) step that makes it sufficient."""
+    return Step(expr, Relation.STATIONARY, reason, source=source, wrt=(wrt,),
+                cites=tuple(cites), **kw)

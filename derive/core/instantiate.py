@@ -19,6 +19,14 @@ from derive.core.context import Context
 
 SAMPLE_COUNT_NAMES = {"n", "N", "m", "M"}
 
+# Random values are num / 10^8 with |num| <= NUMERATOR_RANGE (so within +-10: exp and log of
+# them stay computable to 50 digits): any one value is drawn with probability at most
+# 1 / NUMERATOR_RANGE (see derive.core.check for the bound this
+# gives). Integer symbols, matrix entries, polynomial coefficients and whatever stands in an
+# exponent or a factorial are drawn with |num| <= 9: exact arithmetic on them must stay cheap.
+NUMERATOR_RANGE = 10**9
+WIDE_DENOMINATOR = 10**8
+
 
 class CannotInstantiate(Exception):
     """The expression holds something that has no concrete value here."""
@@ -94,10 +102,22 @@ def _dims_of(expr) -> set:
     return dims
 
 
+def _exponent_atoms(e) -> set:
+    """Symbols and samples standing in an exponent or a factorial: drawn from the small set,
+    since (a + b)^(10^9) or (10^9)! cannot be computed exactly."""
+    out = set()
+    for node in e.atoms(sp.Pow, sp.factorial, sp.gamma, sp.binomial):
+        parts = (node.exp,) if isinstance(node, sp.Pow) else node.args
+        for part in parts:
+            out |= part.atoms(sp.Symbol, sp.Indexed)
+    return out
+
+
 class Instance:
     """One concrete world: sizes and values for every symbol it is asked about."""
 
-    def __init__(self, ctx: Context, seed: int = 0, plan: int = 0, keep=()):
+    def __init__(self, ctx: Context, seed: int = 0, plan: int = 0, keep=(), *, forced=None,
+                 small_sizes: bool = False):
         self.ctx = ctx
         self.rng = random.Random(seed * 7919 + plan)
         self.plan = plan
@@ -105,13 +125,22 @@ class Instance:
         self.dims: dict = {}
         self.values: dict = {}
         self.functions: dict = {}
+        # boundary worlds: values chosen by the checker for some atoms (x[1], mu), smallest sizes
+        self.forced = dict(forced or {})
+        self.small_sizes = small_sizes
 
     # --- choosing values ------------------------------------------------------------------
-    def _rational(self, positive=False, nonzero=False):
+    def _rational(self, positive=False, nonzero=False, wide=True):
+        """A random rational: `wide`, num / 10^8 with |num| <= NUMERATOR_RANGE (values within
+        +-10, no one value likelier than 1 / NUMERATOR_RANGE); otherwise num/den with |num| <= 9
+        and 1 <= den <= 4 (cheap exact arithmetic)."""
         while True:
-            num = self.rng.randint(1 if positive else -9, 9)
-            den = self.rng.randint(1, 4)
-            value = sp.Rational(num, den)
+            if wide:
+                num = self.rng.randint(1 if positive else -NUMERATOR_RANGE, NUMERATOR_RANGE)
+                value = sp.Rational(num, WIDE_DENOMINATOR)
+            else:
+                num = self.rng.randint(1 if positive else -9, 9)
+                value = sp.Rational(num, self.rng.randint(1, 4))
             if value != 0 or not (positive or nonzero):
                 return value
 
@@ -120,6 +149,8 @@ class Instance:
             if s in self.ctx.sizes:
                 choices = self.ctx.sizes[s]
                 self.dims[s] = int(choices[self.plan % len(choices)])
+            elif self.small_sizes:
+                self.dims[s] = 3 if s.name in SAMPLE_COUNT_NAMES else 2
             elif s.name in SAMPLE_COUNT_NAMES or self._is_row_dim_of_full_rank(s):
                 self.dims[s] = (5, 4, 6)[self.plan % 3]
             else:
@@ -142,7 +173,7 @@ class Instance:
         rank_names = {getattr(x, "name", None) for x in self.ctx.full_column_rank}
         nonzero_names = {getattr(x, "name", None) for x in self.ctx.nonzero}
         for _ in range(50):
-            B = sp.Matrix(rows, cols, lambda i, j: self._rational())
+            B = sp.Matrix(rows, cols, lambda i, j: self._rational(wide=False))
             if m.name in names:
                 B = B * B.T + sp.eye(rows)
             elif m.name in sym_names:
@@ -156,19 +187,23 @@ class Instance:
         self.values[key] = value
         return value
 
-    def _scalar(self, s):
+    def _scalar(self, s, wide=True):
         if s not in self.values:
             bound = self._upper_bound(s)
-            if s in self.ctx.sizes:  # a declared size keeps its sizes where it is a scalar too
+            if s in self.forced:
+                self.values[s] = self.forced[s]
+            elif s in self.ctx.sizes:  # a declared size keeps its sizes where it is a scalar too
                 self.values[s] = sp.Integer(self._dim(s))
             elif self.ctx.is_integer_symbol(s):
                 self.values[s] = sp.Integer(self.rng.randint(1, 4))
             elif bound is not None and self.ctx.is_positive_symbol(s):  # 0 < s < bound
-                self.values[s] = sp.Rational(self.rng.randint(1, 9), 10) * bound
+                top = NUMERATOR_RANGE
+                self.values[s] = sp.Rational(self.rng.randint(1, top - 1), top) * bound
             else:
                 self.values[s] = self._rational(
                     positive=self.ctx.is_positive_symbol(s),
                     nonzero=self.ctx.is_nonzero_symbol(s),
+                    wide=wide,
                 )
         return self.values[s]
 
@@ -181,15 +216,17 @@ class Instance:
                     return c
         return None
 
-    def _indexed(self, atom):
+    def _indexed(self, atom, wide=True):
         key = (atom.base.label, atom.indices)
+        if key not in self.values and atom in self.forced:
+            self.values[key] = self.forced[atom]
         if key not in self.values:
             positive = atom.base in self.ctx.positive or atom.base.label in self.ctx.positive
             if atom.is_integer:  # declared on the IndexedBase, e.g. counts: integer, >= 0
                 low = 1 if positive or atom.is_positive else (0 if atom.is_nonnegative else -9)
                 self.values[key] = sp.Integer(self.rng.randint(low, 9))
             else:
-                self.values[key] = self._rational(positive=positive or bool(atom.is_positive))
+                self.values[key] = self._rational(positive=positive or bool(atom.is_positive), wide=wide)
         return self.values[key]
 
     def _function(self, f, nargs: int = 1):
@@ -199,12 +236,12 @@ class Instance:
         if key not in self.functions:
             if nargs == 1:
                 t = sp.Dummy("t")
-                coeffs = [self._rational() for _ in range(5)]
+                coeffs = [self._rational(wide=False) for _ in range(5)]
                 self.functions[key] = sp.Lambda(t, sum(c * t**p for p, c in enumerate(coeffs)))
             else:
                 ts = sp.symbols(f"t0:{nargs}", cls=sp.Dummy)
                 monomials = sorted(sp.itermonomials(ts, 3), key=sp.default_sort_key)
-                body = sum(self._rational() * m for m in monomials)
+                body = sum(self._rational(wide=False) * m for m in monomials)
                 self.functions[key] = sp.Lambda(ts, body)
         return self.functions[key]
 
@@ -235,6 +272,7 @@ class Instance:
         if expectation.has_expectation(e):
             e = expectation.replace_expectations(self, e)
         mapping = {}
+        small = _exponent_atoms(e)
         for m in e.atoms(sp.MatrixSymbol):
             if m in self.keep or m.name in {getattr(k, "name", None) for k in self.keep}:
                 continue
@@ -246,10 +284,10 @@ class Instance:
                 continue
             if not all(sp.sympify(i, strict=True).is_Integer for i in atom.indices):
                 raise CannotInstantiate(f"{atom} has a symbolic index")
-            mapping[atom] = self._indexed(atom)
+            mapping[atom] = self._indexed(atom, wide=atom not in small)
         for s in e.free_symbols:
             if isinstance(s, sp.Symbol) and s not in self.keep and s not in mapping:
-                mapping[s] = self._scalar(s)
+                mapping[s] = self._scalar(s, wide=s not in small)
         e = e.xreplace(mapping)
         if e.has(MatrixExpr):  # explicit matrix arithmetic first: cheaper than doit on them
             e = _explicit(e)

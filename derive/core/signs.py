@@ -143,6 +143,12 @@ def sign(expr, ctx: Context) -> str | None:
         return "nonnegative"
     if e.is_nonpositive:
         return "nonpositive"
+    factored = sp.factor_terms(sp.sympify(expr, strict=True))  # -eta a - eta b -> -eta (a + b)
+    if factored != expr and dummies:
+        f = factored.xreplace(dummies)
+        for name in ("positive", "negative", "nonnegative", "nonpositive"):
+            if getattr(f, f"is_{name}"):
+                return name
     return _scaled_trace_sign(e, ctx)
 
 
