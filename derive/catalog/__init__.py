@@ -68,6 +68,12 @@ INDEX: tuple[tuple[str, str, str], ...] = (
     ("inverse-differential", "matrix_calculus", "inverse_differential"),
     ("inverse-form-gradient", "matrix_calculus", "inverse_form_gradient"),
     ("quadratic-affine-hessian", "matrix_calculus", "quadratic_affine_hessian"),
+    # catalogue III (A): logistic regression
+    ("sigmoid-derivative", "logistic", "sigmoid_derivative"),
+    ("logistic-nll", "logistic", "logistic_nll"),
+    ("logistic-gradient", "logistic", "logistic_gradient"),
+    ("logistic-hessian", "logistic", "logistic_hessian"),
+    ("logistic-irls", "logistic", "logistic_irls"),
 )
 
 TOPICS = {
@@ -78,6 +84,7 @@ TOPICS = {
     "priors": "MAP estimation and priors",
     "descent": "Gradient descent",
     "matrix_calculus": "Matrix calculus from the differential",
+    "logistic": "Logistic regression",
 }
 
 
