@@ -93,6 +93,12 @@ INDEX: tuple[tuple[str, str, str], ...] = (
     ("gamma-poisson-posterior", "conjugacy", "gamma_poisson_posterior"),
     ("normal-normal-posterior", "conjugacy", "normal_normal_posterior"),
     ("bayesian-linear-regression", "conjugacy", "bayesian_linear_regression"),
+    # catalogue III (A): logistic regression
+    ("sigmoid-derivative", "logistic", "sigmoid_derivative"),
+    ("logistic-nll", "logistic", "logistic_nll"),
+    ("logistic-gradient", "logistic", "logistic_gradient"),
+    ("logistic-hessian", "logistic", "logistic_hessian"),
+    ("logistic-irls", "logistic", "logistic_irls"),
 )
 
 TOPICS = {
@@ -107,6 +113,7 @@ TOPICS = {
     "fisher": "Fisher information and the Cramer-Rao bound",
     "kl": "Kullback-Leibler divergence",
     "conjugacy": "Conjugate priors",
+    "logistic": "Logistic regression",
 }
 
 
