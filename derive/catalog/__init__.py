@@ -57,7 +57,9 @@ INDEX: tuple[tuple[str, str, str], ...] = (
     ("sample-variance-unbiased", "expectations", "sample_variance_unbiased"),
     ("bias-variance-decomposition", "expectations", "bias_variance_decomposition"),
     # Fisher information and the Cramer-Rao bound
-    ("fisher-gaussian", "fisher", "fisher_gaussian"),
+    ("fisher-gaussian-mean", "fisher", "fisher_gaussian_mean"),
+    ("fisher-gaussian-variance", "fisher", "fisher_gaussian_variance"),
+    ("fisher-gaussian-cross", "fisher", "fisher_gaussian_cross"),
     ("fisher-bernoulli", "fisher", "fisher_bernoulli"),
     ("fisher-poisson", "fisher", "fisher_poisson"),
     ("fisher-exponential", "fisher", "fisher_exponential"),

@@ -68,7 +68,9 @@ def _log_chain(log_posterior, theta):
 
 
 def beta_log_density(value, shape_a, shape_b):
-    return (shape_a - 1) * sp.log(value) + (shape_b - 1) * sp.log(1 - value) - sp.log(sp.beta(shape_a, shape_b))
+    # log B(a, b) = log Gamma(a) + log Gamma(b) - log Gamma(a + b)
+    log_b = sp.log(sp.gamma(shape_a)) + sp.log(sp.gamma(shape_b)) - sp.log(sp.gamma(shape_a + shape_b))
+    return (shape_a - 1) * sp.log(value) + (shape_b - 1) * sp.log(1 - value) - log_b
 
 
 def _kernel_coefficients(expr, log_terms):
@@ -79,7 +81,7 @@ def _kernel_coefficients(expr, log_terms):
 
 def beta_bernoulli_posterior() -> Derivation:
     """A Beta(a, b) prior and n Bernoulli(p) outcomes give the posterior Beta(a + sum x_i, b + n - sum x_i)."""
-    prior = p ** (a - 1) * (1 - p) ** (b - 1) / sp.beta(a, b)
+    prior = p ** (a - 1) * (1 - p) ** (b - 1) * sp.gamma(a + b) / (sp.gamma(a) * sp.gamma(b))
     likelihood = sp.Product(p ** xc[i] * (1 - p) ** (1 - xc[i]), (i, 1, n))
     log_posterior = sp.log(likelihood * prior / Z)
     steps, collected = _log_chain(log_posterior, p)

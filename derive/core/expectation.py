@@ -213,6 +213,9 @@ class AnyLaw(Law):
 
     latex_name = r"P"
 
+    def _latex(self, printer):
+        return "P"  # the parameters are named in the derivation's text
+
     def moment(self, k):
         m, v = self.args
         known = {0: sp.Integer(1), 1: m, 2: v + m**2}
