@@ -302,6 +302,10 @@ def solver_for(derivation, part: str | None = None, **options):
     Raises NoNumericMeaning for results that are statements rather than quantities.
     """
     did = derivation.id
+    from derive.codegen import solvers_bayes  # expectations, Fisher, KL, conjugacy, mixtures
+
+    if part is None and did in solvers_bayes.HANDLED:
+        return solvers_bayes.solver_for(derivation, **options)
     lasso = part is None and did == "map-laplace-prior-lasso"
     allowed = {"tol", "max_iter"} if lasso else {"cond_limit", "mu"}
     unknown = sorted(set(options) - allowed)
