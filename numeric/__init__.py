@@ -19,7 +19,14 @@ from numeric._validate import (
     SupportError,
     TooFewRowsError,
 )
+from numeric.conjugacy import (
+    bayesian_linear_regression,
+    beta_bernoulli,
+    gamma_poisson,
+    normal_known_variance,
+)
 from numeric.descent import DescentHistory, gd_least_squares, gradient_descent
+from numeric.divergences import kl_bernoulli, kl_gaussian, kl_mvn, kl_standard_normal
 from numeric.estimators import (
     MVNMLE,
     GaussianMLE,
@@ -78,4 +85,13 @@ __all__ = [
     "ols",
     "poisson_mle",
     "ridge",
+    # conjugate posteriors and KL divergences
+    "bayesian_linear_regression",
+    "beta_bernoulli",
+    "gamma_poisson",
+    "normal_known_variance",
+    "kl_bernoulli",
+    "kl_gaussian",
+    "kl_mvn",
+    "kl_standard_normal",
 ]

@@ -338,8 +338,11 @@ def _mentions(expr, rv) -> bool:
     return any(_mentions(a, rv) for a in expr.args if isinstance(a, sp.Basic))
 
 
-def _rewrite(expr, rule, kinds=(Expectation,)):
-    """Apply rule to every node of exactly these kinds, bottom up, until nothing changes."""
+def _rewrite(expr, rule, kinds=(Expectation,), repeat=True):
+    """Apply rule to every node of exactly these kinds, bottom up, until nothing changes (or
+    once, in one pass, without repeat)."""
+    if not repeat:
+        return expr.replace(lambda e: type(e) in kinds, rule)
     previous = None
     while previous != expr:
         previous = expr
@@ -350,9 +353,10 @@ def _rewrite(expr, rule, kinds=(Expectation,)):
 # --- rules ------------------------------------------------------------------------------------
 
 
-def linearity(expr, expand: bool = False):
+def linearity(expr, expand: bool = False, repeat: bool = True):
     """E[a f + b g] = a E[f] + b E[g] (a, b free of the random variable), E[sum_i f_i] =
-    sum_i E[f_i] (limits free of it) and E[c] = c. With expand, the body is expanded first."""
+    sum_i E[f_i] (limits free of it) and E[c] = c. With expand, the body is expanded first;
+    without repeat, one pass (the expectations it creates are left as they are)."""
 
     def rule(node):
         body, rv, law = node.args
@@ -377,7 +381,7 @@ def linearity(expr, expand: bool = False):
                 return scale * Expectation(sp.Trace(core), rv, law)
         return node
 
-    return _rewrite(expr, rule)
+    return _rewrite(expr, rule, repeat=repeat)
 
 
 def _as_sum_over_sample(factor, rv):
