@@ -77,6 +77,11 @@ INDEX: tuple[tuple[str, str, str], ...] = (
     ("gamma-poisson-posterior", "conjugacy", "gamma_poisson_posterior"),
     ("normal-normal-posterior", "conjugacy", "normal_normal_posterior"),
     ("bayesian-linear-regression", "conjugacy", "bayesian_linear_regression"),
+    # EM for a Gaussian mixture
+    ("gmm-responsibilities", "mixture", "gmm_responsibilities"),
+    ("gmm-m-step-weights", "mixture", "gmm_m_step_weights"),
+    ("gmm-m-step-means", "mixture", "gmm_m_step_means"),
+    ("gmm-m-step-variances", "mixture", "gmm_m_step_variances"),
 )
 
 TOPICS = {
@@ -90,6 +95,7 @@ TOPICS = {
     "fisher": "Fisher information and the Cramer-Rao bound",
     "kl": "Kullback-Leibler divergence",
     "conjugacy": "Conjugate priors",
+    "mixture": "EM for a Gaussian mixture",
 }
 
 
