@@ -38,6 +38,7 @@ from numeric.estimators import (
     mvn_mle,
     poisson_mle,
 )
+from numeric.mixture import MixtureParameters, em_step
 from numeric.least_squares import OLS_RCOND, LADSolverError, LassoResult, lad, lasso, ols, ridge
 from numeric.losses import (
     binary_cross_entropy,
@@ -94,4 +95,6 @@ __all__ = [
     "kl_gaussian",
     "kl_mvn",
     "kl_standard_normal",
+    "MixtureParameters",
+    "em_step",
 ]

@@ -43,8 +43,11 @@ CHECKS: dict[str, dict[str, str]] = {
     "gamma-poisson-posterior": {"x": COUNTS, "alpha": POSITIVE, "beta": POSITIVE},
     "normal-normal-posterior": {"sigma": POSITIVE, "tau_0": POSITIVE},
     "bayesian-linear-regression": {"X": MATRIX, "sigma": POSITIVE, "tau": POSITIVE},
+    "gmm-m-step-means": {"r": POSITIVE},
+    "gmm-m-step-variances": {"r": POSITIVE},
 }
-HANDLED = set(STATEMENTS) | set(CHECKS) | {"kl-mvn"}
+EM_PARTS = ("gmm-responsibilities", "gmm-m-step-weights")  # one EM iteration from all four
+HANDLED = set(STATEMENTS) | set(CHECKS) | {"kl-mvn"} | set(EM_PARTS)
 
 
 def _fail(did, name, expected, value):
@@ -183,5 +186,77 @@ def solver_for(derivation, **options):
         raise TypeError(f"{did!r} takes no solver options; got {', '.join(sorted(options))}")
     if did == "kl-mvn":
         return _kl_mvn(derivation)
+    if did in EM_PARTS:
+        return em_step()
     fn = compile_expr(derivation.result, name=did.replace("-", "_"))
     return _validated(did, fn, CHECKS[did])
+
+
+# --- one EM iteration for a one-dimensional Gaussian mixture -------------------------------
+
+
+class EMStep:
+    """One EM iteration from the derived updates: responsibilities (gmm-responsibilities),
+    weights (gmm-m-step-weights), means and variances (gmm-m-step-means / -variances).
+
+    `step(x, weights, means, variances)` returns the new (weights, means, variances);
+    `responsibilities(...)` the n x K matrix r_nk = pi_k p_k / sum_j pi_j p_j, evaluated in
+    logs (log pi_k + log p_k minus their log-sum-exp) so that no density underflows to 0/0.
+    """
+
+    def __init__(self, weight, mean, variance):
+        self.weight, self.mean, self.variance = weight, mean, variance
+        self.inputs = ("x", "weights", "means", "variances")
+
+    @staticmethod
+    def _check(x, weights, means, variances):
+        x = np.asarray(x, dtype=float)
+        w, m, v = (np.asarray(a, dtype=float).ravel() for a in (weights, means, variances))
+        if x.ndim != 1 or x.size == 0 or not np.all(np.isfinite(x)):
+            raise ValueError(f"em step: x must be a non-empty 1-D array of finite numbers; got shape {x.shape}")
+        if not (w.shape == m.shape == v.shape) or w.size == 0:
+            raise ValueError(f"em step: weights, means and variances need one entry per component; "
+                             f"got {w.size}, {m.size}, {v.size}")
+        if np.any(w <= 0) or abs(w.sum() - 1) > 1e-8:
+            raise ValueError(f"em step: the weights must be positive and sum to 1; got {w}")
+        if np.any(v <= 0) or not np.all(np.isfinite(v)) or not np.all(np.isfinite(m)):
+            raise ValueError(f"em step: the variances must be finite and positive; got {v}")
+        return x, w, m, v
+
+    def responsibilities(self, x, weights, means, variances):
+        x, w, m, v = self._check(x, weights, means, variances)
+        from scipy.special import logsumexp
+
+        log_joint = np.log(w) - 0.5 * np.log(2 * np.pi * v) - (x[:, None] - m) ** 2 / (2 * v)
+        return np.exp(log_joint - logsumexp(log_joint, axis=1, keepdims=True))
+
+    def __call__(self, x, weights, means, variances):
+        r = self.responsibilities(x, weights, means, variances)
+        x = np.asarray(x, dtype=float)
+        counts = r.sum(axis=0)
+        if np.any(counts <= 0):
+            raise ValueError("em step: a component has no responsibility left (N_k = 0); "
+                             "re-initialise it")
+        K = r.shape[1]
+        new_w = np.array([self.weight(N_1=counts[c], N_rest=np.delete(counts, c)) if K > 1 else 1.0
+                          for c in range(K)])
+        new_m = np.array([self.mean(x=x, r=r[:, c]) for c in range(K)])
+        new_v = np.array([self.variance(x=x, r=r[:, c], mu=new_m[c]) for c in range(K)])
+        return new_w, new_m, new_v
+
+
+def em_step() -> EMStep:
+    from derive import catalog
+    from derive.catalog.mixture import counts, k as comp
+
+    weight = catalog.get("gmm-m-step-weights").result
+    rest = sp.IndexedBase("N_rest", positive=True)
+    K = next(s for s in weight.free_symbols if getattr(s, "name", None) == "K")
+    # re-index the other components' counts k = 2..K as N_rest[1..K-1] (a bound variable)
+    weight = weight.replace(lambda e: isinstance(e, sp.Sum),
+                            lambda e: sp.Sum(rest[comp], (comp, 1, K)))
+    return EMStep(
+        compile_expr(weight, name="gmm_weight"),
+        compile_expr(catalog.get("gmm-m-step-means").result, name="gmm_mean"),
+        compile_expr(catalog.get("gmm-m-step-variances").result, name="gmm_variance"),
+    )
