@@ -329,6 +329,21 @@ def has_expectation(expr) -> bool:
     return isinstance(expr, (sp.Basic, sp.MatrixBase)) and expr.has(Expectation)
 
 
+def opaque(expr):
+    """expr with every outermost E/Var node replaced by its own Dummy (equal nodes by the same
+    one): a sound view for symbolic simplification, which need not look inside the nodes."""
+    if not has_expectation(expr):
+        return expr
+    nodes = {}
+
+    def name(node):
+        if node not in nodes:
+            nodes[node] = sp.Dummy("E")
+        return nodes[node]
+
+    return expr.replace(lambda e: isinstance(e, Expectation), name)
+
+
 def _mentions(expr, rv) -> bool:
     """True when expr depends on rv outside nested expectations (those are constants)."""
     if isinstance(expr, Expectation):
