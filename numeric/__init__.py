@@ -19,7 +19,14 @@ from numeric._validate import (
     SupportError,
     TooFewRowsError,
 )
+from numeric.conjugacy import (
+    bayesian_linear_regression,
+    beta_bernoulli,
+    gamma_poisson,
+    normal_known_variance,
+)
 from numeric.descent import DescentHistory, gd_least_squares, gradient_descent
+from numeric.divergences import kl_bernoulli, kl_gaussian, kl_mvn, kl_standard_normal
 from numeric.estimators import (
     MVNMLE,
     GaussianMLE,
@@ -31,6 +38,7 @@ from numeric.estimators import (
     mvn_mle,
     poisson_mle,
 )
+from numeric.mixture import MixtureParameters, em_step
 from numeric.least_squares import OLS_RCOND, LADSolverError, LassoResult, lad, lasso, ols, ridge
 from numeric.losses import (
     binary_cross_entropy,
@@ -78,4 +86,15 @@ __all__ = [
     "ols",
     "poisson_mle",
     "ridge",
+    # conjugate posteriors and KL divergences
+    "bayesian_linear_regression",
+    "beta_bernoulli",
+    "gamma_poisson",
+    "normal_known_variance",
+    "kl_bernoulli",
+    "kl_gaussian",
+    "kl_mvn",
+    "kl_standard_normal",
+    "MixtureParameters",
+    "em_step",
 ]

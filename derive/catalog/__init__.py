@@ -75,7 +75,9 @@ INDEX: tuple[tuple[str, str, str], ...] = (
     ("sample-variance-unbiased", "expectations", "sample_variance_unbiased"),
     ("bias-variance-decomposition", "expectations", "bias_variance_decomposition"),
     # Fisher information and the Cramer-Rao bound
-    ("fisher-gaussian", "fisher", "fisher_gaussian"),
+    ("fisher-gaussian-mean", "fisher", "fisher_gaussian_mean"),
+    ("fisher-gaussian-variance", "fisher", "fisher_gaussian_variance"),
+    ("fisher-gaussian-cross", "fisher", "fisher_gaussian_cross"),
     ("fisher-bernoulli", "fisher", "fisher_bernoulli"),
     ("fisher-poisson", "fisher", "fisher_poisson"),
     ("fisher-exponential", "fisher", "fisher_exponential"),
@@ -99,6 +101,11 @@ INDEX: tuple[tuple[str, str, str], ...] = (
     ("logistic-gradient", "logistic", "logistic_gradient"),
     ("logistic-hessian", "logistic", "logistic_hessian"),
     ("logistic-irls", "logistic", "logistic_irls"),
+    # EM for a Gaussian mixture
+    ("gmm-responsibilities", "mixture", "gmm_responsibilities"),
+    ("gmm-m-step-weights", "mixture", "gmm_m_step_weights"),
+    ("gmm-m-step-means", "mixture", "gmm_m_step_means"),
+    ("gmm-m-step-variances", "mixture", "gmm_m_step_variances"),
 )
 
 TOPICS = {
@@ -114,6 +121,7 @@ TOPICS = {
     "kl": "Kullback-Leibler divergence",
     "conjugacy": "Conjugate priors",
     "logistic": "Logistic regression",
+    "mixture": "EM for a Gaussian mixture",
 }
 
 

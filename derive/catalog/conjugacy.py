@@ -68,7 +68,9 @@ def _log_chain(log_posterior, theta):
 
 
 def beta_log_density(value, shape_a, shape_b):
-    return (shape_a - 1) * sp.log(value) + (shape_b - 1) * sp.log(1 - value) - sp.log(sp.beta(shape_a, shape_b))
+    # log B(a, b) = log Gamma(a) + log Gamma(b) - log Gamma(a + b)
+    log_b = sp.log(sp.gamma(shape_a)) + sp.log(sp.gamma(shape_b)) - sp.log(sp.gamma(shape_a + shape_b))
+    return (shape_a - 1) * sp.log(value) + (shape_b - 1) * sp.log(1 - value) - log_b
 
 
 def _kernel_coefficients(expr, log_terms):
@@ -79,7 +81,7 @@ def _kernel_coefficients(expr, log_terms):
 
 def beta_bernoulli_posterior() -> Derivation:
     """A Beta(a, b) prior and n Bernoulli(p) outcomes give the posterior Beta(a + sum x_i, b + n - sum x_i)."""
-    prior = p ** (a - 1) * (1 - p) ** (b - 1) / sp.beta(a, b)
+    prior = p ** (a - 1) * (1 - p) ** (b - 1) * sp.gamma(a + b) / (sp.gamma(a) * sp.gamma(b))
     likelihood = sp.Product(p ** xc[i] * (1 - p) ** (1 - xc[i]), (i, 1, n))
     log_posterior = sp.log(likelihood * prior / Z)
     steps, collected = _log_chain(log_posterior, p)
@@ -104,9 +106,9 @@ def beta_bernoulli_posterior() -> Derivation:
                        r"likelihood $\prod_i p^{x_i}(1-p)^{1-x_i}$", lhs=r"\log p(p \mid D)",
                        source=f"{BISHOP}, eq. 1.12"),
             *steps,
-            equal(matched, r"match the kernel of $\log \operatorname{Beta}(p \mid a', b') = (a' - 1)\log p "
-                  r"+ (b' - 1)\log(1-p) - \log B(a', b')$: $a' = a + \sum_i x_i$, "
-                  r"$b' = b + n - \sum_i x_i$, and the rest is a constant"),
+            equal(matched, r"match the kernel of $\log \operatorname{Beta}(p \mid a_N, b_N) = (a_N - 1)\log p "
+                  r"+ (b_N - 1)\log(1-p) - \log B(a_N, b_N)$: $a_N = a + \sum_i x_i$, "
+                  r"$b_N = b + n - \sum_i x_i$, and the rest is a constant"),
         ),
         result=sp.Tuple(a_post, b_post),
         claim=sp.Tuple(a + S_count, b + n - S_count),
@@ -116,15 +118,15 @@ def beta_bernoulli_posterior() -> Derivation:
     )
 
 
-a_, b_ = sp.symbols("a' b'", positive=True)  # the posterior's shapes
+a_, b_ = sp.symbols("a_N b_N", positive=True)  # the posterior's shapes (Bishop's a_N, b_N)
 
 
 def beta_posterior_mean() -> Derivation:
-    """The mean of Beta(a', b') is a' / (a' + b'): the posterior mean of p."""
+    """The mean of Beta(a_N, b_N) is a_N / (a_N + b_N): the posterior mean of p."""
     start = E(p, p, Beta(a_, b_))
     more, value = chain(start, [("moments", moments)], reasons={
-        "moments": r"the first moment of $\operatorname{Beta}(a', b')$: "
-        r"$\mathbb{E}[p^k] = \prod_{r < k} \frac{a' + r}{a' + b' + r}$"})
+        "moments": r"the first moment of $\operatorname{Beta}(a_N, b_N)$: "
+        r"$\mathbb{E}[p^k] = \prod_{r < k} \frac{a_N + r}{a_N + b_N + r}$"})
     from derive.catalog import get
 
     post = get("beta-bernoulli-posterior").result
@@ -132,12 +134,12 @@ def beta_posterior_mean() -> Derivation:
     return Derivation(
         id="beta-posterior-mean",
         title="The Beta-Bernoulli posterior mean",
-        statement=r"The mean of $\operatorname{Beta}(a', b')$ is $a'/(a' + b')$, so the posterior mean "
+        statement=r"The mean of $\operatorname{Beta}(a_N, b_N)$ is $a_N/(a_N + b_N)$, so the posterior mean "
         r"of $p$ is $(a + \sum_i x_i)/(a + b + n)$.",
         topic="conjugacy",
         assumptions=(),
         steps=(definition(start, r"the posterior mean: the expectation of $p$ under "
-                          r"$\operatorname{Beta}(a', b')$", lhs=r"\mathbb{E}[p \mid D]"), *more),
+                          r"$\operatorname{Beta}(a_N, b_N)$", lhs=r"\mathbb{E}[p \mid D]"), *more),
         result=value,
         claim=a_ / (a_ + b_),
         variables=(a_, b_),
@@ -147,37 +149,36 @@ def beta_posterior_mean() -> Derivation:
 
 
 def beta_posterior_mode() -> Derivation:
-    """The mode of Beta(a', b') for a', b' > 1 is (a' - 1)/(a' + b' - 2): the MAP estimate of p."""
+    """The mode of Beta(a_N, b_N) for a_N, b_N > 1 is (a_N - 1)/(a_N + b_N - 2): the MAP estimate of p."""
     log_density = beta_log_density(p, a_, b_)
     slope = sp.factor(sp.diff(log_density, p))
     second = sp.expand(sp.diff(log_density, p, 2))
-    # written -((a' - 1)/p^2 + (b' - 1)/(1 - p)^2): each term's sign visible
+    # written -((a_N - 1)/p^2 + (b_N - 1)/(1 - p)^2): each term's sign visible
     c_left = sp.expand(-sp.cancel(second * p**2).subs(p, 0))
     c_right = sp.expand(-sp.cancel(second * (1 - p) ** 2).subs(p, 1))
     curvature = -(c_left / p**2 + c_right / (1 - p) ** 2)
     root = sp.solve(sp.numer(sp.together(slope)), p)
     if len(root) != 1:
         raise RuntimeError(f"expected one stationary point, got {root}")
-    A, B = sp.symbols("A B", positive=True)  # a' - 1, b' - 1
     return Derivation(
         id="beta-posterior-mode",
         title="The Beta-Bernoulli posterior mode (MAP)",
-        statement=r"For $a', b' > 1$ the density of $\operatorname{Beta}(a', b')$ is strictly "
-        r"log-concave with its maximum at $(a' - 1)/(a' + b' - 2)$; with $a' = a + \sum_i x_i$, "
-        r"$b' = b + n - \sum_i x_i$ that is the MAP estimate of $p$.",
+        statement=r"For $a_N, b_N > 1$ the density of $\operatorname{Beta}(a_N, b_N)$ is strictly "
+        r"log-concave with its maximum at $(a_N - 1)/(a_N + b_N - 2)$; with $a_N = a + \sum_i x_i$, "
+        r"$b_N = b + n - \sum_i x_i$ that is the MAP estimate of $p$.",
         topic="conjugacy",
         assumptions=(
             Assumption.positive(1 - p, r"$0 < p < 1$"),
-            Assumption.positive(a_ - 1, r"$a' > 1$"),
-            Assumption.positive(b_ - 1, r"$b' > 1$"),
+            Assumption.positive(a_ - 1, r"$a_N > 1$"),
+            Assumption.positive(b_ - 1, r"$b_N > 1$"),
         ),
         steps=(
-            definition(log_density, r"the log-density of $\operatorname{Beta}(a', b')$",
-                       lhs=r"\log \operatorname{Beta}(p \mid a', b')"),
+            definition(log_density, r"the log-density of $\operatorname{Beta}(a_N, b_N)$",
+                       lhs=r"\log \operatorname{Beta}(p \mid a_N, b_N)"),
             gradient(slope, r"differentiate in $p$", wrt=p),
             gradient(curvature, r"differentiate again", wrt=p),
             implies(sp.StrictLessThan(curvature, 0, evaluate=False),
-                    r"negative for $a', b' > 1$: strictly concave, so the stationary point is the maximum"),
+                    r"negative for $a_N, b_N > 1$: strictly concave, so the stationary point is the maximum"),
             stationary(sp.Eq(slope, 0), "the first-order condition", wrt=p),
             implies(sp.Eq(p, root[0]), r"solve for $p$", wrt=(p,)),
         ),
@@ -218,8 +219,8 @@ def gamma_poisson_posterior() -> Derivation:
                        lhs=r"\log p(\lambda \mid D)", source=f"{BISHOP}, eq. 1.12"),
             *steps,
             equal(kernel + constant, r"match the kernel of $\log \operatorname{Gamma}(\lambda \mid "
-                  r"\alpha', \beta') = (\alpha' - 1)\log\lambda - \beta'\lambda + \alpha' \log\beta' - "
-                  r"\log\Gamma(\alpha')$: $\alpha' = \alpha + \sum_i x_i$, $\beta' = \beta + n$"),
+                  r"\alpha_N, \beta_N) = (\alpha_N - 1)\log\lambda - \beta_N\lambda + \alpha_N \log\beta_N - "
+                  r"\log\Gamma(\alpha_N)$: $\alpha_N = \alpha + \sum_i x_i$, $\beta_N = \beta + n$"),
         ),
         result=sp.Tuple(shape, rate),
         claim=sp.Tuple(alpha + S_count, beta + n),

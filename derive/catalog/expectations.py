@@ -200,7 +200,7 @@ def bias_variance_decomposition() -> Derivation:
     split = E(sp.Pow(sp.Add(centred, mean_T - theta, evaluate=False), 2, evaluate=False), x, LAW)
     u, w = sp.Dummy("u"), sp.Dummy("w")
     expanded = E(sp.expand((u + w) ** 2).xreplace({u: centred, w: mean_T - theta}), x, LAW)
-    linear = linearity(expanded)
+    linear = linearity(linearity(expanded, repeat=False), repeat=False)  # the cross term kept
     zero = linearity(linear.xreplace({E(centred, x, LAW): linearity(E(centred, x, LAW))}))
     folded = variance_fold(zero)
     steps = (

@@ -223,12 +223,13 @@ def mvn_log_density(value, mean, cov):
 def kl_mvn() -> Derivation:
     """KL(N(mu_1, S_1) || N(mu_2, S_2)) = (tr(S_2^-1 S_1) + (mu_2 - mu_1)^T S_2^-1 (mu_2 - mu_1) - k + log(|S_2|/|S_1|)) / 2."""
     law = MvNormal(mv1, S1)
-    start = E(mvn_log_density(xv, mv1, S1) - mvn_log_density(xv, mv2, S2), xv, law)
+    # E_p[log p] - E_p[log q]: the negative entropy minus the cross-entropy (two shorter lines)
+    start = E(mvn_log_density(xv, mv1, S1), xv, law) - E(mvn_log_density(xv, mv2, S2), xv, law)
     linear = linearity(start)
     quadratic = gaussian_quadratic_form(linear)
     result = quadratic.doit()
     steps = (
-        definition(start, DEFINITION + r", $p = \mathcal{N}(\mu_1, \Sigma_1)$, "
+        definition(start, DEFINITION + r" (split in two), $p = \mathcal{N}(\mu_1, \Sigma_1)$, "
                    r"$q = \mathcal{N}(\mu_2, \Sigma_2)$ on $\mathbb{R}^k$, the quadratic forms "
                    "written as traces of $1 \\times 1$ matrices", lhs=r"\operatorname{KL}(p \,\|\, q)",
                    source=KULLBACK),
@@ -243,9 +244,9 @@ def kl_mvn() -> Derivation:
     return Derivation(
         id="kl-mvn",
         title="KL divergence between two multivariate Gaussians",
-        statement=r"$\operatorname{KL}(\mathcal{N}(\mu_1, \Sigma_1) \,\|\, \mathcal{N}(\mu_2, \Sigma_2)) = "
-        r"\frac{1}{2}\left(\operatorname{tr}(\Sigma_2^{-1}\Sigma_1) + (\mu_2 - \mu_1)^\top \Sigma_2^{-1} "
-        r"(\mu_2 - \mu_1) - k + \log\frac{|\Sigma_2|}{|\Sigma_1|}\right)$.",
+        statement=r"For Gaussians $p = \mathcal{N}(\mu_1, \Sigma_1)$ and $q = \mathcal{N}(\mu_2, \Sigma_2)$ "
+        r"on $\mathbb{R}^k$, $2\operatorname{KL}(p \,\|\, q) = \operatorname{tr}(\Sigma_2^{-1}\Sigma_1) "
+        r"+ (\mu_2 - \mu_1)^\top \Sigma_2^{-1} (\mu_2 - \mu_1) - k + \log |\Sigma_2| - \log |\Sigma_1|$.",
         topic="kl",
         assumptions=(
             Assumption.positive_integer(k, "$k$ is a positive integer (the dimension)"),

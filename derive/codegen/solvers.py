@@ -508,6 +508,10 @@ def solver_for(derivation, part: str | None = None, **options):
     quantities. Every solver is a `Solver`: help(solver) shows its arguments and returns.
     """
     did = derivation.id
+    from derive.codegen import solvers_bayes  # expectations, Fisher, KL, conjugacy, mixtures
+
+    if part is None and did in solvers_bayes.HANDLED:
+        return solvers_bayes.solver_for(derivation, **options)
     builder = BUILDERS.get((did, part))
     allowed = BUILDER_OPTIONS.get(builder, {"cond_limit", "mu"})
     unknown = sorted(set(options) - allowed)

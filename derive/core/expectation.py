@@ -213,6 +213,9 @@ class AnyLaw(Law):
 
     latex_name = r"P"
 
+    def _latex(self, printer):
+        return "P"  # the parameters are named in the derivation's text
+
     def moment(self, k):
         m, v = self.args
         known = {0: sp.Integer(1), 1: m, 2: v + m**2}
@@ -326,6 +329,21 @@ def has_expectation(expr) -> bool:
     return isinstance(expr, (sp.Basic, sp.MatrixBase)) and expr.has(Expectation)
 
 
+def opaque(expr):
+    """expr with every outermost E/Var node replaced by its own Dummy (equal nodes by the same
+    one): a sound view for symbolic simplification, which need not look inside the nodes."""
+    if not has_expectation(expr):
+        return expr
+    nodes = {}
+
+    def name(node):
+        if node not in nodes:
+            nodes[node] = sp.Dummy("E")
+        return nodes[node]
+
+    return expr.replace(lambda e: isinstance(e, Expectation), name)
+
+
 def _mentions(expr, rv) -> bool:
     """True when expr depends on rv outside nested expectations (those are constants)."""
     if isinstance(expr, Expectation):
@@ -335,8 +353,11 @@ def _mentions(expr, rv) -> bool:
     return any(_mentions(a, rv) for a in expr.args if isinstance(a, sp.Basic))
 
 
-def _rewrite(expr, rule, kinds=(Expectation,)):
-    """Apply rule to every node of exactly these kinds, bottom up, until nothing changes."""
+def _rewrite(expr, rule, kinds=(Expectation,), repeat=True):
+    """Apply rule to every node of exactly these kinds, bottom up, until nothing changes (or
+    once, in one pass, without repeat)."""
+    if not repeat:
+        return expr.replace(lambda e: type(e) in kinds, rule)
     previous = None
     while previous != expr:
         previous = expr
@@ -347,9 +368,10 @@ def _rewrite(expr, rule, kinds=(Expectation,)):
 # --- rules ------------------------------------------------------------------------------------
 
 
-def linearity(expr, expand: bool = False):
+def linearity(expr, expand: bool = False, repeat: bool = True):
     """E[a f + b g] = a E[f] + b E[g] (a, b free of the random variable), E[sum_i f_i] =
-    sum_i E[f_i] (limits free of it) and E[c] = c. With expand, the body is expanded first."""
+    sum_i E[f_i] (limits free of it) and E[c] = c. With expand, the body is expanded first;
+    without repeat, one pass (the expectations it creates are left as they are)."""
 
     def rule(node):
         body, rv, law = node.args
@@ -374,7 +396,7 @@ def linearity(expr, expand: bool = False):
                 return scale * Expectation(sp.Trace(core), rv, law)
         return node
 
-    return _rewrite(expr, rule)
+    return _rewrite(expr, rule, repeat=repeat)
 
 
 def _as_sum_over_sample(factor, rv):
