@@ -20,6 +20,7 @@ from derive.verify.decide.build import (
     BuildError,
     NeedSizes,
     build_with_sizes,
+    explicit_form,
     is_matrix,
     scalarize,
 )
@@ -282,6 +283,12 @@ def _equal(before, after, scope, facts) -> Outcome:
 
     (built, _), sizes = build_with_sizes(before, after, scope, facts, {})
     b, a = built.before, built.after
+    entrywise = bool(built.env.dim_values)
+    if entrywise:  # a derivative went entry by entry: both sides at the same concrete sizes
+        b, a = explicit_form(b, built.env), explicit_form(a, built.env)
+        built.before, built.after = b, a
+        sizes = dict(sizes or {}, **{built.namer.display.get(str(s), str(s)): v
+                                     for s, v in built.env.dim_values.items()})
     if is_matrix(b) and is_matrix(a) and b.shape != a.shape:
         square = _square_facts(before, after, scope, facts)
         if square is not None and not getattr(facts, "_square", False):
