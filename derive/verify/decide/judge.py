@@ -233,6 +233,8 @@ def _judge_expanded(step, before, after, scope, wrt_nodes, facts) -> Outcome:
             return Outcome(UNDECIDED, None, "an approximation: it is not an equality, nor a Taylor expansion "
                            "in one of its variables to order 1-3" if out.verdict == WRONG else out.reason)
         return out
+    if kind == "solves":
+        return _solves(step, before, after, scope, facts)
     if kind in ("same_minimiser", "max_to_min"):
         return _objectives(step, before, after, scope, wrt_nodes, facts)
     if kind in ("iff", "implies"):
@@ -730,7 +732,22 @@ def _depends(expr, variables) -> bool:
     return False
 
 
-# --- equations and inequalities -------------------------------------------------------------------
+# --- equations and inequalities ---
+
+def _solves(step, before, after, scope, facts) -> Outcome:
+    """x* = formula after "G(x) = 0": G(formula) is 0 (in every entry, for a vector condition)."""
+    condition, var, value = before.lhs, after.lhs, after.rhs
+    plugged = substitute(condition, {var.name: value})
+    out = _equal(plugged, N.Mul((N.Num("0"), plugged)), scope, facts)  # 0 of the condition's shape
+    where = step.reason or "the equation before"
+    if out.verdict == VERIFIED:
+        return replace(out, reason=f"solves {where}: substituted for ${render(var)}$ it makes the expression 0; "
+                       + out.reason + " (that it is the only solution is not checked)")
+    if out.verdict == WRONG:
+        return replace(out, certain=True, reason=f"does not solve {where}: substituted for ${render(var)}$ the "
+                       "expression is not 0; " + out.reason)
+    return out
+
 
 
 def _equations(step, before, after, scope, wrt_nodes, facts) -> Outcome:

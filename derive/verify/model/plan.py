@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from derive.verify.read import nodes as N
-from derive.verify.steps.terms import apply_key, find_definition, render
+from derive.verify.steps.terms import apply_key, find_definition, render, substitute
 from derive.verify.read.extract import Document
 from derive.verify.read.parse import Notation
 from derive.verify.steps.segment import (
@@ -26,6 +26,7 @@ from derive.verify.steps.segment import (
 )
 from derive.verify.model.shapes import MATRIX, VECTOR, DeclarationError, Facts, parse_declarations
 
+DENSITY_NAMES = ("p", "P", "f", "q", "\\mathrm{p}", "\\mathrm{P}", "\\mathbb{P}", "\\Pr")
 RELATION_TEXT = {
     "=": "=", "approx": "\\approx", "propto": "\\propto", "<=": "\\le", ">=": "\\ge", "<": "<",
     ">": ">", "iff": "\\iff", "implies": "\\implies", ":=": ":=",
@@ -120,8 +121,8 @@ def plan_document(doc: Document) -> Plan:
         if section != current:
             current = section
             planner.new_section()
-            planner.symbols = dict(stated.get(section, {}))
-            planner.prose_definitions = functions.get(section, [])
+            planner.symbols.update(stated.get(section, {}))
+            planner.prose_definitions = planner.prose_definitions + functions.get(section, [])
         planner.facts = facts
         before = len(planner.steps)
         try:
@@ -205,13 +206,14 @@ class _Planner:
         self.symbols: dict = {}  # a name given a value: \\bar x = (1/n) sum x_i, eta = 0.1
         self.unknowns: tuple = ()
         self.last_equation = None  # (node lhs, node rhs, line, block index, end line)
+        self.laws: dict = {}  # name or base of x_i -> (the subject as written, its Density law)
+        self.condition = None  # the last "expression = 0" (a stationarity condition): (node, line)
 
     def new_section(self) -> None:
-        """A heading or a rule: names may mean something else from here on."""
-        self.values = {}
-        self.definitions = {}
-        self.symbols = {}
+        """A heading or a rule: what the document stated holds on (a redefinition replaces it);
+        only the unknowns of the last equation are forgotten."""
         self.unknowns = ()
+        self.condition = None
 
     # -- context --
     def _record_definition(self, lhs: N.Node, rhs: N.Node, require_mention: bool = True) -> bool:
@@ -269,6 +271,7 @@ class _Planner:
             self._record_definition(subject, density)
             return
         if isinstance(subject, (N.Sym, N.Indexed)):
+            self.laws[subject.name if isinstance(subject, N.Sym) else subject.base] = (subject, law)
             for fn in ("p", "P", "\\mathrm{p}", "\\mathrm{P}"):
                 app = N.Apply(fn, (subject,))
                 if isinstance(subject, N.Sym):
@@ -464,6 +467,22 @@ class _Planner:
         if derivative_of_defined:
             self._compare(before, after, rel, base, nodes, items=(before_m.items, after_m.items))
             return
+        law = self._law_of(before) if i == 0 and rel == "=" else None
+        if law is not None and find_definition(self._with_prose_definitions(), before) is None:
+            density, words = law
+            self._record_definition(before, density, require_mention=False)
+            self._compare(density, after, rel, base, nodes, note=f"checked against the stated distribution {words}")
+            return
+        solves = self._solves(before, after) if i == 0 and rel == "=" and len(members) == 2 else None
+        if solves is not None:
+            condition, line, var = solves
+            self.condition = None
+            self.steps.append(Planned(
+                check="solves", before=N.Equation(condition, "=", N.Num("0")), after=N.Equation(var, "=", after),
+                wrt=(var,), scope_nodes=tuple(nodes) + (condition, after), definitions=self._with_prose_definitions(),
+                facts=self.facts, symbols=dict(self.symbols),
+                reason=f"the equation of line {line}", **base))
+            return
         # the first step of a chain whose left side is a bare name
         if i == 0 and name_like(before) and rel in ("=",) and not isinstance(before, N.Opt):
             key = render(before)
@@ -489,11 +508,43 @@ class _Planner:
                 and is_zero(after):
             return  # a premise such as eta > 0
         if rel == "=" and is_zero(after) and i == len(members) - 2 and not is_zero(before):
+            self.condition = (before, line)
             self.steps.append(Planned(
                 check="condition", reason="sets the expression to 0: an equation to solve, not an identity",
                 before=before, after=after, scope_nodes=tuple(nodes), definitions=dict(self.definitions), **base))
             return
         self._compare(before, after, rel, base, nodes, items=(before_m.items, after_m.items))
+
+    def _law_of(self, node):
+        """p(y_i | x_i, w) with y_i ~ N(...) stated: (that density at the point, the statement)."""
+        if not isinstance(node, N.Apply) or node.primes or not node.args or node.fn not in DENSITY_NAMES:
+            return None
+        point = node.args[0]
+        if isinstance(point, N.Sym) and point.name in self.laws:
+            subject, law = self.laws[point.name]
+            if not isinstance(subject, N.Sym):
+                return None
+            density = N.Density(law.family, point, law.params)
+        elif isinstance(point, N.Indexed) and point.base in self.laws:
+            subject, law = self.laws[point.base]
+            if not isinstance(subject, N.Indexed) or len(subject.indices) != len(point.indices):
+                return None
+            mapping = {s.name: p for s, p in zip(subject.indices, point.indices) if isinstance(s, N.Sym)}
+            density = N.Density(law.family, point, tuple(substitute(q, mapping) for q in law.params))
+        else:
+            return None
+        return density, f"{render(subject)} \\sim {render(law)}"
+
+    def _solves(self, before, after):
+        """x^* = formula after "expression in x = 0": (the expression, its line, x)."""
+        if self.condition is None or not isinstance(before, N.Sym) or after is None or isinstance(after, N.Opt):
+            return None
+        condition, line = self.condition
+        names = {n.name for n in condition.walk() if isinstance(n, N.Sym)}
+        for var in (decoration_base(before), before):
+            if var is not None and var.name in names and not _mentions_any(after, {var.name, before.name}):
+                return condition, line, var
+        return None
 
     def _with_prose_definitions(self) -> dict:
         """The definitions so far, plus functions the prose of this section defines anywhere."""
