@@ -30,6 +30,7 @@ from derive.verify.read.parse import Notation, ParseError, Reader, Reading, _fre
 from derive.verify.steps.terms import bound_indices, expand, names_of, opaque_terms, render, substitute
 
 SYMMETRIC_LETTERS = {"\\Sigma", "\\Lambda", "H", "S"}
+CONSTANT_NAMES = {"I", "\\mathbf{I}", "\\mathbb{I}", "\\pi", "e", "\\mathbf{1}", "\\mathbf{0}"}
 FULL_RANK_LETTERS = {"X", "\\Phi", "A_{full}"}
 READINGS = (
     Reading(),
@@ -744,6 +745,12 @@ def _solves(step, before, after, scope, facts) -> Outcome:
         return replace(out, reason=f"solves {where}: substituted for ${render(var)}$ it makes the expression 0; "
                        + out.reason + " (that it is the only solution is not checked)")
     if out.verdict == WRONG:
+        known = names_of(condition) | set(step.symbols or {}) | bound_indices(value) | CONSTANT_NAMES
+        strangers = sorted(n for n in names_of(value) - known if not n.startswith("fn:") and not n.endswith("[]"))
+        if strangers:
+            return replace(out, verdict=UNDECIDED, reason="uses " + ", ".join(f"${s}$" for s in strangers)
+                           + ", which the document does not define: a definition decides whether it solves "
+                           + where + " (as written it does not: " + out.reason + ")")
         return replace(out, certain=True, reason=f"does not solve {where}: substituted for ${render(var)}$ the "
                        "expression is not 0; " + out.reason)
     return out

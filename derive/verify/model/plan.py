@@ -207,13 +207,12 @@ class _Planner:
         self.unknowns: tuple = ()
         self.last_equation = None  # (node lhs, node rhs, line, block index, end line)
         self.laws: dict = {}  # name or base of x_i -> (the subject as written, its Density law)
-        self.condition = None  # the last "expression = 0" (a stationarity condition): (node, line)
+        self.conditions: list = []  # "expression = 0" so far (stationarity): (node, line, names differentiated in)
 
     def new_section(self) -> None:
         """A heading or a rule: what the document stated holds on (a redefinition replaces it);
         only the unknowns of the last equation are forgotten."""
         self.unknowns = ()
-        self.condition = None
 
     # -- context --
     def _record_definition(self, lhs: N.Node, rhs: N.Node, require_mention: bool = True) -> bool:
@@ -476,7 +475,6 @@ class _Planner:
         solves = self._solves(before, after) if i == 0 and rel == "=" and len(members) == 2 else None
         if solves is not None:
             condition, line, var = solves
-            self.condition = None
             self.steps.append(Planned(
                 check="solves", before=N.Equation(condition, "=", N.Num("0")), after=N.Equation(var, "=", after),
                 wrt=(var,), scope_nodes=tuple(nodes) + (condition, after), definitions=self._with_prose_definitions(),
@@ -508,7 +506,11 @@ class _Planner:
                 and is_zero(after):
             return  # a premise such as eta > 0
         if rel == "=" and is_zero(after) and i == len(members) - 2 and not is_zero(before):
-            self.condition = (before, line)
+            head = members[0].node
+            wrt = set()
+            if isinstance(head, (N.Deriv, N.Grad)) and head.wrt is not None:
+                wrt = {n.name for n in head.wrt.walk() if isinstance(n, N.Sym)}
+            self.conditions = (self.conditions + [(before, line, wrt)])[-8:]
             self.steps.append(Planned(
                 check="condition", reason="sets the expression to 0: an equation to solve, not an identity",
                 before=before, after=after, scope_nodes=tuple(nodes), definitions=dict(self.definitions), **base))
@@ -537,12 +539,17 @@ class _Planner:
 
     def _solves(self, before, after):
         """x^* = formula after "expression in x = 0": (the expression, its line, x)."""
-        if self.condition is None or not isinstance(before, N.Sym) or after is None or isinstance(after, N.Opt):
+        if not self.conditions or not isinstance(before, N.Sym) or after is None or isinstance(after, N.Opt):
             return None
-        condition, line = self.condition
-        names = {n.name for n in condition.walk() if isinstance(n, N.Sym)}
         for var in (decoration_base(before), before):
-            if var is not None and var.name in names and not _mentions_any(after, {var.name, before.name}):
+            if var is None or _mentions_any(after, {var.name, before.name}):
+                continue
+            # the condition differentiated in this variable, else the latest that mentions it
+            mentions = [c for c in self.conditions
+                        if var.name in {n.name for n in c[0].walk() if isinstance(n, N.Sym)}]
+            chosen = [c for c in mentions if var.name in c[2]] or [c for c in mentions if not c[2]]
+            if chosen:
+                condition, line, _ = chosen[-1]
                 return condition, line, var
         return None
 
