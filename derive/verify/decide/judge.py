@@ -108,6 +108,8 @@ def judge(step, facts, notation) -> Outcome:
         return Outcome(UNDECIDED, None, f"cannot check: {exc}")
     if outcome.verdict == WRONG and getattr(step, "symbols", None):
         outcome = _with_symbol_values(step, before, after, scope, wrt_nodes, facts, outcome)
+    if outcome.verdict == WRONG:
+        outcome = _slip_reading(step, before, after, scope, wrt_nodes, facts, outcome)
     if outcome.verdict == WRONG and not outcome.certain:
         caution = _caution(step, before, after, outcome, facts)
         if caution is not None:
@@ -116,6 +118,45 @@ def judge(step, facts, notation) -> Outcome:
         if conditional is not None:
             return conditional
     return outcome
+
+
+def _slip_reading(step, before, after, scope, wrt_nodes, facts, outcome):
+    """p_n beside p in one step (a slip of notation, or two things): when reading p_n as p makes
+    the step hold, the notation is ambiguous and the step undecided, naming both readings."""
+    def mixed(node):
+        if node is None:
+            return set()
+        names = {n.name for n in node.walk() if isinstance(n, N.Sym)}
+        return {n.base for n in node.walk() if isinstance(n, N.Indexed) and n.base in names}
+
+    bases = mixed(before) | mixed(after)
+    if not bases:
+        return outcome
+
+    def merge(node):
+        if isinstance(node, N.Indexed) and node.base in bases:
+            return N.Sym(node.base)
+        if not isinstance(node, N.Node):
+            return node
+        values = {}
+        for k, v in node.__dict__.items():
+            if isinstance(v, N.Node):
+                values[k] = merge(v)
+            elif isinstance(v, tuple):
+                values[k] = tuple(merge(x) if isinstance(x, N.Node) else x for x in v)
+            else:
+                values[k] = v
+        return type(node)(**values)
+
+    try:
+        again = _judge_expanded(step, merge(before), merge(after), tuple(merge(n) for n in scope), wrt_nodes, facts)
+    except (BuildError, ShapeError, NeedSizes):
+        return outcome
+    if again.verdict != VERIFIED:
+        return outcome
+    words = ", ".join(f"${b}_{{\\cdot}}$ beside ${b}$" for b in sorted(bases))
+    return Outcome(UNDECIDED, None, f"ambiguous notation: {words}; read as one name the step holds, read as "
+                   f"written it does not ({outcome.reason})", outcome.counterexample, outcome.difference)
 
 
 def _holds_under_assumptions(step, before, after, scope, wrt_nodes, facts, outcome):
@@ -306,13 +347,30 @@ def _equal(before, after, scope, facts) -> Outcome:
             return Outcome(UNDECIDED, None, f"a scalar equated with a {_shape_text(m, built)} matrix")
     free = _free_indices(b, a)
     if free:
-        # an identity in a free index j (d/dw_j ...): check it at j = 1 and j = 2
-        for value in (1, 2):
-            bj, aj = b.xreplace({j: value for j in free}), a.xreplace({j: value for j in free})
+        # an identity in a free index j (d/dw_j ...): check it at the first two values of the sums'
+        # range, the sums expanded at a concrete number of terms (j must lie inside their range)
+        bounds, lows = {}, []
+        for e in (b, a):
+            for s_ in e.atoms(sp.Sum, sp.Product):
+                for _, lo, hi in s_.limits:
+                    if lo.is_number:
+                        lows.append(int(lo))
+                    for x in getattr(hi, "free_symbols", ()):
+                        if x.is_integer and x.is_positive:
+                            bounds[x] = sp.Integer(4)
+        first = min(lows) if lows else 1
+        values = (first, first + 1)
+        for value in values:
+            bj = b.xreplace(bounds).xreplace({j: value for j in free})
+            aj = a.xreplace(bounds).xreplace({j: value for j in free})
+            if bounds:
+                bj, aj = bj.doit(), aj.doit()
             v = check_pair(tame(bj), tame(aj), Relation.EQUAL, assumptions=assumptions_for(built, facts))
             if v.status != "passed":
                 break
-        note = "at " + ", ".join(f"{built.namer.display.get(j.name, j.name)} = 1, 2" for j in free)
+        note = "at " + ", ".join(f"{built.namer.display.get(j.name, j.name)} = {values[0]}, {values[1]}" for j in free)
+        if bounds:
+            note += " with " + ", ".join(f"{built.namer.display.get(x.name, x.name)} = 4" for x in bounds)
         out = _verdict_of(v, built, sizes=sizes, note=note)
         if out.verdict == VERIFIED:
             out.method = "instantiated"
@@ -320,8 +378,27 @@ def _equal(before, after, scope, facts) -> Outcome:
     v = check_pair(tame(b), tame(a), Relation.EQUAL, assumptions=assumptions_for(built, facts))
     out = _verdict_of(v, built, sizes=sizes)
     if out.verdict == WRONG:
+        rounded = _rounded(before, after, b, a)
+        if rounded is not None:
+            return rounded
         out.difference = _difference(tame(b), tame(a), built)
     return out
+
+
+def _rounded(before, after, b, a):
+    """217/69 = 3.145: a decimal written with k places equals the exact value rounded to k places."""
+    decimals = [n.text for n in (before, after) if isinstance(n, N.Num) and "." in n.text]
+    if not decimals or not all(isinstance(e, sp.Basic) and not is_matrix(e) and not e.free_symbols for e in (b, a)):
+        return None
+    places = max(len(d.split(".")[1]) for d in decimals)
+    try:
+        gap = abs(sp.N(b - a, 30))
+    except Exception:  # noqa: BLE001
+        return None
+    if gap.is_number and gap <= sp.Rational(1, 2) * sp.Rational(1, 10**places):
+        return Outcome(VERIFIED, "numeric", f"equal to the {places} decimal places written (the exact values differ "
+                       f"by {sp.N(gap, 3)})")
+    return None
 
 
 def _free_indices(b, a):

@@ -207,6 +207,8 @@ class _Planner:
         self.unknowns: tuple = ()
         self.last_equation = None  # (node lhs, node rhs, line, block index, end line)
         self.laws: dict = {}  # name or base of x_i -> (the subject as written, its Density law)
+        self.carried_equation = None  # the equation the next block may continue (solve, rearrange)
+        self._derivative_equation = None
         self.conditions: list = []  # "expression = 0" so far (stationarity): (node, line, names differentiated in)
 
     def new_section(self) -> None:
@@ -305,7 +307,8 @@ class _Planner:
             found = unknowns_of(n)
             if found:
                 self.unknowns = found
-        previous_equation = None
+        previous_equation = self.carried_equation  # "A = 0" (or "dL/dx = A") in the block before
+        self.carried_equation = None
         previous_row = None
         for k, chain in enumerate(chains):
             if chain.error is not None:
@@ -319,7 +322,9 @@ class _Planner:
             if previous_row is not None and chain.row != previous_row + 1:
                 previous_equation = None  # equations of one row, side by side, are separate claims
             previous_row = chain.row
+            self._derivative_equation = None
             previous_equation = self.chain(chain, bc, nodes, previous_equation)
+        self.carried_equation = previous_equation or self._derivative_equation
 
     def chain(self, chain: Chain, bc, nodes, previous_equation):
         members, relations = chain.members, chain.relations
@@ -362,12 +367,21 @@ class _Planner:
         single_equation = len(members) == 2 and relations == ["="]
         first = members[0]
         if single_equation and first.node is not None and members[1].node is not None \
-                and not name_like(first.node) and previous_equation is not None:
+                and not name_like(first.node) and previous_equation is not None \
+                and not any(isinstance(n, (N.Deriv, N.Grad)) for n in first.node.walk()):
             self._equation_step(previous_equation, (members[0], members[1]), "iff", bc, nodes)
             return (members[0], members[1])
         if chain.conditioned and relations and relations[0] == "=":
             relations = [":="] + relations[1:]  # a case of a definition: f(u), u > 0 = ... defines that branch
         self._plain_chain(members, relations, bc, nodes)
+        if first.node is not None and _is_derivative_claim(first.node, self) and members[-1].node is not None \
+                and not is_zero(members[-1].node) and isinstance(first.node, (N.Deriv, N.Grad)):
+            # "dL/dp = A", the prose sets it to 0: the next block may solve or rearrange "A = 0"
+            last = members[-1]
+            zero = Member([], "0", last.offset, last.line, node=N.Num("0"))
+            self._derivative_equation = (last, zero)
+            wrt = {n.name for n in first.node.wrt.walk() if isinstance(n, N.Sym)} if first.node.wrt is not None else set()
+            self.conditions = (self.conditions + [(last.node, last.line, wrt)])[-8:]
         if first.node is not None and (name_like(first.node) or _is_derivative_claim(first.node, self)) \
                 and not (members[-1].node is not None and is_zero(members[-1].node)):
             return None  # a definition or a computed derivative: not an equation to carry on
