@@ -121,6 +121,7 @@ def plan_document(doc: Document) -> Plan:
         if section != current:
             current = section
             planner.new_section()
+            planner.section = section
             planner.symbols.update(stated.get(section, {}))
             planner.prose_definitions = planner.prose_definitions + functions.get(section, [])
         planner.facts = facts
@@ -208,6 +209,8 @@ class _Planner:
         self.last_equation = None  # (node lhs, node rhs, line, block index, end line)
         self.laws: dict = {}  # name or base of x_i -> (the subject as written, its Density law)
         self.carried_equation = None  # the equation the next block may continue (solve, rearrange)
+        self.section = 0
+        self.def_sections: dict = {}  # definition key -> the section that stated it
         self._derivative_equation = None
         self.conditions: list = []  # "expression = 0" so far (stationarity): (node, line, names differentiated in)
 
@@ -241,6 +244,7 @@ class _Planner:
             return False
         entries = [e for e in self.definitions.get(apply_key(lhs), []) if e[0] != tuple(params)]
         self.definitions[apply_key(lhs)] = entries + [(tuple(params), rhs)]
+        self.def_sections[apply_key(lhs)] = self.section
         return True
 
     def _defined(self, node) -> bool:
@@ -307,6 +311,7 @@ class _Planner:
             found = unknowns_of(n)
             if found:
                 self.unknowns = found
+        self._forget_restated(chains)
         previous_equation = self.carried_equation  # "A = 0" (or "dL/dx = A") in the block before
         self.carried_equation = None
         previous_row = None
@@ -530,6 +535,19 @@ class _Planner:
                 before=before, after=after, scope_nodes=tuple(nodes), definitions=dict(self.definitions), **base))
             return
         self._compare(before, after, rel, base, nodes, items=(before_m.items, after_m.items))
+
+    def _forget_restated(self, chains) -> None:
+        """A later section that writes a defined name inside a chain (N(mu, Sigma) = P(x_i | theta) = ...)
+        is stating it anew: the earlier section's definition no longer applies."""
+        for chain in chains:
+            if chain.error is not None or not chain.relations or chain.relations[0] not in ("=", ":="):
+                continue
+            for m in chain.members[1:]:
+                node = m.node if m is not None else None
+                if isinstance(node, N.Apply) and node.primes == 0:
+                    key = apply_key(node)
+                    if key in self.definitions and self.def_sections.get(key, self.section) < self.section:
+                        del self.definitions[key]
 
     def _law_of(self, node):
         """p(y_i | x_i, w) with y_i ~ N(...) stated: (that density at the point, the statement)."""
