@@ -547,6 +547,11 @@ class DimPass:
                 if current is None:
                     current = s
                     continue
+                if sc.value(current[0]) == 1 and sc.value(current[1]) == 1 and sc.value(s[0]) != 1:
+                    current = s  # (a^T b) w: a 1 x 1 factor scales, it does not make w a number
+                    continue
+                if sc.value(s[0]) == 1 and sc.value(s[1]) == 1 and sc.value(current[1]) not in (None, 1):
+                    continue  # A (b^T c): the same, on the right
                 if node.dot and sc.value(current[1]) == 1 and sc.value(s[1]) == 1:
                     # a . b between column vectors: a^T b
                     sc.unify(current[0], s[0])
