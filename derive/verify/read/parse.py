@@ -64,7 +64,7 @@ RELATIONS = {
 }
 INDEX_LETTERS = set("ijklmnts")
 TRANSPOSE_MARKS = {"T", "\\top", "\\intercal", "\\mathsf{T}", "\\mathrm{T}", "\\textsf{T}", "\\text{T}", "t", "\\mathbf{T}", "\\trans", "\\textrm{T}", "\\mathit{T}"}
-FUNCTION_LETTERS = {"f", "g", "h", "p", "q", "P", "Q", "L", "J", "F", "G", "\\ell", "\\phi", "\\psi", "\\pi_", "l", "E"}
+FUNCTION_LETTERS = {"f", "g", "h", "p", "q", "P", "Q", "L", "J", "F", "G", "\\ell", "\\Pr", "\\phi", "\\psi", "\\pi_", "l", "E"}
 DENSITY_NAMES = {"\\mathcal{N}": "normal", "N": "normal", "Normal": "normal", "Laplace": "laplace",
                  "\\mathrm{Laplace}": "laplace", "\\text{Laplace}": "laplace", "\\mathcal{L}aplace": "laplace",
                  "\\operatorname{Laplace}": "laplace", "\\mathrm{Lap}": "laplace", "Lap": "laplace"}
@@ -269,6 +269,8 @@ def _tok_item(tok, kind=None) -> Item:
         if name in ("-",):
             return Item("op", "-", tok.start_pos, tok.end_pos)
         kind, text = "cmd", "\\" + name
+    if t == "ELLIPSIS":
+        return Item("cmd", "\\ldots", tok.start_pos, tok.end_pos)
     if t == "BAR" and text != "|":
         text = "|"
     if t == "DBAR":
@@ -450,12 +452,57 @@ class Reader:
     # -- preparation: numbers, words, bars --
     def _prepare(self, items: list[Item]) -> list[Item]:
         items = [it for it in items if not (it.kind == "cmd" and it.text in ("\\qty", "\\quantity") and not it.scripts)]
+        items = self._old_fonts(items)
+        items = [self._prime_scripts(it) for it in items]
         items = self._numbers(items)
         items = self._words(items)
         items = self._arg_opt(items)
         items = self._differentials(items)
         items = self._bars(items)
         return items
+
+    def _old_fonts(self, items):
+        """\\rm Var(x), {\\rm T}: an upright switch; the letters after it are one name."""
+        if not any(it.kind == "cmd" and it.text in ("\\rm", "\\it", "\\mathrm") for it in items):
+            return items
+        out = []
+        i = 0
+        while i < len(items):
+            it = items[i]
+            if it.kind == "cmd" and it.text in ("\\rm", "\\it") and not it.scripts:
+                j = i + 1
+                while j < len(items) and items[j].kind == "letter":
+                    if j > i + 1 and (items[j].pos != items[j - 1].end or items[j - 1].scripts):
+                        break
+                    j += 1
+                letters = items[i + 1 : j]
+                if len(letters) > 1:
+                    word = "".join(x.text for x in letters)
+                    out.append(Item("text", "\\text{" + word + "}", letters[0].pos, letters[-1].end,
+                                    scripts=list(letters[-1].scripts)))
+                    i = j
+                    continue
+                i += 1  # a switch before one letter or a group: no meaning
+                continue
+            out.append(it)
+            i += 1
+        return out
+
+    def _prime_scripts(self, it: Item) -> Item:
+        """f^{\\prime}, l^{\\prime\\prime}: primes written as superscripts."""
+        if not it.scripts:
+            return it
+        scripts = []
+        changed = False
+        for kind, value in it.scripts:
+            if kind == "sup" and value is not None:
+                inner = value.body if (value.kind == "group" and value.text == "curly") else [value]
+                if inner and all(x.kind == "cmd" and x.text == "\\prime" and not x.scripts for x in inner):
+                    scripts.extend(("prime", None) for _ in inner)
+                    changed = True
+                    continue
+            scripts.append((kind, value))
+        return replace(it, scripts=scripts) if changed else it
 
     def _numbers(self, items):
         out = []
@@ -1167,10 +1214,22 @@ class Reader:
             else:
                 pieces[-1].append(x)
         nodes = []
-        for p in pieces:
+        ellipsis_at = []
+        for k, p in enumerate(pieces):
             if not p:
                 raise ParseError("an empty argument", group.pos)
+            if len(p) == 1 and p[0].kind == "cmd" and p[0].text in O.ELLIPSES and not p[0].scripts:
+                ellipsis_at.append(len(nodes))
+                nodes.append(None)
+                continue
             nodes.append(self._expression_prepared(p))
+        for k in reversed(ellipsis_at):  # x_1, \ldots, x_n: the list from x_1 to x_n
+            if k == 0 or k + 1 >= len(nodes) or nodes[k - 1] is None or nodes[k + 1] is None \
+                    or (given_from is not None and k + 1 == given_from):
+                raise ParseError(UNREADABLE["\\ldots"], group.pos)
+            nodes[k - 1 : k + 2] = [N.Sequence(nodes[k - 1], nodes[k + 1])]
+            if given_from is not None and given_from > k:
+                given_from -= 2
         if given_from is None:
             return nodes, []
         return nodes[:given_from], nodes[given_from:]
@@ -1312,7 +1371,7 @@ class Reader:
             return self._partial(cur, it)
         if name in ("\\arg",):
             raise ParseError("\\arg without \\min or \\max", it.pos)
-        if name in ("\\ell", "\\imath", "\\jmath", "\\hbar"):
+        if name in ("\\ell", "\\imath", "\\jmath", "\\hbar", "\\Pr"):
             return self._named(cur, replace(it, kind="letter", text=name))
         if name == "\\mid":
             raise ParseError("\\mid outside a function's arguments", it.pos)
@@ -1357,6 +1416,14 @@ class Reader:
             else:
                 membership = next((k for k, x in enumerate(items) if x.kind == "cmd" and x.text == "\\in"), None)
                 index = plain(items if membership is None else items[:membership])
+        if sub is None and sup is None:
+            # \\sum (x_i - \\mu)^2: over the one index its body uses
+            body = self._rest_of_term(cur, f"\\{op}", it.pos)
+            free = sorted(_free_index_names(body))
+            if len(free) != 1:
+                raise ParseError(f"\\{op} needs an index such as _{{i=1}} (its body uses "
+                                 f"{'no index' if not free else 'the indices ' + ', '.join(free)})", it.pos)
+            return N.BigOp(op, free[0], None, None, body)
         if not index or not _is_simple_index(index):
             raise ParseError(f"\\{op} needs an index such as _{{i=1}}", it.pos)
         if sup is not None:
