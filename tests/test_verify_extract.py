@@ -153,10 +153,10 @@ def test_other_files_are_refused_never_read(command, tmp_path):
     assert any("refused" in p and "line 2" in p for p in doc.problems)
 
 
-def test_two_displays_on_one_line_are_two_blocks():
+def test_two_displays_on_one_line_are_two_rows_of_one_block():
     doc = extract_text("text\n\n$$ a = b $$ $$ = c $$\n", path="p.md")
     assert cells_of(doc) == ["a = b", "= c"]
-    assert [b.line for b in doc.blocks] == [3, 3]
+    assert len(doc.blocks) == 1 and [r.line for r in doc.blocks[0].rows] == [3, 3]
 
 
 def test_unclosed_environment_lines_are_not_math_and_do_not_swallow_the_rest():

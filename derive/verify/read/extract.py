@@ -340,8 +340,14 @@ def _extract_markdown(source: str, path: str, inline: bool, cell: int | None = N
             if tok.type == "amsmath":
                 doc.blocks.append(_make_block(content, pos, "environment", ctx))
             else:
-                for shift, piece in _split_display(content):
-                    doc.blocks.append(_make_block(piece, pos + shift, "display", ctx))
+                pieces = _split_display(content)
+                if len(pieces) == 1:
+                    doc.blocks.append(_make_block(pieces[0][1], pos + pieces[0][0], "display", ctx))
+                elif pieces:
+                    # $$ a = b $$ $$ = c $$ on one line: one block, a row per display, so that = c continues
+                    made = [_make_block(piece, pos + shift, "display", ctx) for shift, piece in pieces]
+                    rows = tuple(r for b in made for r in b.rows)
+                    doc.blocks.append(replace(made[0], text=content, rows=rows))
             cursor = pos + len(content)
         elif tok.type == "inline" and tok.children:
             line_start = table.offset(tok.map[0]) if tok.map else cursor
