@@ -301,6 +301,8 @@ def plain(items) -> str | None:
                 inner += ("_" if k == "sub" else "^") + "{" + sv + "}"
             parts.append(inner)
             continue
+        if it.kind == "cmd" and it.text in ("\\rm", "\\it") and not it.scripts:
+            continue  # an old-style font switch: {\\rm T}
         if it.kind in ("letter", "digit") or it.kind == "cmd" and it.text[1:] in GREEK or it.kind == "cmd" and it.text in ("\\ast", "\\star", "\\prime", "\\top", "\\dagger", "\\infty"):
             parts.append(it.text)
         elif it.kind == "text":
@@ -960,7 +962,8 @@ class Reader:
             if name == "I" or name == "1":
                 return self._symbol("\\mathbb{" + name + "}", it.sub(), it.sup(), it)
             raise ParseError(f"\\mathbb{{{name}}} is a set, not a value", it.pos)
-        if k == "cmd1" and it.text == "\\mathrm" and plain(it.args[0]) == "d" and not it.scripts:
+        if k in ("cmd1", "text") and it.text.split("{")[0] in ("\\mathrm", "\\text", "\\textrm") and plain(it) == "d" \
+                and not it.scripts:
             nxt = cur.peek()
             if nxt is not None and (nxt.kind in ("letter", "cmd1") or (nxt.kind == "cmd" and nxt.text[1:] in GREEK)):
                 cur.take()
@@ -1173,7 +1176,7 @@ class Reader:
         if variables and group.body and len(group.body) == 1 and plain(group.body[0]) in variables \
                 and it.sup() is None:
             return True  # X(t) where the document differentiates in t
-        if base in DENSITY_NAMES:
+        if base in DENSITY_NAMES and it.sup() is None:
             return True
         sup = it.sup()
         letter = base.split("_")[0]
@@ -1491,7 +1494,8 @@ class Reader:
             return None
         first = nitems[0]
         is_d = lambda x: (x.kind == "cmd" and x.text == "\\partial") or (x.kind == "letter" and x.text == "d") or (
-            x.kind == "cmd1" and x.text == "\\mathrm" and plain(x.args[0]) == "d")
+            x.kind in ("cmd1", "text") and x.text.split("{")[0] in ("\\mathrm", "\\text", "\\textrm", "\\operatorname")
+            and plain(x) == "d")
         if not is_d(first) or not is_d(ditems[0]):
             if first.kind == "letter" and first.text.startswith("d\\") and ditems[0].kind == "letter" and ditems[0].text.startswith("d\\"):
                 pass
