@@ -216,3 +216,28 @@ def test_the_guard_blanks_only_openers_that_nothing_closes():
 
     src = "\\begin{align}\na\n\\begin{gather}\nb\n\\end{gather}\n"
     assert _guard_unclosed_environments(src) == " begin{align}\na\n\\begin{gather}\nb\n\\end{gather}\n"
+
+
+@pytest.mark.parametrize(
+    "row, kept",
+    [
+        (r"x_i = \mu + e_i \quad \text{for } i = 1..n", r"x_i = \mu + e_i"),
+        (r"x_i = \mu, \; \text{for all } i", r"x_i = \mu"),
+        (r"a_k = 0 \quad \forall k", r"a_k = 0"),
+        (r"w = v \quad \text{where } v = 1", r"w = v \quad \text{where } v = 1"),
+    ],
+    ids=["quad-text-for", "comma-text-for-all", "forall", "where-is-kept"],
+)
+def test_a_range_in_words_at_the_end_of_a_row_is_prose(row, kept):
+    assert cells_of(extract_text(f"$$\n{row}\n$$\n", path="p.md")) == [kept]
+
+
+@pytest.mark.parametrize("env", ["eqnarray", "gather", "multline", "align*", "flalign"])
+def test_row_environments(env):
+    src = f"\\begin{{{env}}}\na &= b \\nonumber \\\\\n&= c \\label{{e}} \\tag{{2}}\n\\end{{{env}}}\n"
+    assert cells_of(extract_text(src, path="p.md")) == ["a", "= b", "= c"]
+
+
+def test_split_inside_equation():
+    src = "\\begin{equation}\n\\begin{split}\na &= b \\\\\n&= c\n\\end{split}\n\\end{equation}\n"
+    assert cells_of(extract_text(src, path="p.md")) == ["a", "= b", "= c"]

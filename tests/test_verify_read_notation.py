@@ -260,3 +260,22 @@ def test_expectations_without_a_distribution_are_not_given_a_value():
 
     with pytest.raises(BuildError, match="distribution"):
         built(r"\mathbb{E}[x]")
+
+
+@pytest.mark.parametrize(
+    "latex, relation",
+    [
+        (r"a \not= b", "!="), (r"a \neq b", "!="), (r"A \succeq 0", "succeq"), (r"A \succ 0", "succ"),
+        (r"A \preceq B", "preceq"), (r"a \propto b", "propto"), (r"a \approx b", "approx"),
+        (r"a \simeq b", "approx"), (r"a \implies b", "implies"), (r"a \Rightarrow b", "implies"),
+        (r"a \iff b", "iff"), (r"a \therefore b", "implies"), (r"x \sim \mathcal{N}(0, 1)", "sim"),
+        (r"a \coloneqq b", ":="), (r"x \not\in S", "notin"),
+    ],
+    ids=["not=", "neq", "succeq", "succ", "preceq", "propto", "approx", "simeq", "implies", "Rightarrow",
+         "iff", "therefore", "sim", "coloneqq", "not-in"],
+)
+def test_relations(latex, relation):
+    from derive.verify.read.parse import relation_of
+
+    found = [relation_of(it) for it in items_of(latex) if relation_of(it) is not None]
+    assert found == [relation]

@@ -615,6 +615,21 @@ def _clean(text: str) -> tuple[str, bool]:
     return "".join(chars), multi
 
 
+_RANGE_PROSE = re.compile(
+    r"(?:\\q?quad|\\[,;:! ]|~|,|\s)*(?:\\text(?:rm|normal)?\s*\{\s*(?:for|for all|for each|for every)\b[^{}]*\}|\\forall\b)"
+)
+
+
+def _without_range_prose(piece: str) -> str:
+    """``a_i = b_i \\quad \\text{for } i = 1..n``: the range after the formula is prose, not a formula."""
+    if "\\text" not in piece and "\\forall" not in piece:
+        return piece
+    m = _RANGE_PROSE.search(piece)
+    if m is None or not piece[: m.start()].strip():
+        return piece
+    return piece[: m.start()] + " " * (len(piece) - m.start())
+
+
 def split_rows(content: str, offset: int, table: _LineTable, *, cell: int | None = None) -> tuple[Row, ...]:
     """Split at top-level ``\\\\`` (rows) and ``&`` (cells), skipping braces and nested
     environments. Inside a multi-row environment a line ending in a lone backslash (a ``\\\\``
@@ -682,7 +697,7 @@ def split_rows(content: str, offset: int, table: _LineTable, *, cell: int | None
     for row in rows:
         made = []
         for a, b in row:
-            piece = text[a:b]
+            piece = _without_range_prose(text[a:b])
             lead = _lead(piece)
             made.append(Cell(piece.strip(), offset + a + lead, table.line(offset + a + lead), cell))
         if not any(c.text for c in made):
