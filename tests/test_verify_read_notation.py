@@ -279,3 +279,11 @@ def test_relations(latex, relation):
 
     found = [relation_of(it) for it in items_of(latex) if relation_of(it) is not None]
     assert found == [relation]
+
+
+def test_an_expectation_over_the_law_the_document_states(tmp_path):
+    from derive.verify import verify_text
+
+    results, _ = verify_text("Let $X \\sim \\text{Bernoulli}(p)$.\n\n$$\nE_p(X) = p\n$$\n\n$$\n\\mathbb{E}[X^2] = p^2\n$$\n",
+                             path="p.md", jobs=1)
+    assert [r.outcome.verdict for r in results] == ["verified", "wrong"]

@@ -1075,8 +1075,8 @@ class Reader:
         op = O.expectation_name(name)
         if op is None:
             return None
-        if name == "E" and nxt.text != "bracket":
-            return None  # E(x) may be any function named E; E[x] is an expectation
+        if name == "E" and nxt.text != "bracket" and not (nxt.text == "paren" and it.sub() is not None):
+            return None  # E(x) may be any function named E; E[x] and E_p(x) are expectations
         if op != "E" and nxt.text not in ("bracket", "paren"):
             return None
         if op != "E" and name in self.notation.functions:

@@ -188,6 +188,26 @@ def _wrap(node) -> str:
 # --- expanding definitions ---------------------------------------------------------------------
 
 
+def stated_distribution(node: N.Expect, definitions: dict) -> N.Expect:
+    """E[X] where the document states X ~ Bernoulli(p) (so p(X) is defined): over that law."""
+    names = [node.var] if isinstance(node.var, N.Sym) else []
+    for arg in node.args:
+        for n in arg.walk():
+            if isinstance(n, N.Sym) and n not in names:
+                names.append(n)
+    found = []
+    for name in names:
+        if found and found[0][0] == node.var:
+            break
+        got = find_definition(definitions, N.Apply("p", (name,)))
+        if got is not None and isinstance(got[1], N.Density) and got[1].x == name:
+            found.append((name, got[1]))
+    if len(found) != 1:
+        return node
+    name, density = found[0]
+    return N.Expect(node.op, node.args, node.given, name, N.Density(density.family, None, density.params))
+
+
 def expand(node, definitions: dict, depth: int = 0):
     """Replace applications of defined functions by their definitions (AST level)."""
     if node is None or depth > 6 or not definitions:
@@ -209,6 +229,8 @@ def expand(node, definitions: dict, depth: int = 0):
         return None
 
     def visit(n):
+        if isinstance(n, N.Expect) and n.dist is None:
+            n = stated_distribution(n, definitions)
         if isinstance(n, (N.Grad, N.Deriv)) and isinstance(n.body, N.Sym) and isinstance(n.wrt, (N.Sym, N.Indexed)):
             app = named_function(n.body.name, n.wrt)
             if app is not None:
