@@ -241,3 +241,17 @@ def test_row_environments(env):
 def test_split_inside_equation():
     src = "\\begin{equation}\n\\begin{split}\na &= b \\\\\n&= c\n\\end{split}\n\\end{equation}\n"
     assert cells_of(extract_text(src, path="p.md")) == ["a", "= b", "= c"]
+
+
+def test_a_row_ending_in_a_relation_or_operator_goes_on_in_the_next():
+    src = "\\begin{align}\nA &= \\\\\nB + \\\\\nC &= D \\\\\n&= E\n\\end{align}\n"
+    doc = extract_text(src, path="p.md")
+    rows = doc.blocks[0].rows
+    assert [[c.text for c in r.cells if c.text] for r in rows] == [["A", "=", "B +", "C", "= D"], ["= E"]]
+    assert [c.line for c in rows[0].cells if c.text] == [2, 2, 3, 4, 4]
+
+
+def test_a_display_that_ends_in_a_relation_goes_on_in_the_next_display():
+    src = "$$a = b =$$\n$$= c$$\n\ntext\n\n$$= d$$\n"
+    doc = extract_text(src, path="p.md")
+    assert [[c.text for r in b.rows for c in r.cells] for b in doc.blocks] == [["a = b =", "= c"], ["= d"]]

@@ -362,7 +362,7 @@ def _extract_markdown(source: str, path: str, inline: bool, cell: int | None = N
                     doc.blocks.append(block)
                 else:
                     doc.inline.append(block)
-    doc.blocks = [b for b in doc.blocks if b.rows]
+    doc.blocks = merge_continued_displays(prepared, [b for b in doc.blocks if b.rows])
     if inline:
         doc.blocks = sorted(doc.blocks + doc.inline, key=lambda b: b.offset)
     return doc
@@ -704,4 +704,52 @@ def split_rows(content: str, offset: int, table: _LineTable, *, cell: int | None
             continue
         first = next(c for c in made if c.text)
         out.append(Row(tuple(made), first.line, cell))
+    return join_continued_rows(tuple(out))
+
+
+_CONTINUES = re.compile(
+    r"(?:=|\+|-|<|>|\\(?:cdot|times|le|leq|ge|geq|approx|propto|implies|iff|Rightarrow|simeq|ne|neq))\s*$")
+_STARTS_WITH_RELATION = re.compile(r"^\s*(?:=|<|>|\\(?:le|leq|ge|geq|approx|propto|implies|iff|Rightarrow|simeq)(?![a-zA-Z]))")
+
+
+def _last_text(row: Row) -> str:
+    texts = [c.text for c in row.cells if c.text]
+    return texts[-1] if texts else ""
+
+
+def join_continued_rows(rows: tuple) -> tuple:
+    """A row that ends in an operator or a relation (``A &= \\\\``, ``a + b + \\\\``) goes on in the
+    next row: the two are one row (each cell keeps its own line)."""
+    if len(rows) < 2:
+        return rows
+    out: list[Row] = []
+    for row in rows:
+        if out and _CONTINUES.search(_last_text(out[-1])):
+            prev = out[-1]
+            cells = prev.cells + tuple(c for c in row.cells if c.text)
+            out[-1] = Row(cells, prev.line, prev.cell)
+            continue
+        out.append(row)
     return tuple(out)
+
+
+def _first_text(row: Row) -> str:
+    texts = [c.text for c in row.cells if c.text]
+    return texts[0] if texts else ""
+
+
+def merge_continued_displays(source: str, blocks: list) -> list:
+    """``$$ A = B = $$ $$ = C $$`` on consecutive lines: one display continued in the next."""
+    out: list[MathBlock] = []
+    for block in blocks:
+        if out and out[-1].kind == "display" and block.kind == "display" and out[-1].rows and block.rows:
+            prev = out[-1]
+            between = source[prev.offset + len(prev.text) : block.offset]
+            if not between.replace("$", "").strip() and (
+                _CONTINUES.search(_last_text(prev.rows[-1])) or _STARTS_WITH_RELATION.search(_first_text(block.rows[0]))
+            ):
+                rows = join_continued_rows(prev.rows + block.rows)
+                out[-1] = replace(prev, text=source[prev.offset : block.offset + len(block.text)], rows=rows)
+                continue
+        out.append(block)
+    return out

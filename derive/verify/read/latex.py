@@ -140,6 +140,9 @@ def to_latex(node) -> str:
         at = (to_latex(node.var) + "=" if node.var is not None else "") + to_latex(node.hi if node.lo is None else node.lo)
         top = ("^{" + to_latex(node.hi) + "}") if node.lo is not None else ""
         return "\\left. " + to_latex(node.body) + " \\right|_{" + at + "}" + top
+    if isinstance(node, N.Equation):
+        return (to_latex(node.lhs) + " " + {"<=": "\\le", ">=": "\\ge", "!=": "\\neq"}.get(node.rel, node.rel)
+                + " " + to_latex(node.rhs))
     if isinstance(node, N.Cases):
         rows = []
         for value, cond in node.pieces:

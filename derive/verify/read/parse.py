@@ -60,11 +60,12 @@ RELATIONS = {
     "\\approxeq": "approx", "\\cong": "approx", "\\ll": "<", "\\gg": ">",
     "\\therefore": "implies", "\\Longleftrightarrow": "iff", "\\succeq": "succeq", "\\succ": "succ",
     "\\preceq": "preceq", "\\prec": "prec", "\\succcurlyeq": "succeq", "\\preccurlyeq": "preceq",
-    "\\notin": "notin", "\\eqqcolon": ":=", "\\defeq": ":=", "\\stackrel{\\text{def}}{=}": ":=",
+    "\\notin": "notin", "\\lessapprox": "lessapprox", "\\lesssim": "lessapprox", "\\gtrapprox": "gtrapprox",
+    "\\gtrsim": "gtrapprox", "\\eqqcolon": ":=", "\\defeq": ":=", "\\stackrel{\\text{def}}{=}": ":=",
 }
 INDEX_LETTERS = set("ijklmnts")
 TRANSPOSE_MARKS = {"T", "\\top", "\\intercal", "\\mathsf{T}", "\\mathrm{T}", "\\textsf{T}", "\\text{T}", "t", "\\mathbf{T}", "\\trans", "\\textrm{T}", "\\mathit{T}"}
-FUNCTION_LETTERS = {"f", "g", "h", "p", "q", "P", "Q", "L", "J", "F", "G", "\\ell", "\\Pr", "\\phi", "\\psi", "\\pi_", "l", "E"}
+FUNCTION_LETTERS = {"f", "g", "h", "p", "q", "P", "Q", "L", "J", "F", "G", "\\ell", "\\Pr", "\\mathbb{P}", "\\phi", "\\psi", "\\pi_", "l", "E"}
 DENSITY_NAMES = {"\\mathcal{N}": "normal", "N": "normal", "Normal": "normal", "Laplace": "laplace",
                  "\\mathrm{Laplace}": "laplace", "\\text{Laplace}": "laplace", "\\mathcal{L}aplace": "laplace",
                  "\\operatorname{Laplace}": "laplace", "\\mathrm{Lap}": "laplace", "Lap": "laplace"}
@@ -959,6 +960,8 @@ class Reader:
                 raise ParseError(f"\\mathbb{{{name}}} needs its argument in brackets: \\mathbb{{{name}}}[x]", it.pos)
             if name in ("1", "I") and cur.peek() is not None and cur.peek().kind == "group":
                 raise ParseError("an indicator function is not read", it.pos)
+            if name in ("P", "Q") and cur.peek() is not None and cur.peek().kind == "group":
+                return self._named(cur, replace(it, kind="letter", text="\\mathbb{" + name + "}", args=[]))
             if name == "I" or name == "1":
                 return self._symbol("\\mathbb{" + name + "}", it.sub(), it.sup(), it)
             raise ParseError(f"\\mathbb{{{name}}} is a set, not a value", it.pos)
@@ -1180,6 +1183,8 @@ class Reader:
             return True
         sup = it.sup()
         letter = base.split("_")[0]
+        if it.primes() and (base in FUNCTION_LETTERS or letter in FUNCTION_LETTERS):
+            return True  # f'(x), f'^2(x)
         if sup is not None:
             mark = plain(sup)
             derivative_order = mark and mark.startswith("(") and mark.endswith(")")
@@ -1204,7 +1209,8 @@ class Reader:
         return False
 
     def _call_args(self, group: Item):
-        body = self._bars(self._differentials(self._words(self._numbers(group.body or []))))
+        body = [self._prime_scripts(x) for x in self._old_fonts(group.body or [])]
+        body = self._bars(self._differentials(self._words(self._numbers(body))))
         pieces: list[list[Item]] = [[]]
         given_from = None
         for x in body:
@@ -1224,6 +1230,12 @@ class Reader:
             if len(p) == 1 and p[0].kind == "cmd" and p[0].text in O.ELLIPSES and not p[0].scripts:
                 ellipsis_at.append(len(nodes))
                 nodes.append(None)
+                continue
+            event = next((j for j, x in enumerate(p) if relation_of(x) in ("=", "<", ">", "<=", ">=", "!=")), None)
+            if event is not None and 0 < event < len(p) - 1:
+                # P(X = 0): the probability of an event
+                nodes.append(N.Equation(self._expression_prepared(p[:event]), relation_of(p[event]),
+                                        self._expression_prepared(p[event + 1 :])))
                 continue
             nodes.append(self._expression_prepared(p))
         for k in reversed(ellipsis_at):  # x_1, \ldots, x_n: the list from x_1 to x_n
