@@ -255,3 +255,9 @@ def test_a_display_that_ends_in_a_relation_goes_on_in_the_next_display():
     src = "$$a = b =$$\n$$= c$$\n\ntext\n\n$$= d$$\n"
     doc = extract_text(src, path="p.md")
     assert [[c.text for r in b.rows for c in r.cells] for b in doc.blocks] == [["a = b =", "= c"], ["= d"]]
+
+
+def test_an_expression_alone_on_its_row_starts_the_chain_of_the_rows_after_it():
+    doc = extract_text("$$\n(y-Xw)'(y-Xw) \\\\\n=y'y - 2y'Xw \\\\\n= c\n$$\n", path="p.md")
+    rows = doc.blocks[0].rows
+    assert [[c.text for c in r.cells] for r in rows] == [["(y-Xw)'(y-Xw)", "=y'y - 2y'Xw"], ["= c"]]

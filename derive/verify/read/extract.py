@@ -712,6 +712,9 @@ _CONTINUES = re.compile(
 _STARTS_WITH_RELATION = re.compile(r"^\s*(?:=|<|>|\\(?:le|leq|ge|geq|approx|propto|implies|iff|Rightarrow|simeq)(?![a-zA-Z]))")
 
 
+_HAS_RELATION = re.compile(r"=|<|>|\\(?:le|leq|ge|geq|approx|propto|implies|iff|Rightarrow|simeq|sim|in|to|ne|neq)(?![a-zA-Z])")
+
+
 def _last_text(row: Row) -> str:
     texts = [c.text for c in row.cells if c.text]
     return texts[-1] if texts else ""
@@ -724,6 +727,12 @@ def join_continued_rows(rows: tuple) -> tuple:
         return rows
     out: list[Row] = []
     for row in rows:
+        if out and _STARTS_WITH_RELATION.search(_first_text(row)) and not _HAS_RELATION.search(
+                " ".join(c.text for c in out[-1].cells)):
+            # an expression alone on its row, then "= ..." rows: the chain starts at the expression
+            prev = out[-1]
+            out[-1] = Row(prev.cells + tuple(c for c in row.cells if c.text), prev.line, prev.cell)
+            continue
         if out and _CONTINUES.search(_last_text(out[-1])):
             prev = out[-1]
             cells = prev.cells + tuple(c for c in row.cells if c.text)
