@@ -425,6 +425,9 @@ def _function_word(it: Item | None) -> str | None:
 
 
 _ELLIPSIS = N.Sym("\\cdots")
+_WORD_INITIALS: dict = {}
+for _word in MERGED_WORDS:
+    _WORD_INITIALS.setdefault(_word[0], []).append(_word)
 
 
 class Reader:
@@ -547,9 +550,9 @@ class Reader:
         i = 0
         while i < len(items):
             it = items[i]
-            if it.kind == "letter" and not it.scripts:
+            if it.kind == "letter" and not it.scripts and it.text in _WORD_INITIALS:
                 merged = None
-                for word in MERGED_WORDS:
+                for word in _WORD_INITIALS[it.text]:
                     n = len(word)
                     chunk = items[i : i + n]
                     if len(chunk) == n and all(c.kind == "letter" for c in chunk) and "".join(
@@ -1103,8 +1106,9 @@ class Reader:
         return node
 
     def _base_name(self, it: Item) -> str | None:
-        bare = replace(it, scripts=[])
-        return plain(bare)
+        if not it.scripts:
+            return plain(it)
+        return plain(Item(it.kind, it.text, it.pos, it.end, body=it.body, args=it.args, close=it.close))
 
     def _script_name_node(self, sub: Item) -> N.Node:
         try:
