@@ -20,24 +20,41 @@ The stages, each importing only the ones before it:
 from __future__ import annotations
 
 
-def verify_file(path: str, *, inline: bool = False, timeout: float = 5.0, jobs: int = 2):
-    """Check every step of the derivations in `path`; return (results, problems)."""
-    from derive.verify.read.extract import extract_file
+def verify_file(path: str, *, inline: bool = False, **limits):
+    """Check every step of the derivations in `path`; return (results, problems).
 
-    return _verify(extract_file(path, inline=inline), timeout=timeout, jobs=jobs)
+    `limits`: timeout (s per step), jobs, deadline (s per document), memory_mb (per worker),
+    seed (of the random instances), on_result (called per step, in document order)."""
+    import os
+    import stat
+
+    from derive.verify.read.extract import ExtractError, extract_file
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        raise ExtractError(f"cannot read {path!r}: {exc.strerror}; check the path") from exc
+    if not stat.S_ISREG(mode):
+        raise ExtractError(f"{path!r} is not a regular file (a FIFO, device, socket or directory); "
+                           "give the path of a Markdown or LaTeX file")
+    return _verify(extract_file(path, inline=inline), **limits)
 
 
-def verify_text(text: str, *, path: str = "<text>.md", inline: bool = False, timeout: float = 5.0, jobs: int = 2):
+def verify_text(text: str, *, path: str = "<text>.md", inline: bool = False, **limits):
     """Check every step of the derivations in `text` (read as the file `path` would be)."""
     from derive.verify.read.extract import extract_text
 
-    return _verify(extract_text(text, path=path, inline=inline), timeout=timeout, jobs=jobs)
+    return _verify(extract_text(text, path=path, inline=inline), **limits)
 
 
-def _verify(doc, *, timeout: float, jobs: int):
-    from derive.verify.decide.runner import run_steps
+def _verify(doc, *, timeout: float = 5.0, jobs: int = 2, deadline: float | None = None,
+            memory_mb: int | None = None, seed: int = 0, on_result=None):
+    from derive.verify.decide.runner import DEFAULT_MEMORY_MB, run_steps
     from derive.verify.model.plan import plan_document
 
     plan = plan_document(doc)
-    results = run_steps(plan.steps, plan.facts, plan.notation, timeout=timeout, jobs=jobs)
+    for step in plan.steps:
+        step.seed = seed
+    results = run_steps(plan.steps, plan.facts, plan.notation, timeout=timeout, jobs=jobs, deadline=deadline,
+                        memory_mb=memory_mb or DEFAULT_MEMORY_MB, on_result=on_result)
     return results, list(plan.facts.problems)

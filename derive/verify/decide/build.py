@@ -140,6 +140,8 @@ class Env:
     uses_definitions: set = field(default_factory=set)
     bounds: dict = field(default_factory=dict)  # index name -> the usual upper bound (a node)
     summed: set = field(default_factory=set)  # bases that some sum indexes: IndexedBase even at a free index
+    dim_values: dict = field(default_factory=dict)  # dimension Symbol -> int, once a derivative went entrywise
+    explicit: dict = field(default_factory=dict)  # MatrixSymbol (concrete shape) -> its matrix of entries
 
 
 class Builder:
@@ -550,10 +552,12 @@ class Builder:
             if is_matrix(var):
                 if is_matrix(f) and f.shape != (1, 1):
                     raise BuildError("the gradient of a matrix-valued function")
-                g = matrix_derivative(f, var)
-                if node.order == 2:
-                    g = matrix_derivative(g, var)
-                return g
+                if var.shape[1] != 1 or node.order == 2:
+                    return entrywise_derivative(f, var, self.env, node.order)
+                try:
+                    return matrix_derivative(f, var)
+                except BuildError:
+                    return entrywise_derivative(f, var, self.env, node.order)
             g = sp.diff(_log_rules(scalarize(f)), var, node.order)
             return g
         except BuildError:
@@ -585,7 +589,12 @@ class Builder:
             return self._opaque_scalar(render(node), node)
         try:
             if is_matrix(var):
-                return matrix_derivative(f, var)
+                if var.shape[1] != 1 or (is_matrix(f) and f.shape != (1, 1)):
+                    return entrywise_derivative(f, var, self.env, node.order)
+                try:
+                    return matrix_derivative(f, var)
+                except BuildError:
+                    return entrywise_derivative(f, var, self.env, node.order)
             if is_matrix(f):
                 return f.diff(var)
             return sp.diff(_log_rules(f), var, node.order)
@@ -760,6 +769,78 @@ def matrix_derivative(f, var):
     if isinstance(g, sp.NDimArray):
         raise BuildError("SymPy returned an array for this derivative")
     return g
+
+
+SIZES = (2, 3, 4, 5, 6, 7)  # concrete sizes given to the dimensions, distinct so a transpose shows
+
+
+def explicit_form(e, env: Env):
+    """`e` at concrete sizes with every matrix written out entry by entry (symmetric where the
+    document says so); the sizes are fixed once per step and shared by both sides."""
+    if not isinstance(e, sp.Basic):
+        return e
+    dims = set()
+    for m in e.atoms(sp.MatrixSymbol):
+        for d in m.shape:
+            dims |= getattr(d, "free_symbols", set())
+    for s in sorted(dims, key=str):
+        if s not in env.dim_values:
+            env.dim_values[s] = SIZES[len(env.dim_values) % len(SIZES)]
+    e = e.xreplace({s: sp.Integer(v) for s, v in env.dim_values.items()})
+    mapping = {}
+    for m in e.atoms(sp.MatrixSymbol):
+        if m not in env.explicit:
+            entries = sp.Matrix(m.as_explicit())
+            display = env.namer.display.get(m.name, m.name)
+            facts = env.scope.facts
+            if m.shape[0] == m.shape[1] and (display in facts.symmetric or display in facts.positive_definite
+                                             or _strip(display) in facts.symmetric):
+                for i in range(m.shape[0]):
+                    for j in range(i):
+                        entries[i, j] = entries[j, i]
+            env.explicit[m] = sp.ImmutableMatrix(entries)
+        mapping[m] = env.explicit[m]
+    out = e.xreplace(mapping)
+    out = out.doit() if hasattr(out, "doit") else out
+    if isinstance(out, MatrixExpr):
+        out = sp.ImmutableMatrix(out.as_explicit())
+    return out
+
+
+def entrywise_derivative(f, var, env: Env, order: int = 1):
+    """d f / d var entry by entry at concrete sizes (traces, determinants, log-determinants and
+    inverses included): SymPy's matrix calculus returns silent zeros, entries do not."""
+    if order not in (1, 2):
+        raise BuildError("a derivative of order above 2 with respect to a matrix")
+    vx = explicit_form(var, env)
+    if not isinstance(vx, sp.MatrixBase):
+        raise BuildError("a derivative with respect to something that is not a matrix of entries")
+    # a symmetric variable: the unconstrained derivative, taken at a symmetric point (the reading of
+    # d log det S / dS = S^{-1} in the texts)
+    var_c = var.xreplace({s: sp.Integer(v) for s, v in env.dim_values.items()})
+    free = sp.ImmutableMatrix(var_c.as_explicit()) if isinstance(var_c, sp.MatrixSymbol) else vx
+    tie = {free[i, j]: vx[i, j] for i in range(vx.shape[0]) for j in range(vx.shape[1]) if free[i, j] != vx[i, j]}
+    saved = env.explicit.get(var_c)
+    env.explicit[var_c] = free
+    try:
+        fx = explicit_form(f, env)
+    finally:
+        env.explicit[var_c] = saved if saved is not None else vx
+    vx = free
+    if isinstance(fx, sp.MatrixBase):
+        if fx.shape != (1, 1):
+            raise BuildError("the derivative of a matrix-valued function")
+        fx = fx[0, 0]
+    if isinstance(fx, MatrixExpr) or any(isinstance(x, (sp.Trace, sp.Determinant, sp.Inverse)) for x in sp.preorder_traversal(fx)):
+        raise BuildError("a matrix that cannot be written out entry by entry")
+    entries = list(vx)
+    if order == 2:
+        if vx.shape[1] != 1:
+            raise BuildError("a second derivative with respect to a matrix")
+        return sp.ImmutableMatrix(len(entries), len(entries),
+                                  lambda i, j: sp.diff(fx, entries[i], entries[j])).xreplace(tie)
+    rows, cols = vx.shape
+    return sp.ImmutableMatrix(rows, cols, lambda i, j: sp.diff(fx, vx[i, j])).xreplace(tie)
 
 
 # --- more helpers ----------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from derive.verify.decide.build import (
     BuildError,
     NeedSizes,
     build_with_sizes,
+    explicit_form,
     is_matrix,
     scalarize,
 )
@@ -29,6 +30,7 @@ from derive.verify.read.parse import Notation, ParseError, Reader, Reading, _fre
 from derive.verify.steps.terms import bound_indices, expand, names_of, opaque_terms, render, substitute
 
 SYMMETRIC_LETTERS = {"\\Sigma", "\\Lambda", "H", "S"}
+CONSTANT_NAMES = {"I", "\\mathbf{I}", "\\mathbb{I}", "\\pi", "e", "\\mathbf{1}", "\\mathbf{0}"}
 FULL_RANK_LETTERS = {"X", "\\Phi", "A_{full}"}
 READINGS = (
     Reading(),
@@ -106,6 +108,8 @@ def judge(step, facts, notation) -> Outcome:
         return Outcome(UNDECIDED, None, f"cannot check: {exc}")
     if outcome.verdict == WRONG and getattr(step, "symbols", None):
         outcome = _with_symbol_values(step, before, after, scope, wrt_nodes, facts, outcome)
+    if outcome.verdict == WRONG:
+        outcome = _slip_reading(step, before, after, scope, wrt_nodes, facts, outcome)
     if outcome.verdict == WRONG and not outcome.certain:
         caution = _caution(step, before, after, outcome, facts)
         if caution is not None:
@@ -114,6 +118,45 @@ def judge(step, facts, notation) -> Outcome:
         if conditional is not None:
             return conditional
     return outcome
+
+
+def _slip_reading(step, before, after, scope, wrt_nodes, facts, outcome):
+    """p_n beside p in one step (a slip of notation, or two things): when reading p_n as p makes
+    the step hold, the notation is ambiguous and the step undecided, naming both readings."""
+    def mixed(node):
+        if node is None:
+            return set()
+        names = {n.name for n in node.walk() if isinstance(n, N.Sym)}
+        return {n.base for n in node.walk() if isinstance(n, N.Indexed) and n.base in names}
+
+    bases = mixed(before) | mixed(after)
+    if not bases:
+        return outcome
+
+    def merge(node):
+        if isinstance(node, N.Indexed) and node.base in bases:
+            return N.Sym(node.base)
+        if not isinstance(node, N.Node):
+            return node
+        values = {}
+        for k, v in node.__dict__.items():
+            if isinstance(v, N.Node):
+                values[k] = merge(v)
+            elif isinstance(v, tuple):
+                values[k] = tuple(merge(x) if isinstance(x, N.Node) else x for x in v)
+            else:
+                values[k] = v
+        return type(node)(**values)
+
+    try:
+        again = _judge_expanded(step, merge(before), merge(after), tuple(merge(n) for n in scope), wrt_nodes, facts)
+    except (BuildError, ShapeError, NeedSizes):
+        return outcome
+    if again.verdict != VERIFIED:
+        return outcome
+    words = ", ".join(f"${b}_{{\\cdot}}$ beside ${b}$" for b in sorted(bases))
+    return Outcome(UNDECIDED, None, f"ambiguous notation: {words}; read as one name the step holds, read as "
+                   f"written it does not ({outcome.reason})", outcome.counterexample, outcome.difference)
 
 
 def _holds_under_assumptions(step, before, after, scope, wrt_nodes, facts, outcome):
@@ -232,6 +275,8 @@ def _judge_expanded(step, before, after, scope, wrt_nodes, facts) -> Outcome:
             return Outcome(UNDECIDED, None, "an approximation: it is not an equality, nor a Taylor expansion "
                            "in one of its variables to order 1-3" if out.verdict == WRONG else out.reason)
         return out
+    if kind == "solves":
+        return _solves(step, before, after, scope, facts)
     if kind in ("same_minimiser", "max_to_min"):
         return _objectives(step, before, after, scope, wrt_nodes, facts)
     if kind in ("iff", "implies"):
@@ -282,6 +327,12 @@ def _equal(before, after, scope, facts) -> Outcome:
 
     (built, _), sizes = build_with_sizes(before, after, scope, facts, {})
     b, a = built.before, built.after
+    entrywise = bool(built.env.dim_values)
+    if entrywise:  # a derivative went entry by entry: both sides at the same concrete sizes
+        b, a = explicit_form(b, built.env), explicit_form(a, built.env)
+        built.before, built.after = b, a
+        sizes = dict(sizes or {}, **{built.namer.display.get(str(s), str(s)): v
+                                     for s, v in built.env.dim_values.items()})
     if is_matrix(b) and is_matrix(a) and b.shape != a.shape:
         square = _square_facts(before, after, scope, facts)
         if square is not None and not getattr(facts, "_square", False):
@@ -296,13 +347,30 @@ def _equal(before, after, scope, facts) -> Outcome:
             return Outcome(UNDECIDED, None, f"a scalar equated with a {_shape_text(m, built)} matrix")
     free = _free_indices(b, a)
     if free:
-        # an identity in a free index j (d/dw_j ...): check it at j = 1 and j = 2
-        for value in (1, 2):
-            bj, aj = b.xreplace({j: value for j in free}), a.xreplace({j: value for j in free})
+        # an identity in a free index j (d/dw_j ...): check it at the first two values of the sums'
+        # range, the sums expanded at a concrete number of terms (j must lie inside their range)
+        bounds, lows = {}, []
+        for e in (b, a):
+            for s_ in e.atoms(sp.Sum, sp.Product):
+                for _, lo, hi in s_.limits:
+                    if lo.is_number:
+                        lows.append(int(lo))
+                    for x in getattr(hi, "free_symbols", ()):
+                        if x.is_integer and x.is_positive:
+                            bounds[x] = sp.Integer(4)
+        first = min(lows) if lows else 1
+        values = (first, first + 1)
+        for value in values:
+            bj = b.xreplace(bounds).xreplace({j: value for j in free})
+            aj = a.xreplace(bounds).xreplace({j: value for j in free})
+            if bounds:
+                bj, aj = bj.doit(), aj.doit()
             v = check_pair(tame(bj), tame(aj), Relation.EQUAL, assumptions=assumptions_for(built, facts))
             if v.status != "passed":
                 break
-        note = "at " + ", ".join(f"{built.namer.display.get(j.name, j.name)} = 1, 2" for j in free)
+        note = "at " + ", ".join(f"{built.namer.display.get(j.name, j.name)} = {values[0]}, {values[1]}" for j in free)
+        if bounds:
+            note += " with " + ", ".join(f"{built.namer.display.get(x.name, x.name)} = 4" for x in bounds)
         out = _verdict_of(v, built, sizes=sizes, note=note)
         if out.verdict == VERIFIED:
             out.method = "instantiated"
@@ -310,8 +378,27 @@ def _equal(before, after, scope, facts) -> Outcome:
     v = check_pair(tame(b), tame(a), Relation.EQUAL, assumptions=assumptions_for(built, facts))
     out = _verdict_of(v, built, sizes=sizes)
     if out.verdict == WRONG:
+        rounded = _rounded(before, after, b, a)
+        if rounded is not None:
+            return rounded
         out.difference = _difference(tame(b), tame(a), built)
     return out
+
+
+def _rounded(before, after, b, a):
+    """217/69 = 3.145: a decimal written with k places equals the exact value rounded to k places."""
+    decimals = [n.text for n in (before, after) if isinstance(n, N.Num) and "." in n.text]
+    if not decimals or not all(isinstance(e, sp.Basic) and not is_matrix(e) and not e.free_symbols for e in (b, a)):
+        return None
+    places = max(len(d.split(".")[1]) for d in decimals)
+    try:
+        gap = abs(sp.N(b - a, 30))
+    except Exception:  # noqa: BLE001
+        return None
+    if gap.is_number and gap <= sp.Rational(1, 2) * sp.Rational(1, 10**places):
+        return Outcome(VERIFIED, "numeric", f"equal to the {places} decimal places written (the exact values differ "
+                       f"by {sp.N(gap, 3)})")
+    return None
 
 
 def _free_indices(b, a):
@@ -723,7 +810,28 @@ def _depends(expr, variables) -> bool:
     return False
 
 
-# --- equations and inequalities -------------------------------------------------------------------
+# --- equations and inequalities ---
+
+def _solves(step, before, after, scope, facts) -> Outcome:
+    """x* = formula after "G(x) = 0": G(formula) is 0 (in every entry, for a vector condition)."""
+    condition, var, value = before.lhs, after.lhs, after.rhs
+    plugged = substitute(condition, {var.name: value})
+    out = _equal(plugged, N.Mul((N.Num("0"), plugged)), scope, facts)  # 0 of the condition's shape
+    where = step.reason or "the equation before"
+    if out.verdict == VERIFIED:
+        return replace(out, reason=f"solves {where}: substituted for ${render(var)}$ it makes the expression 0; "
+                       + out.reason + " (that it is the only solution is not checked)")
+    if out.verdict == WRONG:
+        known = names_of(condition) | set(step.symbols or {}) | bound_indices(value) | CONSTANT_NAMES
+        strangers = sorted(n for n in names_of(value) - known if not n.startswith("fn:") and not n.endswith("[]"))
+        if strangers:
+            return replace(out, verdict=UNDECIDED, reason="uses " + ", ".join(f"${s}$" for s in strangers)
+                           + ", which the document does not define: a definition decides whether it solves "
+                           + where + " (as written it does not: " + out.reason + ")")
+        return replace(out, certain=True, reason=f"does not solve {where}: substituted for ${render(var)}$ the "
+                       "expression is not 0; " + out.reason)
+    return out
+
 
 
 def _equations(step, before, after, scope, wrt_nodes, facts) -> Outcome:

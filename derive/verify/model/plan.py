@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from derive.verify.read import nodes as N
-from derive.verify.steps.terms import apply_key, find_definition, render
+from derive.verify.steps.terms import apply_key, find_definition, render, substitute
 from derive.verify.read.extract import Document
 from derive.verify.read.parse import Notation
 from derive.verify.steps.segment import (
@@ -24,8 +24,9 @@ from derive.verify.steps.segment import (
     name_like,
     unknowns_of,
 )
-from derive.verify.model.shapes import MATRIX, VECTOR, Facts, parse_declarations
+from derive.verify.model.shapes import MATRIX, VECTOR, DeclarationError, Facts, parse_declarations
 
+DENSITY_NAMES = ("p", "P", "f", "q", "\\mathrm{p}", "\\mathrm{P}", "\\mathbb{P}", "\\Pr")
 RELATION_TEXT = {
     "=": "=", "approx": "\\approx", "propto": "\\propto", "<=": "\\le", ">=": "\\ge", "<": "<",
     ">": ">", "iff": "\\iff", "implies": "\\implies", ":=": ":=",
@@ -68,11 +69,16 @@ class Plan:
 def plan_document(doc: Document) -> Plan:
     declared = Facts()
     for d in doc.declarations:
-        declared = declared.merged(parse_declarations(d.text))
+        try:
+            declared = declared.merged(parse_declarations(d.text))
+        except DeclarationError as exc:
+            raise DeclarationError(f"{doc.path}:{d.line}: {exc}") from None
     notation = Notation(frozenset(declared.functions), frozenset(declared.not_functions), **doc.notation_hints())
     # first pass: every block (display and inline) -> chains, harvested facts
+    display_set = set(doc.blocks)  # a set: a list membership test here was quadratic under --inline
     all_blocks = sorted(
-        [(b.offset, b, True) for b in doc.blocks] + [(b.offset, b, False) for b in doc.inline if b not in doc.blocks],
+        [(b.offset, b, True) for b in doc.blocks]
+        + [(b.offset, b, False) for b in doc.inline if b not in display_set],
         key=lambda t: t[0],
     )
     harvested = Facts()
@@ -115,8 +121,8 @@ def plan_document(doc: Document) -> Plan:
         if section != current:
             current = section
             planner.new_section()
-            planner.symbols = dict(stated.get(section, {}))
-            planner.prose_definitions = functions.get(section, [])
+            planner.symbols.update(stated.get(section, {}))
+            planner.prose_definitions = planner.prose_definitions + functions.get(section, [])
         planner.facts = facts
         before = len(planner.steps)
         try:
@@ -200,12 +206,14 @@ class _Planner:
         self.symbols: dict = {}  # a name given a value: \\bar x = (1/n) sum x_i, eta = 0.1
         self.unknowns: tuple = ()
         self.last_equation = None  # (node lhs, node rhs, line, block index, end line)
+        self.laws: dict = {}  # name or base of x_i -> (the subject as written, its Density law)
+        self.carried_equation = None  # the equation the next block may continue (solve, rearrange)
+        self._derivative_equation = None
+        self.conditions: list = []  # "expression = 0" so far (stationarity): (node, line, names differentiated in)
 
     def new_section(self) -> None:
-        """A heading or a rule: names may mean something else from here on."""
-        self.values = {}
-        self.definitions = {}
-        self.symbols = {}
+        """A heading or a rule: what the document stated holds on (a redefinition replaces it);
+        only the unknowns of the last equation are forgotten."""
         self.unknowns = ()
 
     # -- context --
@@ -264,6 +272,7 @@ class _Planner:
             self._record_definition(subject, density)
             return
         if isinstance(subject, (N.Sym, N.Indexed)):
+            self.laws[subject.name if isinstance(subject, N.Sym) else subject.base] = (subject, law)
             for fn in ("p", "P", "\\mathrm{p}", "\\mathrm{P}"):
                 app = N.Apply(fn, (subject,))
                 if isinstance(subject, N.Sym):
@@ -298,7 +307,8 @@ class _Planner:
             found = unknowns_of(n)
             if found:
                 self.unknowns = found
-        previous_equation = None
+        previous_equation = self.carried_equation  # "A = 0" (or "dL/dx = A") in the block before
+        self.carried_equation = None
         previous_row = None
         for k, chain in enumerate(chains):
             if chain.error is not None:
@@ -312,7 +322,9 @@ class _Planner:
             if previous_row is not None and chain.row != previous_row + 1:
                 previous_equation = None  # equations of one row, side by side, are separate claims
             previous_row = chain.row
+            self._derivative_equation = None
             previous_equation = self.chain(chain, bc, nodes, previous_equation)
+        self.carried_equation = previous_equation or self._derivative_equation
 
     def chain(self, chain: Chain, bc, nodes, previous_equation):
         members, relations = chain.members, chain.relations
@@ -355,12 +367,21 @@ class _Planner:
         single_equation = len(members) == 2 and relations == ["="]
         first = members[0]
         if single_equation and first.node is not None and members[1].node is not None \
-                and not name_like(first.node) and previous_equation is not None:
+                and not name_like(first.node) and previous_equation is not None \
+                and not any(isinstance(n, (N.Deriv, N.Grad)) for n in first.node.walk()):
             self._equation_step(previous_equation, (members[0], members[1]), "iff", bc, nodes)
             return (members[0], members[1])
         if chain.conditioned and relations and relations[0] == "=":
             relations = [":="] + relations[1:]  # a case of a definition: f(u), u > 0 = ... defines that branch
         self._plain_chain(members, relations, bc, nodes)
+        if first.node is not None and _is_derivative_claim(first.node, self) and members[-1].node is not None \
+                and not is_zero(members[-1].node) and isinstance(first.node, (N.Deriv, N.Grad)):
+            # "dL/dp = A", the prose sets it to 0: the next block may solve or rearrange "A = 0"
+            last = members[-1]
+            zero = Member([], "0", last.offset, last.line, node=N.Num("0"))
+            self._derivative_equation = (last, zero)
+            wrt = {n.name for n in first.node.wrt.walk() if isinstance(n, N.Sym)} if first.node.wrt is not None else set()
+            self.conditions = (self.conditions + [(last.node, last.line, wrt)])[-8:]
         if first.node is not None and (name_like(first.node) or _is_derivative_claim(first.node, self)) \
                 and not (members[-1].node is not None and is_zero(members[-1].node)):
             return None  # a definition or a computed derivative: not an equation to carry on
@@ -459,6 +480,21 @@ class _Planner:
         if derivative_of_defined:
             self._compare(before, after, rel, base, nodes, items=(before_m.items, after_m.items))
             return
+        law = self._law_of(before) if i == 0 and rel == "=" else None
+        if law is not None and find_definition(self._with_prose_definitions(), before) is None:
+            density, words = law
+            self._record_definition(before, density, require_mention=False)
+            self._compare(density, after, rel, base, nodes, note=f"checked against the stated distribution {words}")
+            return
+        solves = self._solves(before, after) if i == 0 and rel == "=" and len(members) == 2 else None
+        if solves is not None:
+            condition, line, var = solves
+            self.steps.append(Planned(
+                check="solves", before=N.Equation(condition, "=", N.Num("0")), after=N.Equation(var, "=", after),
+                wrt=(var,), scope_nodes=tuple(nodes) + (condition, after), definitions=self._with_prose_definitions(),
+                facts=self.facts, symbols=dict(self.symbols),
+                reason=f"the equation of line {line}", **base))
+            return
         # the first step of a chain whose left side is a bare name
         if i == 0 and name_like(before) and rel in ("=",) and not isinstance(before, N.Opt):
             key = render(before)
@@ -484,11 +520,52 @@ class _Planner:
                 and is_zero(after):
             return  # a premise such as eta > 0
         if rel == "=" and is_zero(after) and i == len(members) - 2 and not is_zero(before):
+            head = members[0].node
+            wrt = set()
+            if isinstance(head, (N.Deriv, N.Grad)) and head.wrt is not None:
+                wrt = {n.name for n in head.wrt.walk() if isinstance(n, N.Sym)}
+            self.conditions = (self.conditions + [(before, line, wrt)])[-8:]
             self.steps.append(Planned(
                 check="condition", reason="sets the expression to 0: an equation to solve, not an identity",
                 before=before, after=after, scope_nodes=tuple(nodes), definitions=dict(self.definitions), **base))
             return
         self._compare(before, after, rel, base, nodes, items=(before_m.items, after_m.items))
+
+    def _law_of(self, node):
+        """p(y_i | x_i, w) with y_i ~ N(...) stated: (that density at the point, the statement)."""
+        if not isinstance(node, N.Apply) or node.primes or not node.args or node.fn not in DENSITY_NAMES:
+            return None
+        point = node.args[0]
+        if isinstance(point, N.Sym) and point.name in self.laws:
+            subject, law = self.laws[point.name]
+            if not isinstance(subject, N.Sym):
+                return None
+            density = N.Density(law.family, point, law.params)
+        elif isinstance(point, N.Indexed) and point.base in self.laws:
+            subject, law = self.laws[point.base]
+            if not isinstance(subject, N.Indexed) or len(subject.indices) != len(point.indices):
+                return None
+            mapping = {s.name: p for s, p in zip(subject.indices, point.indices) if isinstance(s, N.Sym)}
+            density = N.Density(law.family, point, tuple(substitute(q, mapping) for q in law.params))
+        else:
+            return None
+        return density, f"{render(subject)} \\sim {render(law)}"
+
+    def _solves(self, before, after):
+        """x^* = formula after "expression in x = 0": (the expression, its line, x)."""
+        if not self.conditions or not isinstance(before, N.Sym) or after is None or isinstance(after, N.Opt):
+            return None
+        for var in (decoration_base(before), before):
+            if var is None or _mentions_any(after, {var.name, before.name}):
+                continue
+            # the condition differentiated in this variable, else the latest that mentions it
+            mentions = [c for c in self.conditions
+                        if var.name in {n.name for n in c[0].walk() if isinstance(n, N.Sym)}]
+            chosen = [c for c in mentions if var.name in c[2]] or [c for c in mentions if not c[2]]
+            if chosen:
+                condition, line, _ = chosen[-1]
+                return condition, line, var
+        return None
 
     def _with_prose_definitions(self) -> dict:
         """The definitions so far, plus functions the prose of this section defines anywhere."""

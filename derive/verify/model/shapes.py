@@ -11,6 +11,7 @@ w the column count of X and y its row count.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 
 from derive.verify.read import nodes as N
@@ -78,9 +79,27 @@ def canonical_name(word: str) -> str:
     return word
 
 
+class DeclarationError(ValueError):
+    """A declaration the document states but that cannot mean a size (exit 2, one line)."""
+
+
+MAX_DIM_DIGITS = 6  # a dimension of a declared matrix: up to 999,999
+
+
 def _dim(word: str):
     word = word.strip()
+    if any(ch.isdigit() and not ch.isascii() for ch in word) or any(
+        unicodedata.category(ch) == "No" for ch in word
+    ):
+        raise DeclarationError(
+            f"declaration dimension {word!r} uses a non-ASCII digit; write sizes with 0-9, e.g. 'X matrix 2 x 3'"
+        )
     if word.isdigit():
+        if len(word) > MAX_DIM_DIGITS:
+            raise DeclarationError(
+                f"declaration dimension of {len(word)} digits is too large (at most {MAX_DIM_DIGITS} digits); "
+                "use a name for a symbolic size, e.g. 'X matrix n x d'"
+            )
         return int(word)
     return canonical_name(word)
 
@@ -528,6 +547,11 @@ class DimPass:
                 if current is None:
                     current = s
                     continue
+                if sc.value(current[0]) == 1 and sc.value(current[1]) == 1 and sc.value(s[0]) != 1:
+                    current = s  # (a^T b) w: a 1 x 1 factor scales, it does not make w a number
+                    continue
+                if sc.value(s[0]) == 1 and sc.value(s[1]) == 1 and sc.value(current[1]) not in (None, 1):
+                    continue  # A (b^T c): the same, on the right
                 if node.dot and sc.value(current[1]) == 1 and sc.value(s[1]) == 1:
                     # a . b between column vectors: a^T b
                     sc.unify(current[0], s[0])

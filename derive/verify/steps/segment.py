@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from derive.verify.read import nodes as N
-from derive.verify.read.extract import Document, MathBlock
+from derive.verify.read.extract import Document, MathBlock, _LineTable
 from derive.verify.read.parse import (
     GREEK,
     Item,
@@ -76,8 +76,14 @@ class BlockChains:
     chains: list = field(default_factory=list)
 
 
+_TABLE: list = [None, None]  # (source, its line table): one document at a time
+
+
 def _line_of(doc: Document, offset: int, table=None) -> int:
-    return doc.line_of(offset)
+    """The line of an offset; the table is built once per document (Document.line_of rebuilds it)."""
+    if _TABLE[0] is not doc.source:
+        _TABLE[0], _TABLE[1] = doc.source, _LineTable(doc.source)
+    return _TABLE[1].line(offset)
 
 
 def _annotation_free(cells):
@@ -256,7 +262,7 @@ def _member(doc: Document, items: list[Item], notation: Notation, row=None) -> M
         return None
     start, end = items[0].pos, items[-1].end
     text = _row_text(row, start, end) if row is not None else doc.source[start:end].strip()
-    member = Member(items, text, start, doc.line_of(start))
+    member = Member(items, text, start, _line_of(doc, start))
     try:
         member.node = Reader(notation=notation).expression(items)
     except ParseError as exc:
