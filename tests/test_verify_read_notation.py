@@ -128,7 +128,16 @@ ROWS = [
     ("ldots-written-out", r"x_1 + \ldots + x_n", N.BigOp("sum", "k", N.Num("1"), S("n"), N.Indexed("x", (S("k"),)))),
     ("cdots-squares", r"(y_1 - a)^2 + \cdots + (y_n - a)^2",
      N.BigOp("sum", "k", N.Num("1"), S("n"), sq(N.Add((N.Indexed("y", (S("k"),)), N.Neg(S("a"))))))),
+    ("sum-without-index", r"\sum(x_i - \mu)^2", N.BigOp("sum", "i", None, None, sq(N.Add((N.Indexed("x", (S("i"),)), N.Neg(mu)))))),
+    ("arguments-with-ldots", r"p(r_1, \ldots, r_t \mid \rho)",
+     N.Apply("p", (N.Sequence(N.Indexed("r", (N.Num("1"),)), N.Indexed("r", (S("t"),))),), (S(r"\rho"),))),
+    ("arguments-with-dots-typed", r"L(\theta; x_1, ..., x_n)",
+     N.Apply("L", (theta,), (N.Sequence(N.Indexed("x", (N.Num("1"),)), N.Indexed("x", (S("n"),))),))),
     # functions
+    ("rm-switch-name", r"\rm Bias(f)", N.Apply("Bias", (S("f"),))),
+    ("prime-superscript", r"l^{\prime\prime}(x)", N.Apply("l", (x,), (), (), 2)),
+    ("Pr", r"\Pr(A)", N.Apply(r"\Pr", (A,))),
+    ("size-commands-ignored", r"\frac{\Large x}{\Large 2}", N.Div(x, TWO)),
     ("exp-set-braces", r"\exp\{-x^2\}", N.Call("exp", (N.Neg(sq(x)),))),
     ("exp-curly", r"\exp{-x^2}", N.Call("exp", (N.Neg(sq(x)),))),
     ("log-natural", r"\log x", N.Call("log", (x,))),
@@ -181,6 +190,8 @@ REFUSED = [
     ("unknown-command-in-text-name", r"\text{\foo}", "unknown command \\\\foo"),
     ("prime-without-the-document-saying-so", r"X'y", "a prime on a name"),
     ("ellipsis-alone", r"x \cdots y", "ellipsis"),
+    ("sum-without-index-or-indexed-body", r"\sum x", "needs an index"),
+    ("ellipsis-as-the-only-argument", r"f(\ldots)", "ellipsis"),
     ("ellipsis-without-a-pattern", r"a + b + \cdots + z", "do not follow one pattern"),
     ("composition", r"f \circ g", "composition"),
     ("int-without-differential", r"\int_0^1 x", "differential"),
@@ -249,3 +260,30 @@ def test_expectations_without_a_distribution_are_not_given_a_value():
 
     with pytest.raises(BuildError, match="distribution"):
         built(r"\mathbb{E}[x]")
+
+
+@pytest.mark.parametrize(
+    "latex, relation",
+    [
+        (r"a \not= b", "!="), (r"a \neq b", "!="), (r"A \succeq 0", "succeq"), (r"A \succ 0", "succ"),
+        (r"A \preceq B", "preceq"), (r"a \propto b", "propto"), (r"a \approx b", "approx"),
+        (r"a \simeq b", "approx"), (r"a \implies b", "implies"), (r"a \Rightarrow b", "implies"),
+        (r"a \iff b", "iff"), (r"a \therefore b", "implies"), (r"x \sim \mathcal{N}(0, 1)", "sim"),
+        (r"a \coloneqq b", ":="), (r"x \not\in S", "notin"),
+    ],
+    ids=["not=", "neq", "succeq", "succ", "preceq", "propto", "approx", "simeq", "implies", "Rightarrow",
+         "iff", "therefore", "sim", "coloneqq", "not-in"],
+)
+def test_relations(latex, relation):
+    from derive.verify.read.parse import relation_of
+
+    found = [relation_of(it) for it in items_of(latex) if relation_of(it) is not None]
+    assert found == [relation]
+
+
+def test_an_expectation_over_the_law_the_document_states(tmp_path):
+    from derive.verify import verify_text
+
+    results, _ = verify_text("Let $X \\sim \\text{Bernoulli}(p)$.\n\n$$\nE_p(X) = p\n$$\n\n$$\n\\mathbb{E}[X^2] = p^2\n$$\n",
+                             path="p.md", jobs=1)
+    assert [r.outcome.verdict for r in results] == ["verified", "wrong"]

@@ -60,11 +60,12 @@ RELATIONS = {
     "\\approxeq": "approx", "\\cong": "approx", "\\ll": "<", "\\gg": ">",
     "\\therefore": "implies", "\\Longleftrightarrow": "iff", "\\succeq": "succeq", "\\succ": "succ",
     "\\preceq": "preceq", "\\prec": "prec", "\\succcurlyeq": "succeq", "\\preccurlyeq": "preceq",
-    "\\notin": "notin", "\\eqqcolon": ":=", "\\defeq": ":=", "\\stackrel{\\text{def}}{=}": ":=",
+    "\\notin": "notin", "\\lessapprox": "lessapprox", "\\lesssim": "lessapprox", "\\gtrapprox": "gtrapprox",
+    "\\gtrsim": "gtrapprox", "\\eqqcolon": ":=", "\\defeq": ":=", "\\stackrel{\\text{def}}{=}": ":=",
 }
 INDEX_LETTERS = set("ijklmnts")
 TRANSPOSE_MARKS = {"T", "\\top", "\\intercal", "\\mathsf{T}", "\\mathrm{T}", "\\textsf{T}", "\\text{T}", "t", "\\mathbf{T}", "\\trans", "\\textrm{T}", "\\mathit{T}"}
-FUNCTION_LETTERS = {"f", "g", "h", "p", "q", "P", "Q", "L", "J", "F", "G", "\\ell", "\\phi", "\\psi", "\\pi_", "l", "E"}
+FUNCTION_LETTERS = {"f", "g", "h", "p", "q", "P", "Q", "L", "J", "F", "G", "\\ell", "\\Pr", "\\mathbb{P}", "\\phi", "\\psi", "\\pi_", "l", "E"}
 DENSITY_NAMES = {"\\mathcal{N}": "normal", "N": "normal", "Normal": "normal", "Laplace": "laplace",
                  "\\mathrm{Laplace}": "laplace", "\\text{Laplace}": "laplace", "\\mathcal{L}aplace": "laplace",
                  "\\operatorname{Laplace}": "laplace", "\\mathrm{Lap}": "laplace", "Lap": "laplace"}
@@ -269,6 +270,8 @@ def _tok_item(tok, kind=None) -> Item:
         if name in ("-",):
             return Item("op", "-", tok.start_pos, tok.end_pos)
         kind, text = "cmd", "\\" + name
+    if t == "ELLIPSIS":
+        return Item("cmd", "\\ldots", tok.start_pos, tok.end_pos)
     if t == "BAR" and text != "|":
         text = "|"
     if t == "DBAR":
@@ -299,6 +302,8 @@ def plain(items) -> str | None:
                 inner += ("_" if k == "sub" else "^") + "{" + sv + "}"
             parts.append(inner)
             continue
+        if it.kind == "cmd" and it.text in ("\\rm", "\\it") and not it.scripts:
+            continue  # an old-style font switch: {\\rm T}
         if it.kind in ("letter", "digit") or it.kind == "cmd" and it.text[1:] in GREEK or it.kind == "cmd" and it.text in ("\\ast", "\\star", "\\prime", "\\top", "\\dagger", "\\infty"):
             parts.append(it.text)
         elif it.kind == "text":
@@ -420,6 +425,9 @@ def _function_word(it: Item | None) -> str | None:
 
 
 _ELLIPSIS = N.Sym("\\cdots")
+_WORD_INITIALS: dict = {}
+for _word in MERGED_WORDS:
+    _WORD_INITIALS.setdefault(_word[0], []).append(_word)
 
 
 class Reader:
@@ -450,12 +458,57 @@ class Reader:
     # -- preparation: numbers, words, bars --
     def _prepare(self, items: list[Item]) -> list[Item]:
         items = [it for it in items if not (it.kind == "cmd" and it.text in ("\\qty", "\\quantity") and not it.scripts)]
+        items = self._old_fonts(items)
+        items = [self._prime_scripts(it) for it in items]
         items = self._numbers(items)
         items = self._words(items)
         items = self._arg_opt(items)
         items = self._differentials(items)
         items = self._bars(items)
         return items
+
+    def _old_fonts(self, items):
+        """\\rm Var(x), {\\rm T}: an upright switch; the letters after it are one name."""
+        if not any(it.kind == "cmd" and it.text in ("\\rm", "\\it", "\\mathrm") for it in items):
+            return items
+        out = []
+        i = 0
+        while i < len(items):
+            it = items[i]
+            if it.kind == "cmd" and it.text in ("\\rm", "\\it") and not it.scripts:
+                j = i + 1
+                while j < len(items) and items[j].kind == "letter":
+                    if j > i + 1 and (items[j].pos != items[j - 1].end or items[j - 1].scripts):
+                        break
+                    j += 1
+                letters = items[i + 1 : j]
+                if len(letters) > 1:
+                    word = "".join(x.text for x in letters)
+                    out.append(Item("text", "\\text{" + word + "}", letters[0].pos, letters[-1].end,
+                                    scripts=list(letters[-1].scripts)))
+                    i = j
+                    continue
+                i += 1  # a switch before one letter or a group: no meaning
+                continue
+            out.append(it)
+            i += 1
+        return out
+
+    def _prime_scripts(self, it: Item) -> Item:
+        """f^{\\prime}, l^{\\prime\\prime}: primes written as superscripts."""
+        if not it.scripts:
+            return it
+        scripts = []
+        changed = False
+        for kind, value in it.scripts:
+            if kind == "sup" and value is not None:
+                inner = value.body if (value.kind == "group" and value.text == "curly") else [value]
+                if inner and all(x.kind == "cmd" and x.text == "\\prime" and not x.scripts for x in inner):
+                    scripts.extend(("prime", None) for _ in inner)
+                    changed = True
+                    continue
+            scripts.append((kind, value))
+        return replace(it, scripts=scripts) if changed else it
 
     def _numbers(self, items):
         out = []
@@ -497,9 +550,9 @@ class Reader:
         i = 0
         while i < len(items):
             it = items[i]
-            if it.kind == "letter" and not it.scripts:
+            if it.kind == "letter" and not it.scripts and it.text in _WORD_INITIALS:
                 merged = None
-                for word in MERGED_WORDS:
+                for word in _WORD_INITIALS[it.text]:
                     n = len(word)
                     chunk = items[i : i + n]
                     if len(chunk) == n and all(c.kind == "letter" for c in chunk) and "".join(
@@ -910,10 +963,13 @@ class Reader:
                 raise ParseError(f"\\mathbb{{{name}}} needs its argument in brackets: \\mathbb{{{name}}}[x]", it.pos)
             if name in ("1", "I") and cur.peek() is not None and cur.peek().kind == "group":
                 raise ParseError("an indicator function is not read", it.pos)
+            if name in ("P", "Q") and cur.peek() is not None and cur.peek().kind == "group":
+                return self._named(cur, replace(it, kind="letter", text="\\mathbb{" + name + "}", args=[]))
             if name == "I" or name == "1":
                 return self._symbol("\\mathbb{" + name + "}", it.sub(), it.sup(), it)
             raise ParseError(f"\\mathbb{{{name}}} is a set, not a value", it.pos)
-        if k == "cmd1" and it.text == "\\mathrm" and plain(it.args[0]) == "d" and not it.scripts:
+        if k in ("cmd1", "text") and it.text.split("{")[0] in ("\\mathrm", "\\text", "\\textrm") and plain(it) == "d" \
+                and not it.scripts:
             nxt = cur.peek()
             if nxt is not None and (nxt.kind in ("letter", "cmd1") or (nxt.kind == "cmd" and nxt.text[1:] in GREEK)):
                 cur.take()
@@ -1025,8 +1081,8 @@ class Reader:
         op = O.expectation_name(name)
         if op is None:
             return None
-        if name == "E" and nxt.text != "bracket":
-            return None  # E(x) may be any function named E; E[x] is an expectation
+        if name == "E" and nxt.text != "bracket" and not (nxt.text == "paren" and it.sub() is not None):
+            return None  # E(x) may be any function named E; E[x] and E_p(x) are expectations
         if op != "E" and nxt.text not in ("bracket", "paren"):
             return None
         if op != "E" and name in self.notation.functions:
@@ -1050,8 +1106,9 @@ class Reader:
         return node
 
     def _base_name(self, it: Item) -> str | None:
-        bare = replace(it, scripts=[])
-        return plain(bare)
+        if not it.scripts:
+            return plain(it)
+        return plain(Item(it.kind, it.text, it.pos, it.end, body=it.body, args=it.args, close=it.close))
 
     def _script_name_node(self, sub: Item) -> N.Node:
         try:
@@ -1126,10 +1183,12 @@ class Reader:
         if variables and group.body and len(group.body) == 1 and plain(group.body[0]) in variables \
                 and it.sup() is None:
             return True  # X(t) where the document differentiates in t
-        if base in DENSITY_NAMES:
+        if base in DENSITY_NAMES and it.sup() is None:
             return True
         sup = it.sup()
         letter = base.split("_")[0]
+        if it.primes() and (base in FUNCTION_LETTERS or letter in FUNCTION_LETTERS):
+            return True  # f'(x), f'^2(x)
         if sup is not None:
             mark = plain(sup)
             derivative_order = mark and mark.startswith("(") and mark.endswith(")")
@@ -1154,7 +1213,8 @@ class Reader:
         return False
 
     def _call_args(self, group: Item):
-        body = self._bars(self._differentials(self._words(self._numbers(group.body or []))))
+        body = [self._prime_scripts(x) for x in self._old_fonts(group.body or [])]
+        body = self._bars(self._differentials(self._words(self._numbers(body))))
         pieces: list[list[Item]] = [[]]
         given_from = None
         for x in body:
@@ -1167,10 +1227,28 @@ class Reader:
             else:
                 pieces[-1].append(x)
         nodes = []
-        for p in pieces:
+        ellipsis_at = []
+        for k, p in enumerate(pieces):
             if not p:
                 raise ParseError("an empty argument", group.pos)
+            if len(p) == 1 and p[0].kind == "cmd" and p[0].text in O.ELLIPSES and not p[0].scripts:
+                ellipsis_at.append(len(nodes))
+                nodes.append(None)
+                continue
+            event = next((j for j, x in enumerate(p) if relation_of(x) in ("=", "<", ">", "<=", ">=", "!=")), None)
+            if event is not None and 0 < event < len(p) - 1:
+                # P(X = 0): the probability of an event
+                nodes.append(N.Equation(self._expression_prepared(p[:event]), relation_of(p[event]),
+                                        self._expression_prepared(p[event + 1 :])))
+                continue
             nodes.append(self._expression_prepared(p))
+        for k in reversed(ellipsis_at):  # x_1, \ldots, x_n: the list from x_1 to x_n
+            if k == 0 or k + 1 >= len(nodes) or nodes[k - 1] is None or nodes[k + 1] is None \
+                    or (given_from is not None and k + 1 == given_from):
+                raise ParseError(UNREADABLE["\\ldots"], group.pos)
+            nodes[k - 1 : k + 2] = [N.Sequence(nodes[k - 1], nodes[k + 1])]
+            if given_from is not None and given_from > k:
+                given_from -= 2
         if given_from is None:
             return nodes, []
         return nodes[:given_from], nodes[given_from:]
@@ -1312,7 +1390,7 @@ class Reader:
             return self._partial(cur, it)
         if name in ("\\arg",):
             raise ParseError("\\arg without \\min or \\max", it.pos)
-        if name in ("\\ell", "\\imath", "\\jmath", "\\hbar"):
+        if name in ("\\ell", "\\imath", "\\jmath", "\\hbar", "\\Pr"):
             return self._named(cur, replace(it, kind="letter", text=name))
         if name == "\\mid":
             raise ParseError("\\mid outside a function's arguments", it.pos)
@@ -1357,6 +1435,14 @@ class Reader:
             else:
                 membership = next((k for k, x in enumerate(items) if x.kind == "cmd" and x.text == "\\in"), None)
                 index = plain(items if membership is None else items[:membership])
+        if sub is None and sup is None:
+            # \\sum (x_i - \\mu)^2: over the one index its body uses
+            body = self._rest_of_term(cur, f"\\{op}", it.pos)
+            free = sorted(_free_index_names(body))
+            if len(free) != 1:
+                raise ParseError(f"\\{op} needs an index such as _{{i=1}} (its body uses "
+                                 f"{'no index' if not free else 'the indices ' + ', '.join(free)})", it.pos)
+            return N.BigOp(op, free[0], None, None, body)
         if not index or not _is_simple_index(index):
             raise ParseError(f"\\{op} needs an index such as _{{i=1}}", it.pos)
         if sup is not None:
@@ -1424,7 +1510,8 @@ class Reader:
             return None
         first = nitems[0]
         is_d = lambda x: (x.kind == "cmd" and x.text == "\\partial") or (x.kind == "letter" and x.text == "d") or (
-            x.kind == "cmd1" and x.text == "\\mathrm" and plain(x.args[0]) == "d")
+            x.kind in ("cmd1", "text") and x.text.split("{")[0] in ("\\mathrm", "\\text", "\\textrm", "\\operatorname")
+            and plain(x) == "d")
         if not is_d(first) or not is_d(ditems[0]):
             if first.kind == "letter" and first.text.startswith("d\\") and ditems[0].kind == "letter" and ditems[0].text.startswith("d\\"):
                 pass

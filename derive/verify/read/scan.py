@@ -40,12 +40,13 @@ _TOKENS = [
     ("SUB", r"_"),
     ("SUP", r"\^"),
     ("PRIME", r"'"),
+    ("ELLIPSIS", r"\.{3,}|…[.…]*"),
     ("OP", r"[-+=<>,;/:!*.]"),
     ("LETTER", r"[a-zA-Z]"),
     ("DIGIT", r"[0-9]"),
     ("TEXT", r"\\(?:" + TEXT_WORDS + r")\s*\{[^{}]*\}"),
     ("SPACING", r"\\[,;:! >]|~|\\(?:big|Big|bigg|Bigg)[lrm]?" + _END
-     + r"|\\(?:limits|nolimits|nonumber|notag|displaystyle|textstyle|scriptstyle|scriptscriptstyle|mathop|mathord|mathrel|mathbin|middle|strut|hfill)" + _END),
+     + r"|\\(?:limits|nolimits|nonumber|notag|displaystyle|textstyle|scriptstyle|scriptscriptstyle|mathop|mathord|mathrel|mathbin|middle|strut|hfill|space|Large|large|LARGE|small|normalsize|tiny|huge|Huge|footnotesize|scriptsize|normalfont)" + _END),
     ("CMD2", r"\\(?:" + CMD2_WORDS + ")" + _END),
     ("SQRT", r"\\sqrt" + _END),
     ("CMD1", r"\\(?:" + CMD1_WORDS + ")" + _END),
@@ -74,7 +75,7 @@ _DELIMS = {"LPAR", "RPAR", "LBRACK", "RBRACK", "LSET", "RSET", "BAR", "DBAR", "L
            "LNORM", "RNORM", "ANGLE", "OP"}
 _DELIM_OPS = {"/", ".", "<", ">"}
 _OPERATORS = {"OP", "AMP", "ROWSEP", "QUAD", "ASCIIOP"}
-_ATOM_STARTS = {"LETTER", "DIGIT", "UNICODE", "CMD", "TEXT", "LCURLY", "LSET", "CMD1", "CMD2", "SQRT", "BEGIN"}
+_ATOM_STARTS = {"LETTER", "DIGIT", "UNICODE", "CMD", "TEXT", "ELLIPSIS", "LCURLY", "LSET", "CMD1", "CMD2", "SQRT", "BEGIN"}
 _BASE_STARTS = _ATOM_STARTS | {"LPAR", "LBRACK", "LEFT", "LVERT", "LNORM", "BAR", "DBAR"}
 _WORD = re.compile(r"\\[a-zA-Z]+")
 
@@ -238,7 +239,7 @@ class Scanner:
         if tok.type not in _ATOM_STARTS and _demotable(tok):
             tok.type = "CMD"
         t = tok.type
-        if t in ("LETTER", "DIGIT", "UNICODE", "CMD", "TEXT"):
+        if t in ("LETTER", "DIGIT", "UNICODE", "CMD", "TEXT", "ELLIPSIS"):
             return self.tok_item(tok)
         if t == "LCURLY":
             return self._closed(tok, ("RCURLY",), "group", "curly")[0]
