@@ -16,10 +16,13 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from derive import catalog
 from derive.codegen import validate
 from tests.bad_inputs import CASES, targets_of
+from tests.strategies import seeds
 
 
 @functools.cache
@@ -92,3 +95,31 @@ def test_nan_in_the_design_is_located_without_a_pass_before_the_gram():
     X[4, 1] = np.nan
     with pytest.raises(validate.NonFiniteError, match=r"first at index \(4, 1\)"):
         catalog.get("normal-equations").solver()(X, np.ones(6))
+
+
+#: solvers that read a data matrix X, checked through what they compute from it (no own pass)
+X_SOLVERS = [
+    ("normal-equations", None, lambda s, X, y: s(X, y)),
+    ("ridge-solution", None, lambda s, X, y: s(X, y, 0.5)),
+    ("map-laplace-prior-lasso", None, lambda s, X, y: s(X, y, 0.5)),
+    ("laplace-nll-mae", "lad", lambda s, X, y: s(X, y)),
+    ("mse-gradient", None, lambda s, X, y: s(X, y, np.ones(X.shape[1]))),
+    ("mse-expansion", None, lambda s, X, y: s(X, y, np.ones(X.shape[1]))),
+    ("mse-hessian", None, lambda s, X, y: s(X)),
+    ("gd-update-mse", None, lambda s, X, y: s.iterate(np.zeros(X.shape[1]), 4, X=X, y=y, eta=0.01)),
+    ("mvn-mle-mean", None, lambda s, X, y: s(X)),
+    ("mvn-mle-covariance", None, lambda s, X, y: s(X)),
+]
+
+
+@given(st.integers(1, 40), st.integers(1, 5), seeds, st.sampled_from([np.nan, np.inf, -np.inf]),
+       st.data())
+def test_a_non_finite_entry_anywhere_in_X_is_found_and_located(n, d, seed, bad, data):
+    n = max(n, d)
+    X = np.random.default_rng(seed).standard_normal((n, d))
+    i, j = data.draw(st.integers(0, n - 1)), data.draw(st.integers(0, d - 1))
+    X[i, j] = bad
+    y = np.ones(n)
+    for name, part, call in X_SOLVERS:
+        with pytest.raises(validate.NonFiniteError, match=fr"first at index \({i}, {j}\)"):
+            call(solver(name, part), X, y)
