@@ -129,3 +129,19 @@ def test_a_non_finite_entry_anywhere_in_X_is_found_and_located(n, d, seed, bad, 
     for name, part, call in X_SOLVERS:
         with pytest.raises(validate.NonFiniteError, match=fr"first at index \({i}, {j}\)"):
             call(solver(name, part), X, y)
+
+
+def test_dask_input_is_checked_too():
+    da = pytest.importorskip("dask.array")
+    dask = pytest.importorskip("dask")
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((400, 3))
+    y = X @ np.array([1.0, 2.0, 3.0]) + 5.0
+    ols = solver("normal-equations", None)
+    with dask.config.set(scheduler="synchronous"):
+        fit = ols(da.from_array(X, chunks=(100, -1)), da.from_array(y, chunks=100), fit_intercept=True)
+        np.testing.assert_allclose(fit.coef, [1.0, 2.0, 3.0], rtol=1e-10)
+        assert fit.intercept == pytest.approx(5.0, rel=1e-10)
+        X[7, 1] = np.nan
+        with pytest.raises(validate.NonFiniteError, match="X must contain only finite numbers"):
+            ols(da.from_array(X, chunks=(100, -1)), da.from_array(y, chunks=100))
