@@ -150,9 +150,9 @@ DOCS: dict = {
         returns="float",
         equivalent="sklearn.metrics.log_loss(y, scipy.special.expit(z)); "
         "torch.nn.functional.binary_cross_entropy_with_logits",
+        # not an assumption of the catalogue's derivation: what a label of a Bernoulli model is
         params={"y": {"doc": "The labels.", "support": "unit",
-                      "source": "labels are Bernoulli outcomes; the catalogue does not state "
-                      "y_i in [0, 1] as an assumption"},
+                      "source": "labels are Bernoulli outcomes or probabilities"},
                 "z": {"doc": "The logits."}},
     ),
     ("bernoulli-nll-bce", "gradient"): dict(
@@ -197,9 +197,9 @@ DOCS: dict = {
         summary="The maximum-likelihood success probability of 0/1 outcomes: (1/n) sum x_i.",
         returns="float",
         equivalent="numpy.mean(x)",
+        # the catalogue declares x_i a non-negative integer; {0, 1} is in its statement only
         params={"x": {"doc": "The outcomes.", "support": "binary",
-                      "source": "the statement's x_i in {0, 1}; the catalogue declares x_i only "
-                      "a non-negative integer"}},
+                      "source": "Bernoulli outcomes, as the derivation's statement says"}},
     ),
     ("laplace-mle", None): dict(
         summary="The maximum-likelihood location and scale of a Laplace sample: the median and "

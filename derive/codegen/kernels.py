@@ -297,12 +297,12 @@ def _gram_part(X, Y, lo: int, hi: int, rows: int, weights=None):
 def _threaded_gram(X, Y, weights=None):
     n, d = X.shape
     ctl = _controller()
-    rows = _block_rows(d)
     if not ctl or n * d * d < THREAD_MIN_WORK:
         if weights is None:
             # Small (or no threadpoolctl): one BLAS call each, SYRK for X^T X, GEMV for X^T y.
             return X.T @ X, (None if Y is None else X.T @ Y)
-        return _gram_part(X, Y, 0, n, rows, weights)
+        return _gram_part(X, Y, 0, n, _block_rows(d), weights)
+    rows = _block_rows(d)
     # as many workers as the user lets BLAS have threads (1 under threadpool_limits(1))
     workers = min(_ncpu(), _blas_threads(ctl), max(1, n // 2048))
     if workers <= 1:
@@ -566,11 +566,13 @@ def _least_squares_fallback(X, y, shift, what, cond, limit, fallback):
 
 def _equilibrate(M):
     """(D^-1 M D^-1, D) with D = sqrt(diag M): a scale-free Cholesky and condition estimate."""
-    diag = M.diagonal().copy()
-    if not np.all(diag > 0):
+    diag = M.diagonal()
+    if not diag.min() > 0:  # also False for NaN
         return None, None
     s = np.sqrt(diag)
-    return M / np.multiply.outer(s, s), s
+    Ms = M / s
+    Ms /= s[:, None]
+    return Ms, s
 
 
 def solve_pd(M, b, lsq=None, cond_limit: float = DEFAULT_COND_LIMIT, what: str = "X^T X",
@@ -590,7 +592,7 @@ def solve_pd(M, b, lsq=None, cond_limit: float = DEFAULT_COND_LIMIT, what: str =
     b = np.asarray(b, dtype=float)
     if M.ndim == 0:  # a 1 x 1 "matrix" printed as a scalar
         M = M.reshape(1, 1)
-    if not (np.isfinite(M).all() and np.isfinite(b).all()):
+    if not (np.isfinite(M).all() and np.isfinite(b).all()):  # d x d: cheap
         raise NonFiniteIntermediate(f"{what} (or its right-hand side)")
     Ms, s = _equilibrate(M)
     cond = math.inf

@@ -189,12 +189,21 @@ class Solver:
     intercept: str = ""  # "centre" or "augment": how fit_intercept=True is solved
     result: Callable | None = None  # turns the kernel's value into what the caller gets
     attrs: dict = field(default_factory=dict)
+    #: run the kernel with numpy overflow raising (estimators and losses: an overflowed sum
+    #: must not become a silent 0 or inf). Off for the Gram-based kernels, which check X^T X
+    #: themselves, so that a small solve pays no error-state switch.
+    trap_overflow: bool = True
 
     def __post_init__(self):
         self.params = tuple(self.params)
         self._by_name = {p.name: p for p in self.params}
         self._positional = [p for p in self.params if not p.keyword]
         self._sized = _sized(self.params)
+        required = [p.name for p in self._positional if p.required]
+        leading = [p.name for p in self._positional[: len(required)]]
+        self._required = required
+        self._fast = required == leading  # the required arguments come first
+        self._defaults = {p.name: p.default for p in self.params if not p.required}
         self._consumed = {p.name for p in self.params if p.consumed}
         self.inputs = tuple(p.name for p in self.params if not p.consumed and p.kind in ARRAY_KINDS + ("scalar", "integer") and p.required)
         self.__doc__ = self._doc()
@@ -226,6 +235,10 @@ class Solver:
 
     def bind(self, args, kwargs) -> dict:
         """The arguments by name, or a TypeError that lists every argument the solver takes."""
+        if self._fast and not kwargs and len(args) == len(self._required):  # data only
+            values = dict(self._defaults)
+            values.update(zip(self._required, args))
+            return values
         if len(args) > len(self._positional):
             raise TypeError(
                 f"{self._usage()} takes at most {len(self._positional)} positional argument(s); "
@@ -261,7 +274,10 @@ class Solver:
         else:
             by_name = {p.name: p for p in params}
             sized = _sized(params)
-        out = {name: by_name[name].check(value, func) for name, value in values.items()}
+        out = {
+            name: value if value is by_name[name].default else by_name[name].check(value, func)
+            for name, value in values.items()
+        }
         seen = {}
         for p, dims in sized:
             a = out.get(p.name)
@@ -290,11 +306,13 @@ class Solver:
         try:
             # an overflow is an error (the value would be inf or a silent 0); NaN from inf - inf
             # and log(0) are caught by the result check below, which names the input
-            with np.errstate(over="raise", invalid="ignore", divide="ignore"):
-                if intercept:
-                    value = self._with_intercept(kernel_args)
-                else:
+            if intercept:
+                value = self._with_intercept(kernel_args)
+            elif self.trap_overflow:
+                with np.errstate(over="raise", invalid="ignore", divide="ignore"):
                     value = self.kernel(**kernel_args)
+            else:
+                value = self.kernel(**kernel_args)
         except v.NonFiniteIntermediate as exc:
             raise self._diagnose(values, exc.what) from None
         except FloatingPointError:
@@ -311,7 +329,7 @@ class Solver:
     def _check_result(self, value, values):
         parts = value if isinstance(value, tuple) else (value,)
         for part in parts:
-            if isinstance(part, (np.ndarray, float, int, np.floating)) and not v.all_finite(part):
+            if isinstance(part, (np.ndarray, float, int, np.floating)) and not np.isfinite(part).all():
                 raise self._diagnose(values, "result")
 
     def _with_intercept(self, args):
@@ -368,7 +386,8 @@ def _sized(params):
     out = []
     for p in params:
         if p.kind in ARRAY_KINDS:
-            dims = [(axis, dim) for axis, dim in enumerate(p.dims) if isinstance(dim, sp.Symbol)]
+            # keyed by name: hashing SymPy symbols costs more than the rest of the check
+            dims = [(axis, str(dim)) for axis, dim in enumerate(p.dims) if isinstance(dim, sp.Symbol)]
             if dims:
                 out.append((p, dims))
     return out

@@ -168,7 +168,8 @@ def _closed_form(derivation, expr, part=None, **options):
     intercept = part is None and derivation.id in CENTRED_INTERCEPT
     params += _extra_params(derivation, part, fn.source, intercept)
     return _solver(derivation, part, fn.__name__, params, fn, source=fn.source, expr=fn.expr,
-                   intercept="centre" if intercept else "")
+                   intercept="centre" if intercept else "",
+                   trap_overflow="_k.solve_pd(" not in fn.source and "_k.gram" not in fn.source)
 
 
 # ----------------------------------------------------------------------------- estimators
@@ -372,7 +373,7 @@ def _lasso(derivation, part=None, tol=1e-4, max_iter=1000, **options):
         *_extra_params(derivation, None, "fallback=fallback", intercept=True),
     ]
     return _solver(derivation, None, name, params, fn, source=source, expr=st_expr,
-                   intercept="centre", attrs={"update": st})
+                   intercept="centre", attrs={"update": st}, trap_overflow=False)
 
 
 def _exec_with(source, name, extra):
@@ -447,7 +448,7 @@ def _lad(derivation, part="lad", **options):
               doc="Fit an intercept too, by the augmented design [X, 1] (see Method)."),
     ]
     return _solver(derivation, "lad", name, params, fn, source=source, expr=weight_expr,
-                   intercept="augment", attrs={"update": weight})
+                   intercept="augment", attrs={"update": weight}, trap_overflow=False)
 
 
 class _Positional:

@@ -204,8 +204,10 @@ def array(a, name: str, func: str, kind: str):
 def all_finite(a) -> bool:
     """True when every entry is finite: a sum (no temporary array) is finite exactly then,
     unless finite entries overflow it, which the exact test below settles."""
+    if not isinstance(a, np.ndarray) or a.size <= 4096:  # small: the direct test is cheaper
+        return bool(np.isfinite(a).all())
     with np.errstate(over="ignore", invalid="ignore"):
-        total = np.add.reduce(a, axis=None) if isinstance(a, np.ndarray) else a
+        total = np.add.reduce(a, axis=None)
     if np.isfinite(total):
         return True
     return bool(np.isfinite(a).all())
