@@ -74,6 +74,16 @@ INDEX: tuple[tuple[str, str, str], ...] = (
     ("logistic-gradient", "logistic", "logistic_gradient"),
     ("logistic-hessian", "logistic", "logistic_hessian"),
     ("logistic-irls", "logistic", "logistic_irls"),
+    # catalogue III (A): softmax and cross-entropy
+    ("softmax-jacobian", "softmax", "softmax_jacobian"),
+    ("softmax-cross-entropy-gradient", "softmax", "softmax_cross_entropy_gradient"),
+    ("log-sum-exp-gradient", "softmax", "log_sum_exp_gradient"),
+    ("multinomial-logistic-gradient", "softmax", "multinomial_logistic_gradient"),
+    # catalogue III (A): generalised least squares and PCA
+    ("gls-normal-equations", "weighted_least_squares", "gls_normal_equations"),
+    ("pca-lagrange", "pca", "pca_lagrange"),
+    ("pca-variance", "pca", "pca_variance"),
+    ("rayleigh-bounds", "pca", "rayleigh_bounds"),
 )
 
 TOPICS = {
@@ -85,6 +95,9 @@ TOPICS = {
     "descent": "Gradient descent",
     "matrix_calculus": "Matrix calculus from the differential",
     "logistic": "Logistic regression",
+    "softmax": "Softmax and cross-entropy",
+    "weighted_least_squares": "Generalised and weighted least squares",
+    "pca": "Principal component analysis",
 }
 
 
