@@ -302,6 +302,10 @@ def solver_for(derivation, part: str | None = None, **options):
     Raises NoNumericMeaning for results that are statements rather than quantities.
     """
     did = derivation.id
+    from derive.codegen import solvers_more  # catalogue III (A): logistic, softmax, PCA, det
+
+    if part is None and did in solvers_more.SOLVERS:
+        return solvers_more.solver_for(derivation, **options)
     lasso = part is None and did == "map-laplace-prior-lasso"
     allowed = {"tol", "max_iter"} if lasso else {"cond_limit", "mu"}
     unknown = sorted(set(options) - allowed)
