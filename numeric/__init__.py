@@ -1,7 +1,8 @@
 """numeric: the machine-learning results of `derive`, computed independently by hand with NumPy.
 
 Least squares (ols, ridge, lasso, lad), losses and negative log-likelihoods, closed-form
-maximum-likelihood estimators, and gradient descent with its full history. Inputs are
+maximum-likelihood estimators, gradient descent with its full history, logistic regression
+(Newton), generalised/weighted least squares (whitening) and PCA (SVD). Inputs are
 checked; bad input raises an error (a ValueError or TypeError subclass) that says what was
 expected, what came in, and how to fix it. This package never imports `derive`.
 """
@@ -39,6 +40,15 @@ from numeric.estimators import (
     poisson_mle,
 )
 from numeric.mixture import MixtureParameters, em_step
+from numeric.logistic import (
+    SeparationError,
+    logistic_fit,
+    logistic_gradient,
+    logistic_hessian,
+    logistic_nll,
+)
+from numeric.pca import pca_svd
+from numeric.weighted import gls, wls
 from numeric.least_squares import OLS_RCOND, LADSolverError, LassoResult, lad, lasso, ols, ridge
 from numeric.losses import (
     binary_cross_entropy,
@@ -65,6 +75,7 @@ __all__ = [
     "NumericInputError",
     "ParameterError",
     "RankDeficientError",
+    "SeparationError",
     "ShapeError",
     "SupportError",
     "TooFewRowsError",
@@ -75,15 +86,21 @@ __all__ = [
     "gaussian_mle",
     "gaussian_nll",
     "gd_least_squares",
+    "gls",
     "gradient_descent",
     "lad",
     "laplace_mle",
     "laplace_nll",
     "lasso",
+    "logistic_fit",
+    "logistic_gradient",
+    "logistic_hessian",
+    "logistic_nll",
     "mae",
     "mse",
     "mvn_mle",
     "ols",
+    "pca_svd",
     "poisson_mle",
     "ridge",
     # conjugate posteriors and KL divergences
@@ -97,4 +114,5 @@ __all__ = [
     "kl_standard_normal",
     "MixtureParameters",
     "em_step",
+    "wls",
 ]

@@ -106,6 +106,16 @@ INDEX: tuple[tuple[str, str, str], ...] = (
     ("gmm-m-step-weights", "mixture", "gmm_m_step_weights"),
     ("gmm-m-step-means", "mixture", "gmm_m_step_means"),
     ("gmm-m-step-variances", "mixture", "gmm_m_step_variances"),
+    # catalogue III (A): softmax and cross-entropy
+    ("softmax-jacobian", "softmax", "softmax_jacobian"),
+    ("softmax-cross-entropy-gradient", "softmax", "softmax_cross_entropy_gradient"),
+    ("log-sum-exp-gradient", "softmax", "log_sum_exp_gradient"),
+    ("multinomial-logistic-gradient", "softmax", "multinomial_logistic_gradient"),
+    # catalogue III (A): generalised least squares and PCA
+    ("gls-normal-equations", "weighted_least_squares", "gls_normal_equations"),
+    ("pca-lagrange", "pca", "pca_lagrange"),
+    ("pca-variance", "pca", "pca_variance"),
+    ("rayleigh-bounds", "pca", "rayleigh_bounds"),
 )
 
 TOPICS = {
@@ -122,6 +132,9 @@ TOPICS = {
     "conjugacy": "Conjugate priors",
     "logistic": "Logistic regression",
     "mixture": "EM for a Gaussian mixture",
+    "softmax": "Softmax and cross-entropy",
+    "weighted_least_squares": "Generalised and weighted least squares",
+    "pca": "Principal component analysis",
 }
 
 

@@ -510,9 +510,12 @@ def solver_for(derivation, part: str | None = None, **options):
     """
     did = derivation.id
     from derive.codegen import solvers_bayes  # expectations, Fisher, KL, conjugacy, mixtures
+    from derive.codegen import solvers_more  # catalogue III (A): logistic, softmax, PCA, det
 
     if part is None and did in solvers_bayes.HANDLED:
         return solvers_bayes.solver_for(derivation, **options)
+    if part is None and did in solvers_more.SOLVERS:
+        return solvers_more.solver_for(derivation, **options)
     builder = BUILDERS.get((did, part))
     allowed = BUILDER_OPTIONS.get(builder, {"cond_limit", "mu"})
     unknown = sorted(set(options) - allowed)

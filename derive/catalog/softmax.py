@@ -1,0 +1,202 @@
+"""Softmax and cross-entropy: the softmax Jacobian diag(p) - p p^T, the gradient p - y of the
+cross-entropy of softmax(z) (labels summing to 1), the gradient X^T (P - Y) of multinomial
+logistic regression, and the gradient of log-sum-exp (the softmax).
+
+SymPy cannot differentiate a softmax of symbolic length K (a Sum over a symbolic range inside
+exp and log): these derivations work at the concrete class count K = 3 (and the multinomial
+model at n = 2 samples, d = 2 features), which the statements say. The tests repeat them at
+other K.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from derive.core.derivation import Derivation, definition, equal, gradient
+
+BISHOP = "C. M. Bishop, Pattern Recognition and Machine Learning (2006), sec. 4.3.4"
+GOODFELLOW = "I. Goodfellow, Y. Bengio, A. Courville, Deep Learning (2016), sec. 6.2.2.3"
+
+CLASSES = 3
+
+
+def logits(K=CLASSES):
+    return sp.MatrixSymbol("z", K, 1)
+
+
+def softmax(zv):
+    """The column softmax(z)_j = exp(z_j) / sum_k exp(z_k), explicit."""
+    K = zv.shape[0]
+    total = sp.Add(*[sp.exp(zv[j, 0]) for j in range(K)])
+    return sp.ImmutableMatrix([sp.exp(zv[j, 0]) / total for j in range(K)])
+
+
+def log_softmax(zv):
+    """log softmax(z)_j = z_j - log sum_k exp(z_k), explicit."""
+    K = zv.shape[0]
+    total = sp.Add(*[sp.exp(zv[j, 0]) for j in range(K)])
+    return sp.ImmutableMatrix([zv[j, 0] - sp.log(total) for j in range(K)])
+
+
+def labels_on_simplex(K=CLASSES):
+    """y with sum_k y_k = 1: the last label is 1 minus the others."""
+    yv = sp.MatrixSymbol("y", K, 1)
+    first = [yv[j, 0] for j in range(K - 1)]
+    return sp.ImmutableMatrix([*first, 1 - sp.Add(*first)]), yv
+
+
+def _tidy(M):
+    return M  # left as SymPy differentiates it: the checker compares it exactly and fast
+
+
+def softmax_jacobian_at(K=CLASSES):
+    zv = logits(K)
+    p = softmax(zv)
+    J = _tidy(sp.ImmutableMatrix(K, K, lambda r, c: sp.diff(p[c], zv[r, 0])))
+    return zv, p, J
+
+
+def softmax_jacobian() -> Derivation:
+    """d softmax(z) / dz = diag(p) - p p^T, at K = 3."""
+    zv, p, J = softmax_jacobian_at()
+    textbook = sp.ImmutableMatrix(sp.diag(*p)) - p * p.T
+    steps = (
+        definition(p, f"the softmax of $K = {CLASSES}$ logits: $p_j = e^{{z_j}} / \\sum_k e^{{z_k}}$ "
+                   "(a concrete $K$: SymPy cannot differentiate a sum of symbolic length)", lhs="p(z)"),
+        gradient(J, "differentiate each $p_j$ in each $z_i$ (the quotient rule), checked entry by "
+                 "entry", wrt=zv, lhs="\\frac{\\partial p}{\\partial z}"),
+        equal(textbook, "$\\partial p_j / \\partial z_i = p_j (\\delta_{ij} - p_i)$: the Jacobian is "
+              "$\\operatorname{diag}(p) - p p^\\top$ (symmetric, so the layout does not matter)"),
+    )
+    return Derivation(
+        id="softmax-jacobian",
+        title="Jacobian of the softmax",
+        statement=f"For p = softmax(z), dp_j/dz_i = p_j (delta_ij - p_i): the Jacobian is "
+        f"diag(p) - p p^T (derived at K = {CLASSES} classes).",
+        topic="softmax",
+        assumptions=(),
+        steps=steps,
+        result=J,
+        claim=textbook,
+        variables=(zv,),
+        references=(BISHOP + ", eq. 4.106",),
+    )
+
+
+def softmax_cross_entropy_gradient_at(K=CLASSES):
+    zv = logits(K)
+    p = softmax(zv)
+    y_s, yv = labels_on_simplex(K)
+    loss = -sp.Add(*[y_s[j] * sp.log(p[j]) for j in range(K)])
+    lsm = log_softmax(zv)
+    stable = -sp.Add(*[y_s[j] * lsm[j] for j in range(K)])
+    grad = sp.ImmutableMatrix([sp.diff(stable, zv[j, 0]) for j in range(K)])
+    return zv, p, y_s, loss, stable, grad
+
+
+def softmax_cross_entropy_gradient() -> Derivation:
+    """grad_z [-sum_k y_k log softmax(z)_k] = p - y when sum_k y_k = 1, at K = 3."""
+    zv, p, y_s, loss, stable, grad = softmax_cross_entropy_gradient_at()
+    textbook = p - y_s
+    steps = (
+        definition(loss, f"the cross-entropy of $p = \\operatorname{{softmax}}(z)$ against labels "
+                   f"$y$ with $\\sum_k y_k = 1$ (one-hot or a distribution), $K = {CLASSES}$: the "
+                   "last label is $1$ minus the others", lhs="\\ell(z)"),
+        equal(stable, "$\\log p_k = z_k - \\log \\sum_j e^{z_j}$ (the log-softmax)"),
+        gradient(grad, "differentiate in each logit $z_j$, checked entry by entry", wrt=zv,
+                 lhs="\\nabla_z \\ell"),
+        equal(textbook, "$\\partial \\ell / \\partial z_j = -y_j + p_j \\sum_k y_k = p_j - y_j$ "
+              "because $\\sum_k y_k = 1$"),
+    )
+    return Derivation(
+        id="softmax-cross-entropy-gradient",
+        title="Gradient of the softmax cross-entropy",
+        statement=f"For p = softmax(z) and labels y with sum_k y_k = 1, the gradient of "
+        f"-sum_k y_k log p_k in z is p - y (derived at K = {CLASSES} classes).",
+        topic="softmax",
+        assumptions=(),
+        steps=steps,
+        result=grad,
+        claim=textbook,
+        variables=(zv,),
+        references=(GOODFELLOW, BISHOP + ", eq. 4.109"),
+    )
+
+
+def log_sum_exp_gradient() -> Derivation:
+    """grad_z log sum_k exp(z_k) = softmax(z), at K = 3."""
+    zv = logits()
+    lse = sp.log(sp.Add(*[sp.exp(zv[j, 0]) for j in range(CLASSES)]))
+    grad = _tidy(sp.ImmutableMatrix([sp.diff(lse, zv[j, 0]) for j in range(CLASSES)]))
+    steps = (
+        definition(lse, f"log-sum-exp of $K = {CLASSES}$ logits", lhs="\\operatorname{lse}(z)"),
+        gradient(grad, "the chain rule: $\\partial / \\partial z_j \\log \\sum_k e^{z_k} = "
+                 "e^{z_j} / \\sum_k e^{z_k}$, checked entry by entry", wrt=zv,
+                 lhs="\\nabla_z \\operatorname{lse}"),
+        equal(softmax(zv), "the softmax of $z$"),
+    )
+    return Derivation(
+        id="log-sum-exp-gradient",
+        title="Gradient of log-sum-exp",
+        statement=f"The gradient of log sum_k exp(z_k) is softmax(z) (derived at K = {CLASSES}).",
+        topic="softmax",
+        assumptions=(),
+        steps=steps,
+        result=grad,
+        claim=softmax(zv),
+        variables=(zv,),
+        references=(GOODFELLOW,),
+    )
+
+
+# --- multinomial logistic regression ---------------------------------------------------------
+
+SAMPLES, FEATURES = 2, 2
+
+
+def multinomial_at(n=SAMPLES, dim=FEATURES, K=CLASSES):
+    """L(W) = -sum_i sum_k Y_ik log softmax(W^T x_i)_k with rows of Y summing to 1."""
+    Xm = sp.MatrixSymbol("X", n, dim)
+    W = sp.MatrixSymbol("W", dim, K)
+    Yfree = sp.MatrixSymbol("Y", n, K)
+    Y = sp.ImmutableMatrix(n, K, lambda r, c: Yfree[r, c] if c < K - 1
+                           else 1 - sp.Add(*[Yfree[r, q] for q in range(K - 1)]))
+    Z = sp.ImmutableMatrix((Xm * W).as_explicit())
+    P = sp.ImmutableMatrix.vstack(*[softmax(sp.ImmutableMatrix(Z[r, :]).T).T for r in range(n)])
+    loss = -sp.Add(*[Y[r, c] * sp.log(P[r, c]) for r in range(n) for c in range(K)])
+    LSM = sp.ImmutableMatrix.vstack(*[log_softmax(sp.ImmutableMatrix(Z[r, :]).T).T for r in range(n)])
+    stable = -sp.Add(*[Y[r, c] * LSM[r, c] for r in range(n) for c in range(K)])
+    grad = sp.ImmutableMatrix(dim, K, lambda r, c: sp.diff(stable, W[r, c]))
+    return Xm, W, Y, P, loss, stable, grad
+
+
+def multinomial_logistic_gradient() -> Derivation:
+    """grad_W L = X^T (P - Y), P the row-wise softmax of X W, at n = 2, d = 2, K = 3."""
+    Xm, W, Y, P, loss, stable, grad = multinomial_at()
+    textbook = sp.ImmutableMatrix(Xm.T.as_explicit() * (P - Y))
+    steps = (
+        definition(stable, f"the negative log-likelihood of $n = {SAMPLES}$ samples with labels $Y$ "
+                   f"(rows summing to 1) under $P = \\operatorname{{softmax}}(X W)$ row by row, "
+                   "written with the log-softmax $\\log P_{ik} = (XW)_{ik} - \\log \\sum_j "
+                   "e^{(XW)_{ij}}$ (softmax-cross-entropy-gradient checks that form); "
+                   f"$d = {FEATURES}$ features, $K = {CLASSES}$ classes", lhs="L(W)"),
+        gradient(grad, "differentiate in each weight $W_{jk}$, checked entry by entry", wrt=W,
+                 lhs="\\nabla_W L"),
+        equal(textbook, "$\\partial L / \\partial W_{jk} = \\sum_i x_{ij} (P_{ik} - Y_{ik})$ "
+              "(softmax-cross-entropy-gradient with the chain rule $z_i = W^\\top x_i$): "
+              "$X^\\top (P - Y)$"),
+    )
+    return Derivation(
+        id="multinomial-logistic-gradient",
+        title="Gradient of multinomial logistic regression",
+        statement=f"For P = softmax(X W) row by row and labels Y whose rows sum to 1, the gradient of "
+        f"-sum_ik Y_ik log P_ik in W is X^T (P - Y) (derived at n = {SAMPLES}, d = {FEATURES}, "
+        f"K = {CLASSES}).",
+        topic="softmax",
+        assumptions=(),
+        steps=steps,
+        result=grad,
+        claim=textbook,
+        variables=(W,),
+        references=(BISHOP + ", eq. 4.109",),
+    )
