@@ -211,6 +211,8 @@ class EMStep:
     def __init__(self, weight, mean, variance):
         self.weight, self.mean, self.variance = weight, mean, variance
         self.inputs = ("x", "weights", "means", "variances")
+        self.source = "\n".join(["# one EM iteration: responsibilities in logs, then the derived updates",
+                                  weight.source, mean.source, variance.source])
 
     @staticmethod
     def _check(x, weights, means, variances):
