@@ -27,8 +27,8 @@ def _ctx(dv):
 
 
 def test_posterior_parameters_are_the_textbook_ones():
-    assert derive.get("beta-bernoulli-posterior").result == sp.Tuple(a + S_count, b + n - S_count)
-    assert derive.get("gamma-poisson-posterior").result == sp.Tuple(alpha + S_count, beta + n)
+    assert derive.get("beta-bernoulli-posterior").result == sp.ImmutableMatrix([a + S_count, b + n - S_count])
+    assert derive.get("gamma-poisson-posterior").result == sp.ImmutableMatrix([alpha + S_count, beta + n])
     nn = derive.get("normal-normal-posterior")
     mean, precision = nn.result
     assert sp.simplify(precision - (1 / tau0**2 + n / sigma**2)) == 0

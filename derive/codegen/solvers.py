@@ -66,6 +66,11 @@ STATEMENTS = {
 }
 
 
+from derive.codegen.solvers_bayes import STATEMENTS as _BAYES_STATEMENTS  # noqa: E402
+
+STATEMENTS.update(_BAYES_STATEMENTS)
+
+
 def _no_meaning(derivation, why: str):
     return NoNumericMeaning(
         f"derivation {derivation.id!r} has no numeric solver: {why}. Its result is checked "

@@ -46,6 +46,7 @@ CHECKS: dict[str, dict[str, str]] = {
     "gmm-m-step-means": {"r": POSITIVE},
     "gmm-m-step-variances": {"r": POSITIVE},
 }
+PAIRS = {"beta-bernoulli-posterior", "gamma-poisson-posterior", "normal-normal-posterior"}
 EM_PARTS = ("gmm-responsibilities", "gmm-m-step-weights")  # one EM iteration from all four
 HANDLED = set(STATEMENTS) | set(CHECKS) | {"kl-mvn"} | set(EM_PARTS)
 
@@ -86,7 +87,10 @@ def _validated(did, fn, checks):
         for name, kind in checks.items():
             if name in bound:
                 _check(did, name, kind, bound[name])
-        return fn(**bound)
+        out = fn(**bound)
+        if did in PAIRS:  # posterior parameters: a column (p1, p2) -> a tuple of floats
+            return tuple(float(v) for v in np.ravel(out))
+        return out
 
     solver.inputs, solver.source, solver.expr = fn.inputs, fn.source, fn.expr
     solver.__doc__ = fn.__doc__
@@ -207,6 +211,8 @@ class EMStep:
     def __init__(self, weight, mean, variance):
         self.weight, self.mean, self.variance = weight, mean, variance
         self.inputs = ("x", "weights", "means", "variances")
+        self.source = "\n".join(["# one EM iteration: responsibilities in logs, then the derived updates",
+                                  weight.source, mean.source, variance.source])
 
     @staticmethod
     def _check(x, weights, means, variances):
