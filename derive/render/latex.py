@@ -137,11 +137,11 @@ class ProofPrinter(LatexPrinter):
             terms.sort(key=lambda t: 0 if _varies(t) else 1)
         else:
             return [expr]
-        # a positive term first ("y_i - f_i", not "- f_i + y_i"), but not a constant before the
-        # varying terms ("-(a) - (b) + log Z", not "log Z - (a) - (b)")
+        # a positive term first ("y_i - f_i", "1 - x_i"), but in a matrix sum not a scalar
+        # constant before the varying terms ("-(a) - (b) + log Z", not "log Z - (a) - (b)")
         positive = [k for k, t in enumerate(terms) if not _is_negative_term(t)]
         varying = [k for k in positive if _varies(terms[k])]
-        if varying or not any(_varies(t) for t in terms):
+        if varying or not isinstance(expr, sp.MatAdd) or not any(_varies(t) for t in terms):
             first = (varying or positive or [0])[0]
             terms.insert(0, terms.pop(first))
         return terms
