@@ -237,7 +237,7 @@ def normal_equations() -> Derivation:
         equal(combined, r"$y^\top X w = w^\top X^\top y$, a $1 \times 1$ matrix equals its transpose"),
         gradient(grad, "gradient of the linear and quadratic forms", wrt=w,
                  lhs=r"\nabla_w L(w)", source="Matrix Cookbook eqs. 69, 81"),
-        definition(stationary, "a minimiser of the convex $L$ is a stationary point", lhs=None),
+        definition(stationary, "the first-order condition: $L$ is convex and differentiable, so its minimisers are exactly its stationary points", lhs=None),
         iff(normal, f"multiply by the nonzero constant ${tex(1 / scale)}$", wrt=(w,), factor=scale),
         iff(closed_form, r"$X^\top X$ is invertible when $X$ has full column rank", wrt=(w,),
             factor=gram, uses=("$X$ has full column rank",)),
