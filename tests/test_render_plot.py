@@ -55,7 +55,7 @@ def test_mse_surface_minimiser_solves_the_normal_equations():
 
 def test_missing_matplotlib_says_how_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
-    with pytest.raises(RuntimeError, match=r"pip install derive\[plot\]"):
+    with pytest.raises(RuntimeError, match=r"pip install -e \"\.\[plot\]\" \(derive is not on PyPI\)"):
         plot._pyplot()
 
 
@@ -65,3 +65,12 @@ def test_unknown_figure_and_format(tmp_path, capsys):
     assert main(["plot", "bayes-rule", "-o", str(tmp_path / "x.png")]) == 2
     assert "figures exist for" in capsys.readouterr().err
     assert main(["plot", "mse-hessian", "-o", str(tmp_path / "x.gif")]) == 2
+
+
+def test_a_figure_in_a_missing_directory_is_refused_not_created(tmp_path, capsys):
+    from derive.cli import main
+
+    target = tmp_path / "missing" / "fig.png"
+    assert main(["plot", "mse-hessian", "-o", str(target)]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert not target.parent.exists()

@@ -166,12 +166,13 @@ def _maximum_steps(loglik, param, *, concave: bool, curvature_reason=""):
     curvature = sum_linearity(score.diff(param), expand=False)
     estimator = stationary_point(score, param)
     name = tex(param)
+    squared = f"({name})^2" if "^" in name else f"{name}^2"  # d(sigma^2)^2, not d sigma^2^2
     why = f" ({curvature_reason})" if curvature_reason else ""
     steps = [
         gradient(score, f"differentiate in ${name}$ (the score)", wrt=param,
                  lhs=rf"\frac{{\partial \ell}}{{\partial {name}}}"),
         gradient(curvature, f"differentiate once more in ${name}$", wrt=param,
-                 lhs=rf"\frac{{\partial^2 \ell}}{{\partial {name}^2}}"),
+                 lhs=rf"\frac{{\partial^2 \ell}}{{\partial {squared}}}"),
     ]
     if concave:
         steps.append(implies(

@@ -9,7 +9,11 @@ until it is used, so `import derive` stays cheap):
   (the format is written down in `derive/render/FORMAT.md`);
 - `derive.render.book`, `derive.render.export`, `derive.render.plot`: the `derive book`,
   `derive export` and `derive plot` subcommands;
-- `derive.render.text`: plain text for a terminal.
+- `derive.render.text`: readable Unicode text for a terminal, one step a line;
+- `derive.render.markup`: the reasons markup (plain English with ``$...$`` LaTeX) rendered to
+  LaTeX, Markdown, MathJax and Unicode text;
+- `derive.render.hooks`: `d.latex()` and the notebook displays, attached to the core's
+  Derivation by `derive/__init__.py` (the core imports no renderer).
 """
 
 from __future__ import annotations

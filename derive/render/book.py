@@ -270,6 +270,8 @@ def collect(ids, *, check=True, seed=0, stream=None, command="derive", cache=Tru
     from derive.render import available
 
     stream = stream if stream is not None else sys.stderr
+    print(f"{command}: deriving {len(ids) if ids else 'every'} result{'s' if not ids or len(ids) > 1 else ''} "
+          "of the catalogue", file=stream, flush=True)
     pairs = list(available(ids))
     names = [name for name, d in pairs if d is not None]
     missing = [name for name, d in pairs if d is None]

@@ -59,11 +59,19 @@ def _is_matrix(expr) -> bool:
     return isinstance(expr, (MatrixExpr, sp.MatrixBase))
 
 
+def _negative(coeff) -> bool:
+    """Whether a scalar coefficient prints with a leading minus: a sum only when every term is
+    negative, so that (1 - eta lambda) w stays (1 - eta lambda) w, not -(eta lambda - 1) w."""
+    if isinstance(coeff, sp.Add):
+        return all(t.could_extract_minus_sign() for t in coeff.args)
+    return bool(coeff.could_extract_minus_sign())
+
+
 def _is_negative_term(term) -> bool:
     """Whether a term of a sum prints with a leading minus sign."""
     if isinstance(term, sp.MatMul):
         coeff, _ = term.as_coeff_matrices()
-        return bool(coeff.could_extract_minus_sign())
+        return _negative(coeff)
     if isinstance(term, MatrixExpr):
         return False
     return bool(term.could_extract_minus_sign())
@@ -129,8 +137,13 @@ class ProofPrinter(LatexPrinter):
             terms.sort(key=lambda t: 0 if _varies(t) else 1)
         else:
             return [expr]
-        first = next((k for k, t in enumerate(terms) if not _is_negative_term(t)), 0)
-        terms.insert(0, terms.pop(first))
+        # a positive term first ("y_i - f_i", "1 - x_i"), but in a matrix sum not a scalar
+        # constant before the varying terms ("-(a) - (b) + log Z", not "log Z - (a) - (b)")
+        positive = [k for k, t in enumerate(terms) if not _is_negative_term(t)]
+        varying = [k for k in positive if _varies(terms[k])]
+        if varying or not isinstance(expr, sp.MatAdd) or not any(_varies(t) for t in terms):
+            first = (varying or positive or [0])[0]
+            terms.insert(0, terms.pop(first))
         return terms
 
     def signed_terms(self, expr) -> list[tuple[str, str, object]]:
@@ -212,7 +225,7 @@ class ProofPrinter(LatexPrinter):
         if not mats:
             return self._print(coeff)
         sign = ""
-        if coeff.could_extract_minus_sign():
+        if _negative(coeff):
             sign, coeff = "- ", -coeff
         if coeff == 1:
             head = ""
@@ -751,7 +764,8 @@ def bound_directions(d) -> dict[int, list]:
     """Test directions (``v \\neq 0``) bound in the step that introduces them rather than listed
     as assumptions: {step index: [assumption, ...]}. A direction is a nonzero-assumption about a
     symbol that the result, the claim and the variables do not mention; it is bound at the first
-    step whose expression holds it."""
+    step whose expression holds it (under the key -1 - index when that step's reason already
+    says it, so nothing is added there)."""
     def free(value):
         return getattr(value, "free_symbols", set()) if value is not None else set()
 
@@ -763,13 +777,22 @@ def bound_directions(d) -> dict[int, list]:
             continue
         first = next((k for k, st in enumerate(d.steps) if subject in free(st.expr)), None)
         if first is not None:
+            said = [seg.value.replace(" ", "") for seg in segments(a.text) if seg.kind == "math"]
+            if said and said[0] in d.steps[first].reason.replace(" ", ""):
+                out.setdefault(first, [])  # the reason already binds it ("in a direction v != 0")
+                out.setdefault(-1 - first, []).append(a)
+                continue
             out.setdefault(first, []).append(a)
     return out
 
 
+def _bound(d) -> list:
+    return [a for group in bound_directions(d).values() for a in group]
+
+
 def assumptions_shown(d) -> list:
     """The assumptions a reader sees listed: all but the test directions bound in their steps."""
-    bound = {id(a) for group in bound_directions(d).values() for a in group}
+    bound = {id(a) for a in _bound(d)}
     return [a for a in d.assumptions if id(a) not in bound]
 
 

@@ -7,7 +7,7 @@
 Every number drawn comes from the derivation: the gradient-descent iterates from iterating its
 derived update exactly (rationals), the log-likelihood and the MLE from its result, the loss
 surface and the minimiser from the MSE definition and the normal equations. matplotlib is the
-optional extra `plot` (``pip install derive[plot]``); it is imported only here, with the Agg
+optional extra `plot` (``pip install -e ".[plot]"`` in a checkout: derive is not on PyPI); it is imported only here, with the Agg
 backend. PNG or PDF by the output's extension.
 """
 
@@ -19,7 +19,8 @@ from pathlib import Path
 
 import sympy as sp
 
-INSTALL_HINT = "derive plot needs matplotlib: pip install derive[plot]"
+INSTALL_HINT = ("derive plot needs matplotlib: install the plot extra from the derive checkout, "
+                "pip install -e \".[plot]\" (derive is not on PyPI), or pip install matplotlib")
 FORMATS = (".png", ".pdf", ".svg")
 SEED_X = (1, 4, 5, 6, 9)  # seed post 000, section 3.1: five samples of a Gaussian
 SEED_SIGMA = 2  # any sigma > 0 gives the same maximiser; 2 draws a readable curve
@@ -248,8 +249,6 @@ def draw(name: str, output, dpi: int = 150) -> Path:
     plt = _pyplot()
     d = derive.get(name)
     fig = FIGURES[name](plt, d)
-    if not output.parent.exists():
-        output.parent.mkdir(parents=True)
     fig.savefig(output, dpi=dpi)
     plt.close(fig)
     return output
@@ -258,7 +257,10 @@ def draw(name: str, output, dpi: int = 150) -> Path:
 def run(args: argparse.Namespace) -> int:
     import derive
 
+    from derive.commands.output import check_writable
+
     output = args.output or f"{args.id}.png"
+    check_writable(output, what="figure")
     if args.id not in derive.names():
         print(f"derive plot: unknown id {args.id!r}; figures exist for: {', '.join(FIGURES)}", file=sys.stderr)
         return 2

@@ -54,11 +54,14 @@ def step_text(step, maximise: bool = False) -> str:
     """`lhs rel expr` of one step."""
     rel = relation_text(step, maximise)
     head = expression_text(step.lhs) if step.lhs is not None else ""
+    body = expression_text(step.expr)
+    if step.relation is Relation.DEFINITION and head.replace(" ", "") == body.replace(" ", ""):
+        head = ""  # "(Xᵀ X)ᵀ := (Xᵀ X)ᵀ" defines nothing: the expression alone
     if step.relation is Relation.DEFINITION and head:
         rel = ":="
     elif step.relation is Relation.DEFINITION:
         rel = ""
-    parts = [p for p in (head, rel, expression_text(step.expr)) if p]
+    parts = [p for p in (head, rel, body) if p]
     return " ".join(parts)
 
 
