@@ -211,8 +211,11 @@ def _piecewise_arguments(expr) -> list:
 
 
 def _atoms(expr) -> set:
+    """The scalar unknowns of expr: symbols and samples x[1], not the labels x of the samples."""
+    indexed = expr.atoms(sp.Indexed)
+    labels = {i.base.label for i in indexed}
     return {a for a in expr.atoms(sp.Symbol, sp.Indexed)
-            if not (isinstance(a, sp.Symbol) and any(a in i.indices for i in expr.atoms(sp.Indexed)))}
+            if not (isinstance(a, sp.Symbol) and (a in labels or any(a in i.indices for i in indexed)))}
 
 
 def _boundary_worlds(exprs, ctx: Context, seed: int, keep=()) -> list:
@@ -270,9 +273,26 @@ def _boundary_worlds(exprs, ctx: Context, seed: int, keep=()) -> list:
                 break
             forced[atom] = value
         else:
-            worlds.append(Instance(ctx, seed=seed, plan=BOUNDARY_PLAN + 1 + k, keep=keep,
-                                   forced=forced, small_sizes=True))
+            world = Instance(ctx, seed=seed, plan=BOUNDARY_PLAN + 1 + k, keep=keep,
+                             forced=forced, small_sizes=True)
+            if _admissible(world, ctx):
+                worlds.append(world)
     return worlds
+
+
+def _admissible(world: Instance, ctx: Context) -> bool:
+    """False when a world breaks an assumed-positive expression (sum |x_i - mu| > 0 when every
+    sample equals mu): such a world is outside the derivation's hypotheses."""
+    for subject in ctx.positive:
+        if isinstance(subject, sp.Expr) and not isinstance(subject, (sp.Symbol, sp.Indexed)) \
+                and not is_matrix(subject) and subject.free_symbols:
+            try:
+                value = world.evaluate(subject)
+                if not (value.is_number and value > 0):
+                    return False
+            except Exception:  # noqa: BLE001 - not evaluable here: not about this world
+                continue
+    return True
 
 
 def _sign_patterns(m: int, rng) -> list:
@@ -292,13 +312,13 @@ def _must_be_positive(atom, ctx: Context) -> bool:
     return ctx.is_positive_symbol(atom)
 
 
-def _instantiate_compare(a, b, ctx: Context, seed: int, keep=()) -> str:
+def _instantiate_compare(a, b, ctx: Context, seed: int, keep=(), boundary=True) -> str:
     """Compare a and b in several concrete worlds (boundary worlds too when a piecewise
     construct is involved). Returns 'exact' or 'numeric'; raises _Mismatch with a
     counterexample, or CannotInstantiate."""
     how = "exact"
     worlds = _worlds(ctx, seed, keep)
-    if has_piecewise(a, b):
+    if boundary and has_piecewise(a, b):
         worlds += _boundary_worlds((a, b), ctx, seed, keep)
     for world in worlds:
         sizes = world.size_map(a, b)
@@ -368,7 +388,10 @@ def prove_equal(a, b, ctx: Context, *, seed: int = 0, keep=()) -> Verdict:
     except Exception:  # noqa: BLE001 - a rewrite SymPy cannot do: fall through to instances
         symbolic = False
     try:
-        how, boundary = _instantiate_compare(a, b, ctx, seed, keep)
+        # a scalar difference SymPy reduced to 0 is proved for every value, boundaries included;
+        # the random worlds only guard against a silent wrong zero
+        how, boundary = _instantiate_compare(a, b, ctx, seed, keep,
+                                             boundary=not (symbolic and not is_matrix(diff)))
     except _Mismatch as m:
         if symbolic:
             note = "SymPy reduced the difference to zero, but exact instantiation disagrees"
@@ -1030,11 +1053,17 @@ def time_limit(seconds):
 def check_result(derivation: Derivation, reports) -> Verdict:
     """The result must be a checked step's expression, or a side of a checked equation."""
     result = derivation.result
+    mapping = dict(getattr(derivation, "result_substitution", {}) or {})
     found = []
     for rep in reports:
         if rep.verdict.status != PASSED:
             continue
         expr = rep.step.expr
+        if mapping:
+            try:
+                expr = expr.xreplace(mapping)
+            except Exception:  # noqa: BLE001
+                continue
         if _same(expr, result):
             found.append(f"the expression of step {rep.index}")
         elif isinstance(expr, sp.Equality):
@@ -1043,7 +1072,8 @@ def check_result(derivation: Derivation, reports) -> Verdict:
             elif _same(expr.lhs, result):
                 found.append(f"the left side of the equation of step {rep.index}")
     if found:
-        return Verdict(PASSED, SYMBOLIC, f"the result is {found[-1]}")
+        where = ", ".join(f"{k} = {v}" for k, v in mapping.items())
+        return Verdict(PASSED, SYMBOLIC, f"the result is {found[-1]}" + (f", at {where}" if where else ""))
     given = [rep.index for rep in reports if _same(rep.step.expr, result)]
     hint = f" (it is step {given[0]}, which is not checked)" if given else ""
     return Verdict(
