@@ -478,6 +478,11 @@ def map_laplace_prior_lasso() -> Derivation:
     soft = sp.Piecewise(
         (pos_point, pos_condition), (neg_point, neg_condition), (sp.Integer(0), zero_condition)
     )
+    # the same cases in the variables of the chain (u on the branches is u > 0 or u < 0)
+    by_cases = sp.Piecewise(
+        (pos_point, pos_condition), (neg_point, neg_condition), (sp.Integer(0), True)
+    )
+    soft_claim = sp.sign(z) * sp.Max(sp.Abs(z) - lam / 2, 0)
     zero_steps = (
         definition(
             subgradient_condition,
@@ -514,9 +519,25 @@ def map_laplace_prior_lasso() -> Derivation:
             alpha=1 / data_coeff,
             beta=0,
         ),
+        definition(
+            f_one,
+            "one coordinate: with the other coordinates fixed and a unit-norm column $x_j$, "
+            "$J$ is, up to a constant, $(z - u)^2 + \\lambda |u|$ in $u = w_j$, where "
+            "$z = x_j^\\top r$ for the partial residual $r$",
+            lhs=r"f(u)",
+        ),
         *pos_steps,
         *neg_steps,
         *zero_steps,
+        definition(
+            by_cases,
+            "the minimiser of $f$ by cases: the branch $u > 0$, the branch $u < 0$ and the "
+            "subgradient at $u = 0$ (the three solved steps above) cover every $z$",
+            lhs=r"\operatorname{argmin}_u f(u)",
+        ),
+        equal(soft_claim, "the soft threshold $S(z, \\lambda/2) = \\operatorname{sign}(z) "
+              "\\max(|z| - \\lambda/2, 0)$: the same value on each case, checked at every sign "
+              "of $z \\mp \\lambda/2$ and of $z$"),
     )
     return Derivation(
         id="map-laplace-prior-lasso",
@@ -544,7 +565,7 @@ def map_laplace_prior_lasso() -> Derivation:
             "negative_log_posterior": collected,
             "one_coordinate_objective": f_one,
             "soft_threshold": soft,
-            "soft_threshold_claim": sp.sign(z) * sp.Max(sp.Abs(z) - lam / 2, 0),
+            "soft_threshold_claim": soft_claim,
             "subgradient": g_value,
             "branches": {"positive": (pos_point, pos_condition), "negative": (neg_point, neg_condition),
                          "zero": (sp.Integer(0), zero_condition)},

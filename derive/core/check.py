@@ -32,7 +32,8 @@ changed Heaviside value at 0, a sample equal to the candidate), a set random val
 meet. So a step holding such a construct is also checked in boundary worlds (`_boundary_worlds`):
 sizes at their smallest (n = 3 samples, other dimensions 2), one pivot atom drawn at random, and
 every other atom a of a piecewise argument set to (the value zeroing its argument) + s_a * r_a
-with s_a in {-1, 0, +1} and r_a > 0 drawn from the same wide set. Every sign pattern s is one
+with s_a in {-1, 0, +1} and r_a > 0 drawn from the same wide set (an atom in several
+arguments, such as z in z - lambda/2 and z + lambda/2, takes each of their zeros in turn). Every sign pattern s is one
 world (at most `BOUNDARY_PATTERNS`; beyond that a seeded sample of patterns, the all-zero
 pattern always among them); s_a = 0 for several samples gives ties among samples and samples
 equal to the candidate. Within one pattern every piecewise construct is a fixed polynomial
@@ -245,29 +246,34 @@ def _boundary_worlds(exprs, ctx: Context, seed: int, keep=()) -> list:
         for atom in _atoms(a):
             counts[atom] = counts.get(atom, 0) + 1
     pivot = max(sorted(counts, key=str), key=lambda x: counts[x])
-    roots = {}  # atom -> its zero as a function of the pivot (an expression in the pivot)
+    roots: dict = {}  # atom -> its zeros as functions of the pivot (one per argument)
+
+    def add_root(atom, arg):
+        poly = sp.Poly(arg, atom) if arg.is_polynomial(atom) else None
+        if poly is not None and poly.degree() == 1:
+            root = sp.expand(-poly.coeff_monomial(1) / poly.coeff_monomial(atom))
+            if root not in roots.setdefault(atom, []):
+                roots[atom].append(root)
+
     for a in arguments:
         atoms = _atoms(a)
         for atom in sorted(atoms - {pivot}, key=str):
-            if atom in roots or not atoms - {atom} <= {pivot}:
-                continue
-            poly = sp.Poly(a, atom) if a.is_polynomial(atom) else None
-            if poly is not None and poly.degree() == 1:
-                roots[atom] = sp.expand(-poly.coeff_monomial(1) / poly.coeff_monomial(atom))
-        if atoms == {pivot} and pivot not in roots:
-            poly = sp.Poly(a, pivot) if a.is_polynomial(pivot) else None
-            if poly is not None and poly.degree() == 1:
-                roots[pivot] = sp.expand(-poly.coeff_monomial(1) / poly.coeff_monomial(pivot))
+            if atoms - {atom} <= {pivot}:
+                add_root(atom, a)
+        if atoms == {pivot}:
+            add_root(pivot, a)
+    roots = {atom: r for atom, r in roots.items() if r}
     if not roots:
         return []
     free = sorted(roots, key=str)
-    patterns = [tuple(p) for p in _sign_patterns(len(free), probe.rng)]
+    options = [[(root, sgn) for root in roots[atom] for sgn in (0, -1, 1)] for atom in free]
+    patterns = _patterns(options, probe.rng)
     pivot_value = (probe._indexed(pivot) if isinstance(pivot, sp.Indexed) else probe._scalar(pivot))
     worlds = []
     for k, pattern in enumerate(patterns):
         forced = {} if pivot in roots else {pivot: pivot_value}
-        for atom, sgn in zip(free, pattern):
-            base = roots[atom].xreplace({pivot: pivot_value}) if atom != pivot else roots[atom]
+        for atom, (root, sgn) in zip(free, pattern):
+            base = root.xreplace({pivot: pivot_value}) if atom != pivot else root
             value = base + sgn * probe._rational(positive=True)
             if _must_be_positive(atom, ctx) and not value > 0:
                 break
@@ -278,6 +284,26 @@ def _boundary_worlds(exprs, ctx: Context, seed: int, keep=()) -> list:
             if _admissible(world, ctx):
                 worlds.append(world)
     return worlds
+
+
+def _patterns(options, rng) -> list:
+    """Every combination of one option per atom, or a seeded sample of BOUNDARY_PATTERNS of
+    them that always holds the all-boundary one (every atom at its first zero)."""
+    import itertools
+
+    total = 1
+    for o in options:
+        total *= len(o)
+    if total <= BOUNDARY_PATTERNS:
+        return list(itertools.product(*options))
+    chosen = [tuple(o[0] for o in options)]
+    seen = {chosen[0]}
+    while len(chosen) < BOUNDARY_PATTERNS:
+        p = tuple(rng.choice(o) for o in options)
+        if p not in seen:
+            seen.add(p)
+            chosen.append(p)
+    return chosen
 
 
 def _admissible(world: Instance, ctx: Context) -> bool:
@@ -293,17 +319,6 @@ def _admissible(world: Instance, ctx: Context) -> bool:
             except Exception:  # noqa: BLE001 - not evaluable here: not about this world
                 continue
     return True
-
-
-def _sign_patterns(m: int, rng) -> list:
-    import itertools
-
-    every = list(itertools.product((-1, 0, 1), repeat=m))
-    if len(every) <= BOUNDARY_PATTERNS:
-        return every
-    chosen = [every[len(every) // 2]]  # the all-zero pattern: every argument at its boundary
-    rest = [p for p in every if p != chosen[0]]
-    return chosen + rng.sample(rest, BOUNDARY_PATTERNS - 1)
 
 
 def _must_be_positive(atom, ctx: Context) -> bool:
