@@ -381,10 +381,11 @@ def laplace_mle() -> Derivation:
                    "[2 n_< - n, n - 2 n_>]$ (the two steps before): at most half of the samples lie "
                    "strictly on either side of $\\mu$, which is what a median is",
                    lhs=r"0 \in \partial F(\mu) \iff",
-                   source="R. T. Rockafellar, Convex Analysis (1970), Thm. 27.1"),
+                   source="R. T. Rockafellar, Convex Analysis (1970), Thm. 27.1", cites=(-3, -1)),
     )
     scale_start = definition(loglik, "the log-likelihood as a function of b > 0, at any fixed "
-                             "location mu (in particular at a median)", lhs=r"\ell(b)")
+                             "location mu (in particular at a median)", lhs=r"\ell(b)",
+                             cites=(len(ll_steps) - 1,))
     location = Median(x_)  # the name of any mu meeting the derived condition
     at_median = scale.xreplace({mu: location})
     return Derivation(

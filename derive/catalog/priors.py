@@ -416,7 +416,7 @@ def map_precision_prior_weight_decay() -> Derivation:
 # --- Laplace prior: lasso ----------------------------------------------------------------------
 
 
-def _branch_chain(objective, branch_var, side: str):
+def _branch_chain(objective, branch_var, side: str, objective_step: int):
     """Minimise the one-coordinate objective on the branch u > 0 or u < 0: stationary point and range."""
     f_branch = objective.xreplace({u: branch_var})  # |u| = u or -u, evaluated by SymPy
     first = sp.diff(f_branch, branch_var)
@@ -436,6 +436,7 @@ def _branch_chain(objective, branch_var, side: str):
             f_branch,
             f"the one-coordinate objective (z - u)^2 + lambda |u| on the branch {word}, where {sign_text}",
             lhs=r"f(u),\ u > 0" if side == "positive" else r"f(u),\ u < 0",
+            cites=(objective_step,),
         ),
         gradient(first, "differentiate on the open branch", wrt=branch_var, lhs="f'(u)"),
         gradient(second, "the second derivative", wrt=branch_var, lhs="f''(u)"),
@@ -470,8 +471,9 @@ def map_laplace_prior_lasso() -> Derivation:
 
     # one coordinate with a unit-norm column (or an orthonormal design, coordinatewise)
     f_one = (z - u) ** 2 + lam * sp.Abs(u)
-    pos_steps, pos_point, pos_condition = _branch_chain(f_one, u_pos, "positive")
-    neg_steps, neg_point, neg_condition = _branch_chain(f_one, u_neg, "negative")
+    one_step = 4  # the index of the one-coordinate objective in the steps below
+    pos_steps, pos_point, pos_condition = _branch_chain(f_one, u_pos, "positive", one_step)
+    neg_steps, neg_point, neg_condition = _branch_chain(f_one, u_neg, "negative", one_step)
     subgradient_condition = sp.Eq(-2 * z + lam * g_sub, 0)
     g_value = solve_stationary(subgradient_condition.lhs, g_sub)[0]
     zero_condition = sp.solve_univariate_inequality(sp.Abs(g_value) <= 1, z)
@@ -534,6 +536,7 @@ def map_laplace_prior_lasso() -> Derivation:
             "the minimiser of $f$ by cases: the branch $u > 0$, the branch $u < 0$ and the "
             "subgradient at $u = 0$ (the three solved steps above) cover every $z$",
             lhs=r"\operatorname{argmin}_u f(u)",
+            cites=(one_step + 6, one_step + 7, one_step + 13, one_step + 14, one_step + 16),
         ),
         equal(soft_claim, "the soft threshold $S(z, \\lambda/2) = \\operatorname{sign}(z) "
               "\\max(|z| - \\lambda/2, 0)$: the same value on each case, checked at every sign "

@@ -722,9 +722,26 @@ def _holds_given(equation, relation, ctx, reason: str):
             relation.lhs.xreplace({s: value}), relation.rhs.xreplace({s: value}), evaluate=False
         )
         ok, why = signs.holds(replaced, ctx)
+        if ok is True and not _is_sign_condition(replaced, ctx):
+            return None, (f"with {s} = {value} the inequality reads {replaced}: true, but weaker "
+                          "than the previous equation's range (it must be exactly the sign "
+                          "condition of a variable, e.g. u > 0 on the branch)")
         if ok is not None:
-            return ok, f"with {s} = {value} from the previous equation, {why}"
+            return ok, f"with {s} = {value} from the previous equation, {why}: exactly the sign condition of the branch"
     return None, reason or "the inequality does not follow from the previous equation"
+
+
+def _is_sign_condition(relation, ctx) -> bool:
+    """lhs - rhs = c * t for one symbol t of known sign and a number c != 0."""
+    d = sp.expand(relation.lhs - relation.rhs)
+    symbols = d.free_symbols
+    if len(symbols) != 1:
+        return False
+    t = next(iter(symbols))
+    if not (ctx.is_positive_symbol(t) or t.is_negative):
+        return False
+    c = sp.simplify(d / t)
+    return c.is_number and c != 0
 
 
 def _check_solution(before, after, var, ctx, seed) -> Verdict:
@@ -1012,6 +1029,8 @@ def check_step(before, step: Step, ctx: Context, *, seed: int = 0, history=(),
     after = step.expr
     r = step.relation
     if r is Relation.DEFINITION:
+        if step.cites:
+            return _check_cited_definition(step, ctx, seed, history)
         return Verdict(GIVEN, None, "a definition or premise")
     if before is None:
         return Verdict(FAILED, None, "a step needs a previous expression to relate to")
@@ -1032,6 +1051,61 @@ def check_step(before, step: Step, ctx: Context, *, seed: int = 0, history=(),
     if r is Relation.STATIONARY:
         return _check_stationary(history, after, step, ctx, seed, verdicts)
     return Verdict(UNDECIDED, None, f"no checker for relation {r}")
+
+
+def _check_cited_definition(step: Step, ctx, seed, history) -> Verdict:
+    """A premise that applies earlier steps must be made of them.
+
+    A statement (an inequality, a conjunction of them) that applies a cited theorem to cited
+    steps must have as each side 0 or a cited step's expression; it stays a premise (`given`).
+    An expression citing steps restates one of them, possibly on a branch (a symbol replaced by
+    the same-named symbol with a stronger assumption, such as u > 0): that is checked.
+    """
+    steps = dict(history)
+    cited = []
+    for k in step.cites:
+        k = len(history) + k if k < 0 else k
+        if k not in steps:
+            return Verdict(FAILED, None, f"the step cites step {k}, which does not come before it")
+        cited.append((k, steps[k].expr))
+    expr = step.expr
+    if isinstance(expr, sp.logic.boolalg.Boolean):
+        parts = expr.args if isinstance(expr, sp.And) else (expr,)
+        sources = [e for _, e in cited]
+        for part in parts:
+            if not isinstance(part, sp.core.relational.Relational):
+                return Verdict(FAILED, None, f"{part} is not an inequality between cited steps")
+            for side in (part.lhs, part.rhs):
+                if side != 0 and not any(_same(side, e) for e in sources):
+                    return Verdict(FAILED, None,
+                                   f"{side} is not the expression of a cited step "
+                                   f"({', '.join(str(k) for k, _ in cited)})")
+        return Verdict(GIVEN, None, "a cited theorem applied to steps "
+                       + ", ".join(str(k) for k, _ in cited))
+    if isinstance(expr, sp.Piecewise):
+        sources = [e for _, e in cited]
+        sides = [side for e in sources if isinstance(e, sp.Equality) for side in (e.lhs, e.rhs)]
+        for value, condition in expr.args:
+            if not (value.is_number or any(_same(value, x) for x in sides)):
+                return Verdict(FAILED, None, f"the case value {value} is no side of a cited equation")
+            if condition is not sp.true and not any(
+                    _same(condition, x) or (isinstance(x, sp.core.relational.Relational)
+                                            and _same(condition, x.reversed)) for x in sources):
+                return Verdict(FAILED, None, f"the case condition {condition} is no cited step")
+        return Verdict(GIVEN, None, "cases assembled from steps " + ", ".join(str(k) for k, _ in cited))
+    last = None
+    for k, e in cited:
+        rename = {s: t for s in e.free_symbols for t in expr.free_symbols
+                  if isinstance(s, sp.Symbol) and isinstance(t, sp.Symbol) and s != t and s.name == t.name}
+        eq = prove_equal(e.xreplace(rename), expr, ctx, seed=seed)
+        if eq.status == PASSED:
+            where = ", ".join(f"{t} with its assumptions" for t in rename.values())
+            return Verdict(PASSED, eq.method, f"restates step {k}" + (f" for {where}" if where else "")
+                           + f"; {eq.detail}")
+        last = eq
+    return Verdict(FAILED, last.method if last else None,
+                   f"the step does not restate the step it cites: {last.detail if last else ''}",
+                   last.counterexample if last else None)
 
 
 class StepTimeout(BaseException):

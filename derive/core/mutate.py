@@ -61,7 +61,10 @@ def _sites(expr, path=()) -> Iterator[tuple[tuple, Any]]:
     """Every subexpression with the path of argument positions leading to it."""
     yield path, expr
     if isinstance(expr, sp.Basic) and not expr.is_Atom and not isinstance(expr, sp.MatrixSymbol):
-        for k, arg in enumerate(expr.args):
+        args = expr.args
+        if isinstance(expr, sp.Inverse):  # Inverse(M) stores an exponent -1 it never reads
+            args = args[:1]
+        for k, arg in enumerate(args):
             yield from _sites(arg, path + (k,))
 
 
