@@ -70,16 +70,20 @@ def test_a_derivation_is_well_formed(name):
     assert d.title and d.statement.endswith(".")
     assert d.topic in TOPICS
     assert all(step.reason for step in d.steps)
-    # the result is computed: it appears in the steps (or, for laplace-mle, is the scale of
-    # step 13 at the location the subdifferential steps identify: a median)
-    exprs = [s.expr for s in d.steps]
-    if name == "laplace-mle":
-        mu = next(iter(s for s in exprs[13].rhs.free_symbols if s.name == "mu"))
-        exprs = [exprs[13].rhs.xreplace({mu: d.extras["location"]})]
-    # a column of several results (posterior parameters): each entry appears in the steps
-    wanted = list(d.result) if isinstance(d.result, sp.MatrixBase) and name in SEVERAL else [d.result]
-    for r in wanted:
-        assert any(e == r or getattr(e, "has", lambda x: False)(r) for e in exprs), (name, r)
+    # the result is computed: the checker ties it to a checked step
+    r = report(name)
+    assert r.result is not None and r.result.status == PASSED, r.result
+
+
+def test_a_typed_in_result_fails_the_check():
+    """A result that no checked step computes fails the derivation, even when every step passes."""
+    import dataclasses
+
+    d = derive.get("normal-equations")
+    typed = dataclasses.replace(d, result=d.claim.T)
+    r = typed.check()
+    assert r.result.status == "failed" and not r.ok
+    assert all(s.verdict.passed for s in r.steps)
 
 
 def test_friendly_names_import():

@@ -80,10 +80,41 @@ def test_quadratic_form_symmetric_corollary():
     assert prove_equal(d_.result, 2 * A * t, ctx).status == FAILED
 
 
-def test_quadratic_form_hessian_extras():
+def test_quadratic_form_hessian_extras_by_finite_differences():
+    """The Hessian result is the matrix of second differences of t^T A t (exact for a
+    quadratic, so plain fractions decide it), for a random non-symmetric A: A + A^T, not 2 A."""
+    import random
+
     d_ = derive.get("quadratic-form-hessian")
-    assert d_.extras["gradient"] == derive.get("quadratic-form-gradient").result
-    assert d_.extras["symmetric"] == 2 * A
+    rng = random.Random(5)
+    size = 3
+    Ac = [[Fraction(rng.randint(-9, 9)) for _ in range(size)] for _ in range(size)]
+
+    def f(v):
+        return sum(v[r] * Ac[r][c] * v[c] for r in range(size) for c in range(size))
+
+    base = [Fraction(rng.randint(-9, 9)) for _ in range(size)]
+
+    def second_difference(r, c):
+        def at(dr, dc):
+            v = list(base)
+            v[r] += dr
+            v[c] += dc
+            return f(v)
+        return at(1, 1) - at(1, 0) - at(0, 1) + at(0, 0)
+
+    expected = [[second_difference(r, c) for c in range(size)] for r in range(size)]
+    Am = sp.ImmutableMatrix(Ac)
+    A3 = sp.MatrixSymbol(A.name, size, size)
+
+    def at(expr, value):
+        return sp.ImmutableMatrix(expr.xreplace({d: size}).xreplace({A3: value}).doit())
+
+    computed = at(d_.result, Am)
+    assert [[Fraction(int(computed[r, c].p), int(computed[r, c].q)) for c in range(size)]
+            for r in range(size)] == expected
+    assert at(d_.extras["symmetric"], Am) != computed  # 2 A is the Hessian only for a symmetric A
+    assert at(d_.extras["symmetric"], (Am + Am.T) / 2) == computed
 
 
 def test_hessian_reproduces_the_quadratic_exactly():

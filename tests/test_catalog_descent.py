@@ -69,14 +69,32 @@ def test_result_equals_claim_and_is_the_last_step(name):
 # --- gd-update-mse ----------------------------------------------------------------------------
 
 
-def test_gd_update_extras():
+def _fraction_update(Xr, yr, tr, step):
+    """t - eta (2/n) X^T (X t - y) with lists of Fractions: no SymPy."""
+    rows, cols = len(Xr), len(tr)
+    residual = [sum(Xr[r][c] * tr[c] for c in range(cols)) - yr[r] for r in range(rows)]
+    grad = [Fraction(2, rows) * sum(Xr[r][c] * residual[r] for r in range(rows)) for c in range(cols)]
+    return [tr[c] - step * grad[c] for c in range(cols)]
+
+
+def test_gd_update_agrees_with_a_hand_written_update():
+    """The derived update, and M t + c from its extras, equal the update computed with plain
+    fractions on random data."""
+    import random
+
     d_ = derive.get("gd-update-mse")
-    ctx = ctx_of(d_)
-    assert d_.extras["gradient"] == derive.get("mse-gradient").result
-    assert prove_equal(d_.extras["affine"], d_.result, ctx).status == PASSED
-    affine = d_.extras["iteration_matrix"] * t + d_.extras["offset"]
-    assert prove_equal(affine, d_.result, ctx).status == PASSED
-    assert prove_equal(d_.extras["iteration_matrix"], sp.Identity(d) - 2 * eta / n * X.T * X, ctx).status == PASSED
+    rng = random.Random(3)
+    rows, cols = 5, 3
+    Xr = [[Fraction(rng.randint(-9, 9), rng.randint(1, 4)) for _ in range(cols)] for _ in range(rows)]
+    yr = [Fraction(rng.randint(-9, 9)) for _ in range(rows)]
+    tr = [Fraction(rng.randint(-9, 9)) for _ in range(cols)]
+    step = Fraction(1, 7)
+    expected = _fraction_update(Xr, yr, tr, step)
+    data = {X: sp.Matrix(Xr), y: sp.Matrix(yr), t: sp.Matrix(tr), eta: sp.Rational(1, 7)}
+    sizes = {n: rows, d: cols}
+    for expr in (d_.result, d_.extras["iteration_matrix"] * t + d_.extras["offset"]):
+        value = sp.ImmutableMatrix(descent.instantiate(expr, sizes, data).doit())
+        assert [Fraction(int(v.p), int(v.q)) for v in value] == expected
 
 
 # --- gd-taylor --------------------------------------------------------------------------------
@@ -209,17 +227,21 @@ def test_regression_first_step_is_checked():
         assert str(value) in passed
 
 
-def test_regression_definitions_instantiate_the_symbolic_results():
-    """The definition steps are the derived gradient/update with the data substituted."""
+def test_regression_definitions_equal_a_hand_written_update():
+    """The data steps (gradient and update at t_0 = 0) equal the plain-fraction computation of
+    the seed's loop, not a copy of how the catalogue built them."""
     d_ = derive.get("gd-quadratic-regression")
-    Xc, yc = d_.extras["X"], d_.extras["y"]
-    assert Xc == sp.Matrix([[0, 0, 1], [1, 1, 1], [4, 2, 1], [9, 3, 1]])
-    sizes = {n: 4, d: 3}
-    data = {X: Xc, y: yc, eta: sp.Rational(1, 100), t: d_.extras["t0"]}
-    grad = descent.instantiate(derive.get("mse-gradient").result, sizes, data)
-    assert d_.steps[0].expr == grad
-    update = descent.instantiate(derive.get("gd-update-mse").result, sizes, data)
-    assert d_.steps[5].expr == update
+    xs, ys = (0, 1, 2, 3), (1, 2, 5, 10)
+    Xr = [[Fraction(x * x), Fraction(x), Fraction(1)] for x in xs]
+    yr = [Fraction(v) for v in ys]
+    t0 = [Fraction(0)] * 3
+    step = Fraction(1, 100)
+    update = _fraction_update(Xr, yr, t0, step)
+    grad = [(a - b) / step for a, b in zip(t0, update)]
+    grad_step = sp.ImmutableMatrix(d_.steps[0].expr.doit())
+    assert [Fraction(int(v.p), int(v.q)) for v in grad_step] == grad
+    update_step = sp.ImmutableMatrix(d_.steps[5].expr.doit())
+    assert [Fraction(int(v.p), int(v.q)) for v in update_step] == update
 
 
 def test_regression_table_matches_an_independent_loop():

@@ -128,7 +128,27 @@ def test_extras_of_the_scalar_estimators():
     d = derive.get("laplace-mle")
     ctx = _ctx(d)
     assert prove_equal(d.extras["scale"], d.extras["scale_claim"], ctx).status == PASSED
-    assert d.extras["location"] == est.Median(x_)
+
+
+def _optimality_at(d, data, location):
+    """The derived optimality step (0 in the subdifferential), evaluated on a sample at mu."""
+    condition = next(s.expr for s in d.steps if isinstance(s.expr, sp.And))
+    concrete = condition.xreplace({n: len(data)}).doit()
+    values = {x_[j + 1]: sp.Rational(str(v)) for j, v in enumerate(data)}
+    return concrete.xreplace(values).xreplace({mu: sp.Rational(str(location))})
+
+
+@pytest.mark.parametrize("data", [(0.0, 0.1, 0.2, 0.3, 10.0), (1.0, 2.0, 2.0, 5.0), (3.0, 1.0)])
+def test_the_derived_optimality_condition_holds_exactly_at_the_medians(data):
+    """The condition the steps derive (from the one-sided derivatives of F) holds at numpy's
+    median and fails at a point with more than half of the samples on one side."""
+    d = derive.get("laplace-mle")
+    data = np.array(data)
+    assert _optimality_at(d, data, float(np.median(data))) == sp.true
+    below_all = float(data.min()) - 1
+    assert _optimality_at(d, data, below_all) == sp.false
+    if len(data) == 5:
+        assert _optimality_at(d, data, float(np.mean(data))) == sp.false
 
 
 # --- the helpers' rules -----------------------------------------------------------------------

@@ -105,15 +105,30 @@ def test_uniform_prior_drops_only_constants():
 
 
 def test_uniform_prior_numeric_argmax():
-    """Bernoulli data, flat prior on (0, 1): the posterior mode is the sample mean."""
+    """Bernoulli data, flat prior on (0, 1): the derived objective (the negative log-posterior
+    up to the dropped constant) has its minimum on a grid at the sample mean, where the
+    derived Bernoulli MLE puts it, and it differs from the log-posterior by a constant."""
     x = np.array([1, 0, 1, 1, 0, 1, 1])
-    c = 1.0  # the Uniform(0, 1) density
-    grid = np.linspace(1e-4, 1 - 1e-4, 200001)
-    log_lik = x.sum() * np.log(grid) + (len(x) - x.sum()) * np.log1p(-grid)
-    evidence = np.trapezoid(np.exp(log_lik) * c, grid)
-    log_post = log_lik + np.log(c) - np.log(evidence)
-    assert grid[np.argmax(log_post)] == pytest.approx(x.mean(), abs=1e-4)
-    assert grid[np.argmax(log_post)] == grid[np.argmax(log_lik)]
+    d_ = derive.get("map-uniform-prior-mle")
+    theta = priors.theta_s
+    likelihood = theta ** int(x.sum()) * (1 - theta) ** int(len(x) - x.sum())
+    objective = d_.result.replace(priors.likelihood_f, sp.Lambda(theta, likelihood))
+    first = d_.steps[0].expr.replace(priors.likelihood_f, sp.Lambda(theta, likelihood))
+    grid = np.linspace(1e-4, 1 - 1e-4, 20001)
+    values = sp.lambdify(theta, objective, "numpy")(grid)
+    mode = grid[np.argmin(values)]
+    assert mode == pytest.approx(x.mean(), abs=1e-4)
+    mle = derive.get("bernoulli-mle").result
+    from derive.catalog import estimators as est
+    from derive.catalog.symbols import i
+
+    at_data = mle.xreplace({n: len(x)}).doit().xreplace(
+        {est.counts_x[j + 1]: int(v) for j, v in enumerate(x)})
+    assert float(at_data) == pytest.approx(mode, abs=1e-4)
+    consts = {priors.flat: 1.0, priors.evidence: 0.37}
+    log_post = sp.lambdify(theta, first.xreplace(consts), "numpy")(grid)
+    gap = log_post + values  # log posterior = -objective + constant
+    assert np.ptp(gap) < 1e-9
 
 
 # --- Gaussian prior: ridge -------------------------------------------------------------------------

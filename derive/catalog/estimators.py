@@ -341,24 +341,44 @@ def laplace_mle() -> Derivation:
     deviations = sum_linearity(-b * data_term, expand=False)  # sum_i |x_i - mu|
     slope = sum_linearity(deviations.diff(mu), expand=False)
     counted = _sign_as_counts(slope)
-    n_tied = n - n_below - n_above
-    subdifferential = sp.Interval(n_below - n_above - n_tied, n_below - n_above + n_tied)
-    median_condition = sp.And(sp.Le(n_below, n / 2), sp.Le(n_above, n / 2))
+    below = sp.Sum(sp.Heaviside(mu - x_[i], 0), (i, 1, n))  # n_<: samples strictly below mu
+    above = sp.Sum(sp.Heaviside(x_[i] - mu, 0), (i, 1, n))  # n_>: samples strictly above mu
+    # the one-sided derivatives of F: a sample equal to mu counts +1 to the right, -1 to the left
+    left_derivative = below - sp.Sum(sp.Heaviside(x_[i] - mu, 1), (i, 1, n))
+    right_derivative = sp.Sum(sp.Heaviside(mu - x_[i], 1), (i, 1, n)) - above
+    left_counted = 2 * below - n
+    right_counted = n - 2 * above
+    optimality = sp.And(sp.Le(left_counted, 0), sp.Ge(right_counted, 0))
+    median_condition = optimality.xreplace({below: n_below, above: n_above})
     scale_steps, scale, _score, _curvature = _maximum_steps(loglik, b, concave=False)
     location_steps = (
         max_to_min(deviations, r"for every $b > 0$, maximising over $\mu$ is minimising the sum of absolute deviations: multiply by $-b$ and drop the terms free of $\mu$",
                    wrt=(mu,), alpha=b, beta=b * constant, lhs=r"F(\mu)"),
         gradient(slope, r"differentiate where no sample equals $\mu$: $|u|$ is differentiable for $u \neq 0$, and the derivative of $|x_i - \mu|$ in $\mu$ is $\operatorname{sign}(\mu - x_i)$", wrt=mu,
                  lhs=r"F'(\mu)"),
-        equal(counted, r"$\operatorname{sign}(u) = H(u) - H(-u)$ with $H(0) = 0$: each sample below $\mu$ adds 1, each sample above subtracts 1"),
-        definition(n_below - n_above, r"$n_{<}$ and $n_{>}$ count the samples strictly below and strictly above $\mu$ (the two sums of the line before)", lhs=r"F'(\mu)"),
-        definition(subdifferential, r"$F$ is convex and piecewise linear; a sample equal to $\mu$ contributes the subdifferential $[-1, 1]$ of $|u|$ at $0$, so with $n_{=} = n - n_{<} - n_{>}$ ties the subdifferential of $F$ at $\mu$ is $[n_{<} - n_{>} - n_{=}, \; n_{<} - n_{>} + n_{=}]$",
-                   lhs=r"\partial F(\mu)", source="R. T. Rockafellar, Convex Analysis (1970), Thm. 23.8"),
-        definition(median_condition, r"$\mu$ minimises the convex $F$ if and only if $0$ is in its subdifferential: $2 n_{<} - n \leq 0 \leq n - 2 n_{>}$, at most half of the samples on either side of $\mu$, which defines a median", lhs=r"0 \in \partial F(\mu) \iff",
-                   source="R. T. Rockafellar, Convex Analysis (1970), Thm. 27.1"),
+        equal(counted, r"$\operatorname{sign}(u) = H(u) - H(-u)$ with $H(0) = 0$: each sample below "
+              r"$\mu$ adds 1, each sample above subtracts 1"),
+        definition(left_derivative, "$F$ is convex, so its subdifferential at $\\mu$ is the interval "
+                   "$[F'_-(\\mu), F'_+(\\mu)]$ of its one-sided derivatives; to the left of $\\mu$ "
+                   "a sample equal to $\\mu$ slopes like one above it: $F'_-(\\mu) = "
+                   "\\sum_i H(\\mu - x_i) - \\sum_i H_1(x_i - \\mu)$ with $H_1(0) = 1$",
+                   lhs=r"F'_-(\mu)", source="R. T. Rockafellar, Convex Analysis (1970), Thm. 24.1"),
+        equal(left_counted, "$H_1(x_i - \\mu) = 1 - H(\\mu - x_i)$: $F'_-(\\mu) = 2 n_< - n$"),
+        definition(right_derivative, "to the right of $\\mu$ a sample equal to $\\mu$ slopes like "
+                   "one below it: $F'_+(\\mu) = \\sum_i H_1(\\mu - x_i) - \\sum_i H(x_i - \\mu)$",
+                   lhs=r"F'_+(\mu)", source="R. T. Rockafellar, Convex Analysis (1970), Thm. 24.1"),
+        equal(right_counted, "$H_1(\\mu - x_i) = 1 - H(x_i - \\mu)$: $F'_+(\\mu) = n - 2 n_>$"),
+        definition(optimality, "$\\mu$ minimises the convex $F$ iff $0 \\in \\partial F(\\mu) = "
+                   "[2 n_< - n, n - 2 n_>]$ (the two steps before): at most half of the samples lie "
+                   "strictly on either side of $\\mu$, which is what a median is",
+                   lhs=r"0 \in \partial F(\mu) \iff",
+                   source="R. T. Rockafellar, Convex Analysis (1970), Thm. 27.1", cites=(-3, -1)),
     )
-    scale_start = definition(loglik, r"the log-likelihood as a function of $b > 0$, at any fixed location $\mu$ (in particular at a median)", lhs=r"\ell(b)")
-    at_median = scale.xreplace({mu: Median(x_)})
+    scale_start = definition(loglik, r"the log-likelihood as a function of $b > 0$, at any fixed "
+                             r"location $\mu$ (in particular at a median)", lhs=r"\ell(b)",
+                             cites=(len(ll_steps) - 1,))
+    location = Median(x_)  # the name of any mu meeting the derived condition
+    at_median = scale.xreplace({mu: location})
     return Derivation(
         id="laplace-mle",
         title="Laplace MLE: the median and the mean absolute deviation",
@@ -372,6 +392,7 @@ def laplace_mle() -> Derivation:
         ),
         steps=(*ll_steps, *location_steps, scale_start, *scale_steps),
         result=at_median,
+        result_substitution={mu: location},
         claim=sp.Sum(sp.Abs(x_[i] - Median(x_)), (i, 1, n)) / n,
         variables=(mu, b),
         extras={

@@ -407,7 +407,7 @@ def map_precision_prior_weight_decay() -> Derivation:
 # --- Laplace prior: lasso ----------------------------------------------------------------------
 
 
-def _branch_chain(objective, branch_var, side: str):
+def _branch_chain(objective, branch_var, side: str, objective_step: int):
     """Minimise the one-coordinate objective on the branch u > 0 or u < 0: stationary point and range."""
     f_branch = objective.xreplace({u: branch_var})  # |u| = u or -u, evaluated by SymPy
     first = sp.diff(f_branch, branch_var)
@@ -427,6 +427,7 @@ def _branch_chain(objective, branch_var, side: str):
             f_branch,
             rf"the one-coordinate objective $(z - u)^2 + \lambda |u|$ on the branch {word}, where {sign_text}",
             lhs=r"f(u),\ u > 0" if side == "positive" else r"f(u),\ u < 0",
+            cites=(objective_step,),
         ),
         gradient(first, "differentiate on the open branch", wrt=branch_var, lhs="f'(u)"),
         gradient(second, "the second derivative", wrt=branch_var, lhs="f''(u)"),
@@ -461,14 +462,20 @@ def map_laplace_prior_lasso() -> Derivation:
 
     # one coordinate with a unit-norm column (or an orthonormal design, coordinatewise)
     f_one = (z - u) ** 2 + lam * sp.Abs(u)
-    pos_steps, pos_point, pos_condition = _branch_chain(f_one, u_pos, "positive")
-    neg_steps, neg_point, neg_condition = _branch_chain(f_one, u_neg, "negative")
+    one_step = 4  # the index of the one-coordinate objective in the steps below
+    pos_steps, pos_point, pos_condition = _branch_chain(f_one, u_pos, "positive", one_step)
+    neg_steps, neg_point, neg_condition = _branch_chain(f_one, u_neg, "negative", one_step)
     subgradient_condition = sp.Eq(-2 * z + lam * g_sub, 0)
     g_value = solve_stationary(subgradient_condition.lhs, g_sub)[0]
     zero_condition = sp.solve_univariate_inequality(sp.Abs(g_value) <= 1, z)
     soft = sp.Piecewise(
         (pos_point, pos_condition), (neg_point, neg_condition), (sp.Integer(0), zero_condition)
     )
+    # the same cases in the variables of the chain (u on the branches is u > 0 or u < 0)
+    by_cases = sp.Piecewise(
+        (pos_point, pos_condition), (neg_point, neg_condition), (sp.Integer(0), True)
+    )
+    soft_claim = sp.sign(z) * sp.Max(sp.Abs(z) - lam / 2, 0)
     zero_steps = (
         definition(
             subgradient_condition,
@@ -502,9 +509,26 @@ def map_laplace_prior_lasso() -> Derivation:
             alpha=1 / data_coeff,
             beta=0,
         ),
+        definition(
+            f_one,
+            "one coordinate: with the other coordinates fixed and a unit-norm column $x_j$, "
+            "$J$ is, up to a constant, $(z - u)^2 + \\lambda |u|$ in $u = w_j$, where "
+            "$z = x_j^\\top r$ for the partial residual $r$",
+            lhs=r"f(u)",
+        ),
         *pos_steps,
         *neg_steps,
         *zero_steps,
+        definition(
+            by_cases,
+            "the minimiser of $f$ by cases: the branch $u > 0$, the branch $u < 0$ and the "
+            "subgradient at $u = 0$ (the three solved steps above) cover every $z$",
+            lhs=r"\operatorname{argmin}_u f(u)",
+            cites=(one_step + 6, one_step + 7, one_step + 13, one_step + 14, one_step + 16),
+        ),
+        equal(soft_claim, "the soft threshold $S(z, \\lambda/2) = \\operatorname{sign}(z) "
+              "\\max(|z| - \\lambda/2, 0)$: the same value on each case, checked at every sign "
+              "of $z \\mp \\lambda/2$ and of $z$"),
     )
     return Derivation(
         id="map-laplace-prior-lasso",
@@ -529,7 +553,7 @@ def map_laplace_prior_lasso() -> Derivation:
             "negative_log_posterior": collected,
             "one_coordinate_objective": f_one,
             "soft_threshold": soft,
-            "soft_threshold_claim": sp.sign(z) * sp.Max(sp.Abs(z) - lam / 2, 0),
+            "soft_threshold_claim": soft_claim,
             "subgradient": g_value,
             "branches": {"positive": (pos_point, pos_condition), "negative": (neg_point, neg_condition),
                          "zero": (sp.Integer(0), zero_condition)},

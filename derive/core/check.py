@@ -32,7 +32,8 @@ changed Heaviside value at 0, a sample equal to the candidate), a set random val
 meet. So a step holding such a construct is also checked in boundary worlds (`_boundary_worlds`):
 sizes at their smallest (n = 3 samples, other dimensions 2), one pivot atom drawn at random, and
 every other atom a of a piecewise argument set to (the value zeroing its argument) + s_a * r_a
-with s_a in {-1, 0, +1} and r_a > 0 drawn from the same wide set. Every sign pattern s is one
+with s_a in {-1, 0, +1} and r_a > 0 drawn from the same wide set (an atom in several
+arguments, such as z in z - lambda/2 and z + lambda/2, takes each of their zeros in turn). Every sign pattern s is one
 world (at most `BOUNDARY_PATTERNS`; beyond that a seeded sample of patterns, the all-zero
 pattern always among them); s_a = 0 for several samples gives ties among samples and samples
 equal to the candidate. Within one pattern every piecewise construct is a fixed polynomial
@@ -211,8 +212,11 @@ def _piecewise_arguments(expr) -> list:
 
 
 def _atoms(expr) -> set:
+    """The scalar unknowns of expr: symbols and samples x[1], not the labels x of the samples."""
+    indexed = expr.atoms(sp.Indexed)
+    labels = {i.base.label for i in indexed}
     return {a for a in expr.atoms(sp.Symbol, sp.Indexed)
-            if not (isinstance(a, sp.Symbol) and any(a in i.indices for i in expr.atoms(sp.Indexed)))}
+            if not (isinstance(a, sp.Symbol) and (a in labels or any(a in i.indices for i in indexed)))}
 
 
 def _boundary_worlds(exprs, ctx: Context, seed: int, keep=()) -> list:
@@ -242,48 +246,79 @@ def _boundary_worlds(exprs, ctx: Context, seed: int, keep=()) -> list:
         for atom in _atoms(a):
             counts[atom] = counts.get(atom, 0) + 1
     pivot = max(sorted(counts, key=str), key=lambda x: counts[x])
-    roots = {}  # atom -> its zero as a function of the pivot (an expression in the pivot)
+    roots: dict = {}  # atom -> its zeros as functions of the pivot (one per argument)
+
+    def add_root(atom, arg):
+        poly = sp.Poly(arg, atom) if arg.is_polynomial(atom) else None
+        if poly is not None and poly.degree() == 1:
+            root = sp.expand(-poly.coeff_monomial(1) / poly.coeff_monomial(atom))
+            if root not in roots.setdefault(atom, []):
+                roots[atom].append(root)
+
     for a in arguments:
         atoms = _atoms(a)
         for atom in sorted(atoms - {pivot}, key=str):
-            if atom in roots or not atoms - {atom} <= {pivot}:
-                continue
-            poly = sp.Poly(a, atom) if a.is_polynomial(atom) else None
-            if poly is not None and poly.degree() == 1:
-                roots[atom] = sp.expand(-poly.coeff_monomial(1) / poly.coeff_monomial(atom))
-        if atoms == {pivot} and pivot not in roots:
-            poly = sp.Poly(a, pivot) if a.is_polynomial(pivot) else None
-            if poly is not None and poly.degree() == 1:
-                roots[pivot] = sp.expand(-poly.coeff_monomial(1) / poly.coeff_monomial(pivot))
+            if atoms - {atom} <= {pivot}:
+                add_root(atom, a)
+        if atoms == {pivot}:
+            add_root(pivot, a)
+    roots = {atom: r for atom, r in roots.items() if r}
     if not roots:
         return []
     free = sorted(roots, key=str)
-    patterns = [tuple(p) for p in _sign_patterns(len(free), probe.rng)]
+    options = [[(root, sgn) for root in roots[atom] for sgn in (0, -1, 1)] for atom in free]
+    patterns = _patterns(options, probe.rng)
     pivot_value = (probe._indexed(pivot) if isinstance(pivot, sp.Indexed) else probe._scalar(pivot))
     worlds = []
     for k, pattern in enumerate(patterns):
         forced = {} if pivot in roots else {pivot: pivot_value}
-        for atom, sgn in zip(free, pattern):
-            base = roots[atom].xreplace({pivot: pivot_value}) if atom != pivot else roots[atom]
+        for atom, (root, sgn) in zip(free, pattern):
+            base = root.xreplace({pivot: pivot_value}) if atom != pivot else root
             value = base + sgn * probe._rational(positive=True)
             if _must_be_positive(atom, ctx) and not value > 0:
                 break
             forced[atom] = value
         else:
-            worlds.append(Instance(ctx, seed=seed, plan=BOUNDARY_PLAN + 1 + k, keep=keep,
-                                   forced=forced, small_sizes=True))
+            world = Instance(ctx, seed=seed, plan=BOUNDARY_PLAN + 1 + k, keep=keep,
+                             forced=forced, small_sizes=True)
+            if _admissible(world, ctx):
+                worlds.append(world)
     return worlds
 
 
-def _sign_patterns(m: int, rng) -> list:
+def _patterns(options, rng) -> list:
+    """Every combination of one option per atom, or a seeded sample of BOUNDARY_PATTERNS of
+    them that always holds the all-boundary one (every atom at its first zero)."""
     import itertools
 
-    every = list(itertools.product((-1, 0, 1), repeat=m))
-    if len(every) <= BOUNDARY_PATTERNS:
-        return every
-    chosen = [every[len(every) // 2]]  # the all-zero pattern: every argument at its boundary
-    rest = [p for p in every if p != chosen[0]]
-    return chosen + rng.sample(rest, BOUNDARY_PATTERNS - 1)
+    total = 1
+    for o in options:
+        total *= len(o)
+    if total <= BOUNDARY_PATTERNS:
+        return list(itertools.product(*options))
+    chosen = [tuple(o[0] for o in options)]
+    seen = {chosen[0]}
+    while len(chosen) < BOUNDARY_PATTERNS:
+        p = tuple(rng.choice(o) for o in options)
+        if p not in seen:
+            seen.add(p)
+            chosen.append(p)
+    return chosen
+
+
+def _admissible(world: Instance, ctx: Context) -> bool:
+    """False when a world breaks an assumed-positive expression (sum |x_i - mu| > 0 when every
+    sample equals mu): such a world is outside the derivation's hypotheses."""
+    for subject in ctx.positive:
+        if isinstance(subject, sp.Expr) and not isinstance(subject, (sp.Symbol, sp.Indexed)) \
+                and not is_matrix(subject) and subject.free_symbols:
+            try:
+                value = world.evaluate(subject)
+                if not (value.is_number and value > 0):
+                    return False
+            except Exception:  # noqa: BLE001 - not evaluable here: not about this world
+                continue
+    return True
 
 
 def _must_be_positive(atom, ctx: Context) -> bool:
@@ -292,13 +327,13 @@ def _must_be_positive(atom, ctx: Context) -> bool:
     return ctx.is_positive_symbol(atom)
 
 
-def _instantiate_compare(a, b, ctx: Context, seed: int, keep=()) -> str:
+def _instantiate_compare(a, b, ctx: Context, seed: int, keep=(), boundary=True) -> str:
     """Compare a and b in several concrete worlds (boundary worlds too when a piecewise
     construct is involved). Returns 'exact' or 'numeric'; raises _Mismatch with a
     counterexample, or CannotInstantiate."""
     how = "exact"
     worlds = _worlds(ctx, seed, keep)
-    if has_piecewise(a, b):
+    if boundary and has_piecewise(a, b):
         worlds += _boundary_worlds((a, b), ctx, seed, keep)
     for world in worlds:
         sizes = world.size_map(a, b)
@@ -370,7 +405,10 @@ def prove_equal(a, b, ctx: Context, *, seed: int = 0, keep=()) -> Verdict:
     except Exception:  # noqa: BLE001 - a rewrite SymPy cannot do: fall through to instances
         symbolic = False
     try:
-        how, boundary = _instantiate_compare(a, b, ctx, seed, keep)
+        # a scalar difference SymPy reduced to 0 is proved for every value, boundaries included;
+        # the random worlds only guard against a silent wrong zero
+        how, boundary = _instantiate_compare(a, b, ctx, seed, keep,
+                                             boundary=not (symbolic and not is_matrix(diff)))
     except _Mismatch as m:
         if symbolic:
             note = "SymPy reduced the difference to zero, but exact instantiation disagrees"
@@ -610,11 +648,11 @@ def _check_inequality(before, after, step: Step, ctx, seed) -> Verdict:
             break
         for form_name, form in _subject_forms(candidate, subject):
             target = form if factor is None else _multiply(factor, form)
-            try:
-                eq = prove_equal(subject, target, ctx, seed=seed)
-            except Exception:  # noqa: BLE001
-                continue
-            if eq.status == PASSED:
+            if _same(subject, target):
+                linked = True
+            else:
+                linked = _equal_in_worlds(subject, target, ctx, seed)
+            if linked:
                 scaled = "" if factor is None else f"{factor} > 0 times "
                 link = f"the inequality is about {scaled}{form_name.format(name)}"
                 break
@@ -643,6 +681,21 @@ def _check_inequality(before, after, step: Step, ctx, seed) -> Verdict:
     if ok is False:
         return Verdict(FAILED, SYMBOLIC, reason)
     return Verdict(UNDECIDED, None, f"{link}, but {reason}")
+
+
+def _equal_in_worlds(a, b, ctx, seed) -> bool:
+    """a == b in the random worlds (the bound of the module docstring), by prove_equal when
+    the expressions cannot be instantiated."""
+    try:
+        _instantiate_compare(a, b, ctx, seed)
+        return True
+    except _Mismatch:
+        return False
+    except Exception:  # noqa: BLE001 - no concrete value: let the full prover decide
+        try:
+            return prove_equal(a, b, ctx, seed=seed).status == PASSED
+        except Exception:  # noqa: BLE001
+            return False
 
 
 def _subject_forms(candidate, subject):
@@ -686,9 +739,26 @@ def _holds_given(equation, relation, ctx, reason: str):
             relation.lhs.xreplace({s: value}), relation.rhs.xreplace({s: value}), evaluate=False
         )
         ok, why = signs.holds(replaced, ctx)
+        if ok is True and not _is_sign_condition(replaced, ctx):
+            return None, (f"with {s} = {value} the inequality reads {replaced}: true, but weaker "
+                          "than the previous equation's range (it must be exactly the sign "
+                          "condition of a variable, e.g. u > 0 on the branch)")
         if ok is not None:
-            return ok, f"with {s} = {value} from the previous equation, {why}"
+            return ok, f"with {s} = {value} from the previous equation, {why}: exactly the sign condition of the branch"
     return None, reason or "the inequality does not follow from the previous equation"
+
+
+def _is_sign_condition(relation, ctx) -> bool:
+    """lhs - rhs = c * t for one symbol t of known sign and a number c != 0."""
+    d = sp.expand(relation.lhs - relation.rhs)
+    symbols = d.free_symbols
+    if len(symbols) != 1:
+        return False
+    t = next(iter(symbols))
+    if not (ctx.is_positive_symbol(t) or t.is_negative):
+        return False
+    c = sp.simplify(d / t)
+    return c.is_number and c != 0
 
 
 def _check_solution(before, after, var, ctx, seed) -> Verdict:
@@ -976,6 +1046,8 @@ def check_step(before, step: Step, ctx: Context, *, seed: int = 0, history=(),
     after = step.expr
     r = step.relation
     if r is Relation.DEFINITION:
+        if step.cites:
+            return _check_cited_definition(step, ctx, seed, history)
         return Verdict(GIVEN, None, "a definition or premise")
     if before is None:
         return Verdict(FAILED, None, "a step needs a previous expression to relate to")
@@ -996,6 +1068,61 @@ def check_step(before, step: Step, ctx: Context, *, seed: int = 0, history=(),
     if r is Relation.STATIONARY:
         return _check_stationary(history, after, step, ctx, seed, verdicts)
     return Verdict(UNDECIDED, None, f"no checker for relation {r}")
+
+
+def _check_cited_definition(step: Step, ctx, seed, history) -> Verdict:
+    """A premise that applies earlier steps must be made of them.
+
+    A statement (an inequality, a conjunction of them) that applies a cited theorem to cited
+    steps must have as each side 0 or a cited step's expression; it stays a premise (`given`).
+    An expression citing steps restates one of them, possibly on a branch (a symbol replaced by
+    the same-named symbol with a stronger assumption, such as u > 0): that is checked.
+    """
+    steps = dict(history)
+    cited = []
+    for k in step.cites:
+        k = len(history) + k if k < 0 else k
+        if k not in steps:
+            return Verdict(FAILED, None, f"the step cites step {k}, which does not come before it")
+        cited.append((k, steps[k].expr))
+    expr = step.expr
+    if isinstance(expr, sp.logic.boolalg.Boolean):
+        parts = expr.args if isinstance(expr, sp.And) else (expr,)
+        sources = [e for _, e in cited]
+        for part in parts:
+            if not isinstance(part, sp.core.relational.Relational):
+                return Verdict(FAILED, None, f"{part} is not an inequality between cited steps")
+            for side in (part.lhs, part.rhs):
+                if side != 0 and not any(_same(side, e) for e in sources):
+                    return Verdict(FAILED, None,
+                                   f"{side} is not the expression of a cited step "
+                                   f"({', '.join(str(k) for k, _ in cited)})")
+        return Verdict(GIVEN, None, "a cited theorem applied to steps "
+                       + ", ".join(str(k) for k, _ in cited))
+    if isinstance(expr, sp.Piecewise):
+        sources = [e for _, e in cited]
+        sides = [side for e in sources if isinstance(e, sp.Equality) for side in (e.lhs, e.rhs)]
+        for value, condition in expr.args:
+            if not (value.is_number or any(_same(value, x) for x in sides)):
+                return Verdict(FAILED, None, f"the case value {value} is no side of a cited equation")
+            if condition is not sp.true and not any(
+                    _same(condition, x) or (isinstance(x, sp.core.relational.Relational)
+                                            and _same(condition, x.reversed)) for x in sources):
+                return Verdict(FAILED, None, f"the case condition {condition} is no cited step")
+        return Verdict(GIVEN, None, "cases assembled from steps " + ", ".join(str(k) for k, _ in cited))
+    last = None
+    for k, e in cited:
+        rename = {s: t for s in e.free_symbols for t in expr.free_symbols
+                  if isinstance(s, sp.Symbol) and isinstance(t, sp.Symbol) and s != t and s.name == t.name}
+        eq = prove_equal(e.xreplace(rename), expr, ctx, seed=seed)
+        if eq.status == PASSED:
+            where = ", ".join(f"{t} with its assumptions" for t in rename.values())
+            return Verdict(PASSED, eq.method, f"restates step {k}" + (f" for {where}" if where else "")
+                           + f"; {eq.detail}")
+        last = eq
+    return Verdict(FAILED, last.method if last else None,
+                   f"the step does not restate the step it cites: {last.detail if last else ''}",
+                   last.counterexample if last else None)
 
 
 class StepTimeout(BaseException):
@@ -1032,11 +1159,17 @@ def time_limit(seconds):
 def check_result(derivation: Derivation, reports) -> Verdict:
     """The result must be a checked step's expression, or a side of a checked equation."""
     result = derivation.result
+    mapping = dict(getattr(derivation, "result_substitution", {}) or {})
     found = []
     for rep in reports:
         if rep.verdict.status != PASSED:
             continue
         expr = rep.step.expr
+        if mapping:
+            try:
+                expr = expr.xreplace(mapping)
+            except Exception:  # noqa: BLE001
+                continue
         if _same(expr, result):
             found.append(f"the expression of step {rep.index}")
         elif isinstance(expr, sp.Equality):
@@ -1045,7 +1178,8 @@ def check_result(derivation: Derivation, reports) -> Verdict:
             elif _same(expr.lhs, result):
                 found.append(f"the left side of the equation of step {rep.index}")
     if found:
-        return Verdict(PASSED, SYMBOLIC, f"the result is {found[-1]}")
+        where = ", ".join(f"{k} = {v}" for k, v in mapping.items())
+        return Verdict(PASSED, SYMBOLIC, f"the result is {found[-1]}" + (f", at {where}" if where else ""))
     given = [rep.index for rep in reports if _same(rep.step.expr, result)]
     hint = f" (it is step {given[0]}, which is not checked)" if given else ""
     return Verdict(

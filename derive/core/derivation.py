@@ -132,7 +132,9 @@ def _mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
 class Derivation:
     """A named result derived from its definition: statement, assumptions, steps, result, claim.
 
-    `result` is what SymPy computed (taken from the steps, never typed in); `claim` is the
+    `result` is what SymPy computed (taken from the steps, never typed in; `check()` verifies
+    that it is a checked step's expression or a side of a checked equation, with
+    `result_substitution` applied when given: e.g. the scale at mu = a median); `claim` is the
     textbook form typed from the literature, compared with `result` in the tests. `extras`
     holds further computed results a program may import (e.g. the regularisation weight).
     """
@@ -149,9 +151,11 @@ class Derivation:
     extras: Mapping[str, Any] = field(default_factory=dict)
     references: tuple[str, ...] = ()
     sizes: Mapping[Any, tuple[int, ...]] = field(default_factory=dict)
+    result_substitution: Mapping[Any, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "extras", _mapping(self.extras))
+        object.__setattr__(self, "result_substitution", _mapping(self.result_substitution))
         object.__setattr__(self, "sizes", _mapping(self.sizes))
         object.__setattr__(self, "assumptions", tuple(self.assumptions))
         object.__setattr__(self, "steps", tuple(self.steps))
