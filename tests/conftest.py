@@ -1,4 +1,4 @@
-"""Shared pytest configuration: Hypothesis profiles.
+"""Shared pytest configuration: Hypothesis profiles, and a private cache folder.
 
 `ci` (selected when the CI variable is set) keeps the whole suite well under ten minutes on a
 two-core machine; `dev` is the default; `thorough` is for long runs by hand
@@ -6,8 +6,13 @@ two-core machine; `dev` is the default; `thorough` is for long runs by hand
 """
 
 import os
+import tempfile
 
 from hypothesis import HealthCheck, settings
+
+# `derive check` caches its verdicts in $XDG_CACHE_HOME/derive: the tests write to a folder of
+# their own, so they neither read a user's cache nor leave one behind.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="derive-test-cache-")
 
 settings.register_profile(
     "ci",
