@@ -447,7 +447,7 @@ def independence(expr):
         groups: dict = {}
         for f in body.args:
             indices = {a.indices for a in _rv_atoms(f, rv)}
-            if len(indices) != 1 or not all(sp.sympify(i).is_Integer for i in next(iter(indices))):
+            if len(indices) != 1 or not all(sp.sympify(i, strict=True).is_Integer for i in next(iter(indices))):
                 return node
             groups.setdefault(next(iter(indices)), []).append(f)
         if len(groups) < 2:
@@ -606,7 +606,7 @@ def _exact(world, node):
     concrete = _concrete_law(world, law)
     world.values[f"{rv} ~"] = str(concrete)
     if isinstance(rv, sp.MatrixSymbol):
-        shape = tuple(int(s) for s in rv.shape.__iter__()) if all(sp.sympify(s).is_Integer for s in rv.shape) else None
+        shape = tuple(int(s) for s in rv.shape.__iter__()) if all(sp.sympify(s, strict=True).is_Integer for s in rv.shape) else None
         if shape is None:
             raise CannotInstantiate(f"{rv} has no concrete size")
         entries = sp.ImmutableMatrix(shape[0], shape[1], lambda r, c: sp.Dummy(f"{rv.name}{r}{c}"))
@@ -625,7 +625,7 @@ def _exact(world, node):
     finally:
         world.keep -= added
     draws = {a: concrete for a in _rv_atoms(value, rv)}
-    if any(not all(sp.sympify(i).is_Integer for i in a.indices) for a in draws if isinstance(a, sp.Indexed)):
+    if any(not all(sp.sympify(i, strict=True).is_Integer for i in a.indices) for a in draws if isinstance(a, sp.Indexed)):
         raise CannotInstantiate(f"a sample of {rv} has a symbolic index in {value}")
     if not draws:
         return value

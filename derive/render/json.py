@@ -477,6 +477,30 @@ def _order(value, where: str):
     return _bounded(value, 0, 64, where)
 
 
+def _cites(value, index: int, where: str) -> tuple[int, ...]:
+    """Indices of earlier steps (negative ones count back from this step)."""
+    items = _array(value, where)
+    return tuple(_bounded(k, -index, max(index - 1, 0), f"{where} (an earlier step)") for k in items)
+
+
+def _substitution(value, where: str) -> dict:
+    """A map from expressions to expressions (never labels: both sides reach the checker)."""
+    if value is None:
+        return {}
+    pairs = _object(value, where).get("map")
+    if not isinstance(pairs, list) or len(value) != 1:
+        raise FormatError(f"{where}: expected {{\"map\": [[expression, expression], ...]}}")
+    out = {}
+    for pair in pairs:
+        if not (isinstance(pair, list) and len(pair) == 2):
+            raise FormatError(f"{where}: a map entry must be a [key, value] pair, got {pair!r:.60}")
+        key, val = (decode_value(v, where) for v in pair)
+        if not isinstance(key, sp.Basic) or not isinstance(val, sp.Basic):
+            raise FormatError(f"{where}: both sides of a substitution must be expressions")
+        out[key] = val
+    return out
+
+
 def _sizes(value, where: str) -> dict:
     sizes = decode_value(value if value is not None else {"map": []}, where, labels=True)
     if not isinstance(sizes, dict):
@@ -527,6 +551,7 @@ def derivation_json(d, report=None) -> dict:
             "order": encode_value(step.order),
             "small": encode_value(step.small),
             "uses": list(step.uses),
+            "cites": list(step.cites),
         }
         if index in verdicts:
             entry["check"] = _verdict(verdicts[index])
@@ -553,6 +578,7 @@ def derivation_json(d, report=None) -> dict:
         "extras": {name: {"value": encode_value(v), "latex": _latex(v)} for name, v in d.extras.items()},
         "references": list(d.references),
         "sizes": encode_value(d.sizes),
+        "result_substitution": encode_value(d.result_substitution),
     }
     if report is not None:
         out["check"] = {"ok": report.ok, "decided": report.decided, "counts": dict(report.counts)}
@@ -597,6 +623,7 @@ def derivation_from_json(obj: dict) -> dict:
             order=_order(raw.get("order"), f"{where}.order"),
             small=_expression(raw, "small", where, optional=True),
             uses=_texts(raw, "uses", where),
+            cites=_cites(raw.get("cites", []), index, f"{where}.cites"),
         ))
     assumptions = []
     for index, raw in enumerate(_array(obj.get("assumptions", []), f"{here}: assumptions")):
@@ -625,6 +652,7 @@ def derivation_from_json(obj: dict) -> dict:
         "extras": extras,
         "references": _texts(obj, "references", here),
         "sizes": _sizes(obj.get("sizes"), f"{here}.sizes"),
+        "result_substitution": _substitution(obj.get("result_substitution"), f"{here}.result_substitution"),
     }
 
 
