@@ -68,7 +68,7 @@ def gradient_steps(f, var, dvar, *, name: str, tidy=None):
     """
     increment = f.xreplace({var: var + dvar}) - f
     diff = rules.differential(f, var, dvar)
-    terms = rules.trace_terms(diff)
+    terms = rules.trace_terms(diff, dvar)
     traces = rules.as_traces(terms)
     rotated = rules.rotate(terms, dvar)
     shown = rules.rotated_traces(rotated, dvar)
@@ -79,10 +79,10 @@ def gradient_steps(f, var, dvar, *, name: str, tidy=None):
         definition(increment, f"the increment of ${name}$ along a perturbation ${dV}$ of ${V}$ "
                    f"(${dV}$ stands for the differential $\\mathrm{{d}}{V}$)",
                    lhs=f"{name[:-3] if name.endswith('(X)') else 'f'}({V} + {dV}) - f({V})"),
-        approx(diff, "the differential, by the rules $\\mathrm{d}(AB) = \\mathrm{d}A\\,B + "
-               "A\\,\\mathrm{d}B$, $\\mathrm{d}\\operatorname{tr} A = \\operatorname{tr} "
+        approx(diff, "the differential, by the rules $\\mathrm{d}(AB) = \\mathrm{d}A B + "
+               "A \\mathrm{d}B$, $\\mathrm{d}\\operatorname{tr} A = \\operatorname{tr} "
                "\\mathrm{d}A$, $\\mathrm{d}\\det A = \\det A \\operatorname{tr}(A^{-1}\\mathrm{d}A)$, "
-               "$\\mathrm{d}A^{-1} = -A^{-1}\\mathrm{d}A\\,A^{-1}$: what is left after "
+               "$\\mathrm{d}A^{-1} = -A^{-1}\\mathrm{d}A A^{-1}$: what is left after "
                f"dropping the terms of second order in ${dV}$", small=dvar, order=1,
                source=MAGNUS),
         equal(traces, "distribute; the trace is linear, and a $1 \\times 1$ matrix is its own trace"),
@@ -91,7 +91,7 @@ def gradient_steps(f, var, dvar, *, name: str, tidy=None):
               f"for a factor ${dV}^\\top$"),
         equal(collected, "collect the terms: the trace is linear"),
         gradient(grad, f"$\\mathrm{{d}}f = \\operatorname{{tr}}(G^\\top \\mathrm{{d}}{V}) = "
-                 f"\\sum_{{ij}} G_{{ij}}\\,\\mathrm{{d}}{V}_{{ij}}$ identifies the gradient $G = M^\\top$",
+                 f"\\sum_{{ij}} G_{{ij}} \\mathrm{{d}}{V}_{{ij}}$ identifies the gradient $G = M^\\top$",
                  wrt=dvar, lhs=f"\\nabla_{{{V}}} f"),
     ]
     if tidy is not None:
@@ -260,8 +260,8 @@ def inverse_differential() -> Derivation:
     steps = (
         definition(product, "$X X^{-1} = I$ for every invertible $X$: its differential vanishes",
                    lhs="X X^{-1}"),
-        definition(d_product, "by the product rule, $\\mathrm{d}(X X^{-1}) = \\mathrm{d}X\\, X^{-1} "
-                   "+ X\\, \\mathrm{d}(X^{-1}) = 0$, so $\\mathrm{d}(X^{-1}) = -X^{-1}\\, \\mathrm{d}X\\, X^{-1}$; "
+        definition(d_product, "by the product rule, $\\mathrm{d}(X X^{-1}) = \\mathrm{d}X  X^{-1} "
+                   "+ X  \\mathrm{d}(X^{-1}) = 0$, so $\\mathrm{d}(X^{-1}) = -X^{-1}  \\mathrm{d}X  X^{-1}$; "
                    "with that rule the differential of $X X^{-1}$ is", lhs="\\mathrm{d}(X X^{-1})"),
         equal(sp.ZeroMatrix(d, d), "$H X^{-1} - X X^{-1} H X^{-1} = H X^{-1} - H X^{-1} = 0$: "
               "the rule is consistent with $X X^{-1} = I$"),
@@ -362,7 +362,7 @@ def symmetric_log_determinant_gradient() -> Derivation:
                    "3 distinct entries $u = (x_{11}, x_{12}, x_{22})$ of a "
                    "symmetric $X(u)$", lhs="f(u)"),
         gradient(chained, "the chain rule through $X(u)$: $\\partial f / \\partial u_q = "
-                 "\\sum_{ij} G_{ij}\\, \\partial X_{ij} / \\partial u_q$ with $G = X(u)^{-\\top}$, "
+                 "\\sum_{ij} G_{ij}  \\partial X_{ij} / \\partial u_q$ with $G = X(u)^{-\\top}$, "
                  "checked against the partial derivatives of $f(u)$ entry by entry", wrt=u,
                  lhs="\\nabla_u f"),
         equal(closed, "the same numbers are the distinct entries of $2X^{-1} - X^{-1} \\circ I$ "
@@ -402,7 +402,7 @@ def quadratic_affine_hessian() -> Derivation:
     steps = (
         *steps,
         gradient(hessian, "differentiate the gradient by the same rules: $\\mathrm{d}g = "
-                 "J\\,\\mathrm{d}x$ gives the Hessian $J^\\top$ (denominator layout), checked "
+                 "J \\mathrm{d}x$ gives the Hessian $J^\\top$ (denominator layout), checked "
                  "entry by entry", wrt=x, lhs="\\nabla^2_x f"),
     )
     return Derivation(
