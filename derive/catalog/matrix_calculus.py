@@ -78,7 +78,7 @@ def gradient_steps(f, var, dvar, *, name: str, tidy=None):
     steps = [
         definition(increment, f"the increment of ${name}$ along a perturbation ${dV}$ of ${V}$ "
                    f"(${dV}$ stands for the differential $\\mathrm{{d}}{V}$)",
-                   lhs=f"{name[:-3] if name.endswith('(X)') else 'f'}({V} + {dV}) - f({V})"),
+                   lhs=f"f({V} + {dV}) - f({V})"),
         approx(diff, "the differential, by the rules $\\mathrm{d}(AB) = \\mathrm{d}A B + "
                "A \\mathrm{d}B$, $\\mathrm{d}\\operatorname{tr} A = \\operatorname{tr} "
                "\\mathrm{d}A$, $\\mathrm{d}\\det A = \\det A \\operatorname{tr}(A^{-1}\\mathrm{d}A)$, "
@@ -99,7 +99,7 @@ def gradient_steps(f, var, dvar, *, name: str, tidy=None):
         steps.append(equal(tidied[0], tidied[1]))
         grad = tidied[0]
     steps += [
-        definition(f, f"the function itself (${name}$)", lhs=name),
+        definition(f, "the function itself", lhs=f"f({V})"),
         gradient(grad, "the gradient read off the differential, confirmed against the partial "
                  f"derivatives $\\partial f / \\partial {V}_{{ij}}$ entry by entry", wrt=var,
                  lhs=f"\\nabla_{{{V}}} f"),
