@@ -112,11 +112,16 @@ def test_softmax_forms_at_other_class_counts(K):
     assert all(sp.simplify(e) == 0 for e in (grad - (p - y_s)))
 
 
-def test_multinomial_gradient_with_a_transposed_residual_is_rejected():
+def test_multinomial_gradient_with_the_residual_reversed_is_rejected():
     D = built("multinomial-logistic-gradient")
-    Xm, W, Y, P, *_ = sm.multinomial_at()
-    wrong = sp.ImmutableMatrix(Xm.T.as_explicit() * (Y - P))
+    Xm, W, Y = sm.multinomial_symbols()
+    wrong = sp.MatMul(Xm.T, Y - sm.RowSoftmax(Xm * W))
     assert planted(D, first(D, Relation.GRADIENT), wrong).status == FAILED
+    # and labels whose rows do not sum to 1 break the textbook form: P - Y needs sum_k Y_ik = 1
+    U = sp.MatrixSymbol("U", sm.n_, sm.K_)
+    loose = D.steps[0].expr.xreplace({Y: U})
+    verdict = check_step(loose, D.steps[1], ctx_of(D), seed=1)
+    assert verdict.status == FAILED
 
 
 def test_gls_normal_equations_missing_the_weights_are_rejected():

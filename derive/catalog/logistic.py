@@ -14,6 +14,7 @@ from __future__ import annotations
 import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.diagonal import DiagMatrix
+from sympy.matrices.expressions.matexpr import MatrixElement
 
 from derive.catalog.likelihood import sigmoid
 from derive.catalog.symbols import X, d, i, n, v, w, y
@@ -45,10 +46,9 @@ class Elementwise(ElementwiseApplyFunction):
     """f applied to every entry of a matrix expression, printed f(M) (here: sigma(X w))."""
 
     def _latex(self, printer):
-        t = sp.Dummy("t")
-        head = printer._print(self.function(t)).replace(printer._print(t), "", 1)
-        head = head.replace(r"\left(\right)", "").replace("()", "")
-        return rf"{head}\left({printer._print(self.expr)}\right)"
+        slot = sp.Symbol("ZZSLOTZZ")
+        body = printer._print(self.function(slot))
+        return body.replace("ZZSLOTZZ", printer._print(self.expr))
 
 
 class Diag(DiagMatrix):
@@ -69,14 +69,15 @@ def logits():
 
 
 def nll_sum():
-    """-sum_i [y_i log sigma(z_i) + (1 - y_i) log(1 - sigma(z_i))], z_i = (X w)_i, i = 1..n."""
+    """-sum_i [y_i log sigma(z_i) + (1 - y_i) log(1 - sigma(z_i))], z_i = (X w)_i, i = 0..n-1
+    (0-based, as the entries of the MatrixSymbols are indexed)."""
     from derive.catalog import get
 
     bce = get("bernoulli-nll-bce")
     per_sample = bce.extras["per_sample"]  # ell(z) for one label y
     label = next(s for s in per_sample.free_symbols if s.name == "y")
-    term = per_sample.xreplace({z: logits()[i - 1, 0], label: y[i - 1, 0]})
-    return sp.Sum(term, (i, 1, n)), per_sample, label
+    term = per_sample.xreplace({z: MatrixElement(logits(), i, 0), label: y[i, 0]})
+    return sp.Sum(term, (i, 0, n - 1)), per_sample, label
 
 
 # --- derivations -----------------------------------------------------------------------------
@@ -116,13 +117,13 @@ def sigmoid_derivative() -> Derivation:
 
 def logistic_nll() -> Derivation:
     """The Bernoulli NLL of labels y_i with P(y_i = 1) = sigma(x_i^T w) is a sum of BCE terms."""
-    zi = logits()[i - 1, 0]
+    zi = MatrixElement(logits(), i, 0)
     pi = sigmoid(zi)
-    pmf = pi ** y[i - 1, 0] * (1 - pi) ** (1 - y[i - 1, 0])
-    nll = -sp.log(sp.Product(pmf, (i, 1, n)))
+    pmf = pi ** y[i, 0] * (1 - pi) ** (1 - y[i, 0])
+    nll = -sp.log(sp.Product(pmf, (i, 0, n - 1)))
     as_sum = log_rules(nll)
     steps = (
-        definition(nll, "the negative log-likelihood of $n$ independent labels $y_i \\in \\{0, 1\\}$ "
+        definition(nll, "the negative log-likelihood of $n$ independent binary labels $y_i$ (0 or 1), "
                    "with $P(y_i = 1) = \\sigma(z_i)$ and the linear logit $z_i = (Xw)_i = x_i^\\top w$: "
                    "the Bernoulli pmf $p^{y}(1 - p)^{1 - y}$", lhs="L(w)"),
         equal(as_sum, "the log of a product is the sum of the logs; $\\log a^{y} = y \\log a$ for $a > 0$"),
@@ -137,7 +138,7 @@ def logistic_nll() -> Derivation:
         assumptions=SIZES,
         steps=steps,
         result=as_sum,
-        claim=-sp.Sum(y[i - 1, 0] * sp.log(pi) + (1 - y[i - 1, 0]) * sp.log(1 - pi), (i, 1, n)),
+        claim=-sp.Sum(y[i, 0] * sp.log(pi) + (1 - y[i, 0]) * sp.log(1 - pi), (i, 0, n - 1)),
         variables=(w,),
         references=(BISHOP + ", eq. 4.90",),
     )
@@ -166,7 +167,7 @@ def logistic_gradient() -> Derivation:
                    "per sample in its logit $z_i = x_i^\\top w$", lhs="L(w)"),
         gradient(grad, "the chain rule: $\\partial \\ell / \\partial z_i = \\sigma(z_i) - y_i$ "
                  "(bernoulli-nll-bce) and $\\nabla_w z_i = x_i$ (linear-form-gradient), so "
-                 "$\\nabla_w L = \\sum_i (\\sigma(z_i) - y_i)\\, x_i = X^\\top(\\sigma(Xw) - y)$; "
+                 "$\\nabla_w L = \\sum_i (\\sigma(z_i) - y_i)  x_i = X^\\top(\\sigma(Xw) - y)$; "
                  "checked entry by entry", wrt=w, lhs="\\nabla_w L(w)"),
     )
     return Derivation(
@@ -204,8 +205,8 @@ def logistic_hessian() -> Derivation:
     steps = (
         definition(grad, "the gradient (logistic-gradient)", lhs="\\nabla_w L(w)"),
         gradient(hessian, "differentiate once more: $\\nabla_w \\sigma(z_i) = \\sigma(z_i)(1 - "
-                 "\\sigma(z_i))\\, x_i$ (sigmoid-derivative), so $\\nabla^2_w L = \\sum_i "
-                 "p_i (1 - p_i)\\, x_i x_i^\\top = X^\\top S X$; checked entry by entry", wrt=w,
+                 "\\sigma(z_i))  x_i$ (sigmoid-derivative), so $\\nabla^2_w L = \\sum_i "
+                 "p_i (1 - p_i)  x_i x_i^\\top = X^\\top S X$; checked entry by entry", wrt=w,
                  lhs="\\nabla^2_w L(w)"),
         definition(as_norm, "the Hessian's quadratic form in a direction $v$: $v^\\top X^\\top S X v "
                    "= u^\\top S u$ with $u = X v$ and $S = \\operatorname{diag}(p_i(1 - p_i))$, positive "
@@ -259,7 +260,7 @@ def logistic_irls() -> Derivation:
                    "$p = \\sigma(Xw)$", lhs="w_{+}"),
         equal(combined, "$w = H^{-1} H w$: one inverse for the whole update",
               uses=("$S$ is positive definite", "$X$ has full column rank")),
-        equal(irls, "$X^\\top (p - y) = X^\\top S\\, S^{-1}(p - y)$: take $X^\\top S$ out; the "
+        equal(irls, "$X^\\top (p - y) = X^\\top S  S^{-1}(p - y)$: take $X^\\top S$ out; the "
               "working response is $z = Xw - S^{-1}(p - y)$",
               uses=("$S$ is positive definite",)),
     )

@@ -68,7 +68,7 @@ def gradient_steps(f, var, dvar, *, name: str, tidy=None):
     """
     increment = f.xreplace({var: var + dvar}) - f
     diff = rules.differential(f, var, dvar)
-    terms = rules.trace_terms(diff)
+    terms = rules.trace_terms(diff, dvar)
     traces = rules.as_traces(terms)
     rotated = rules.rotate(terms, dvar)
     shown = rules.rotated_traces(rotated, dvar)
@@ -78,11 +78,11 @@ def gradient_steps(f, var, dvar, *, name: str, tidy=None):
     steps = [
         definition(increment, f"the increment of ${name}$ along a perturbation ${dV}$ of ${V}$ "
                    f"(${dV}$ stands for the differential $\\mathrm{{d}}{V}$)",
-                   lhs=f"{name[:-3] if name.endswith('(X)') else 'f'}({V} + {dV}) - f({V})"),
-        approx(diff, "the differential, by the rules $\\mathrm{d}(AB) = \\mathrm{d}A\\,B + "
-               "A\\,\\mathrm{d}B$, $\\mathrm{d}\\operatorname{tr} A = \\operatorname{tr} "
+                   lhs=f"f({V} + {dV}) - f({V})"),
+        approx(diff, "the differential, by the rules $\\mathrm{d}(AB) = \\mathrm{d}A B + "
+               "A \\mathrm{d}B$, $\\mathrm{d}\\operatorname{tr} A = \\operatorname{tr} "
                "\\mathrm{d}A$, $\\mathrm{d}\\det A = \\det A \\operatorname{tr}(A^{-1}\\mathrm{d}A)$, "
-               "$\\mathrm{d}A^{-1} = -A^{-1}\\mathrm{d}A\\,A^{-1}$: what is left after "
+               "$\\mathrm{d}A^{-1} = -A^{-1}\\mathrm{d}A A^{-1}$: what is left after "
                f"dropping the terms of second order in ${dV}$", small=dvar, order=1,
                source=MAGNUS),
         equal(traces, "distribute; the trace is linear, and a $1 \\times 1$ matrix is its own trace"),
@@ -91,7 +91,7 @@ def gradient_steps(f, var, dvar, *, name: str, tidy=None):
               f"for a factor ${dV}^\\top$"),
         equal(collected, "collect the terms: the trace is linear"),
         gradient(grad, f"$\\mathrm{{d}}f = \\operatorname{{tr}}(G^\\top \\mathrm{{d}}{V}) = "
-                 f"\\sum_{{ij}} G_{{ij}}\\,\\mathrm{{d}}{V}_{{ij}}$ identifies the gradient $G = M^\\top$",
+                 f"\\sum_{{ij}} G_{{ij}} \\mathrm{{d}}{V}_{{ij}}$ identifies the gradient $G = M^\\top$",
                  wrt=dvar, lhs=f"\\nabla_{{{V}}} f"),
     ]
     if tidy is not None:
@@ -99,7 +99,7 @@ def gradient_steps(f, var, dvar, *, name: str, tidy=None):
         steps.append(equal(tidied[0], tidied[1]))
         grad = tidied[0]
     steps += [
-        definition(f, f"the function itself (${name}$)", lhs=name),
+        definition(f, "the function itself", lhs=f"f({V})"),
         gradient(grad, "the gradient read off the differential, confirmed against the partial "
                  f"derivatives $\\partial f / \\partial {V}_{{ij}}$ entry by entry", wrt=var,
                  lhs=f"\\nabla_{{{V}}} f"),
@@ -132,7 +132,7 @@ def _gradient_derivation(id, title, statement, f, var, dvar, claim, *, name, ass
 def bilinear_form_gradient() -> Derivation:
     """grad_X a^T X b = a b^T."""
     return _gradient_derivation(
-        "bilinear-form-gradient", "Gradient of a bilinear form $a^\\top X b$",
+        "bilinear-form-gradient", "Gradient of a bilinear form a^T X b",
         "For a in R^d, b in R^k and X in R^{d x k}, the gradient of a^T X b in X is a b^T.",
         a_d.T * X * b_k, X, H, a_d * b_k.T, name="a^\\top X b")
 
@@ -140,7 +140,7 @@ def bilinear_form_gradient() -> Derivation:
 def bilinear_form_transpose_gradient() -> Derivation:
     """grad_X a^T X^T b = b a^T."""
     return _gradient_derivation(
-        "bilinear-form-transpose-gradient", "Gradient of $a^\\top X^\\top b$",
+        "bilinear-form-transpose-gradient", "Gradient of a^T X^T b",
         "For a in R^k, b in R^d and X in R^{d x k}, the gradient of a^T X^T b in X is b a^T.",
         a_k.T * X.T * b_d, X, H, b_d * a_k.T, name="a^\\top X^\\top b")
 
@@ -148,7 +148,7 @@ def bilinear_form_transpose_gradient() -> Derivation:
 def gram_form_gradient() -> Derivation:
     """grad_X b^T X^T X c = X (b c^T + c b^T)."""
     return _gradient_derivation(
-        "gram-form-gradient", "Gradient of $b^\\top X^\\top X c$",
+        "gram-form-gradient", "Gradient of b^T X^T X c",
         "For b, c in R^k and X in R^{d x k}, the gradient of b^T X^T X c in X is X (b c^T + c b^T).",
         b_k.T * X.T * X * c_k, X, H, X * (b_k * c_k.T + c_k * b_k.T), name="b^\\top X^\\top X c")
 
@@ -159,7 +159,7 @@ def gram_form_gradient() -> Derivation:
 def trace_ax_gradient() -> Derivation:
     """grad_X tr(A X) = A^T."""
     return _gradient_derivation(
-        "trace-ax-gradient", "Gradient of $\\operatorname{tr}(AX)$",
+        "trace-ax-gradient", "Gradient of tr(AX)",
         "For A in R^{k x d} and X in R^{d x k}, the gradient of tr(A X) in X is A^T.",
         sp.Trace(A_kd * X), X, H, A_kd.T, name="\\operatorname{tr}(AX)")
 
@@ -167,7 +167,7 @@ def trace_ax_gradient() -> Derivation:
 def trace_axb_gradient() -> Derivation:
     """grad_X tr(A X B) = A^T B^T."""
     return _gradient_derivation(
-        "trace-axb-gradient", "Gradient of $\\operatorname{tr}(AXB)$",
+        "trace-axb-gradient", "Gradient of tr(AXB)",
         "For A in R^{d x d}, X in R^{d x k} and B in R^{k x d}, the gradient of tr(A X B) in X is A^T B^T.",
         sp.Trace(A_dd * X * B_kd), X, H, A_dd.T * B_kd.T, name="\\operatorname{tr}(AXB)")
 
@@ -175,7 +175,7 @@ def trace_axb_gradient() -> Derivation:
 def trace_xta_gradient() -> Derivation:
     """grad_X tr(X^T A) = A."""
     return _gradient_derivation(
-        "trace-xta-gradient", "Gradient of $\\operatorname{tr}(X^\\top A)$",
+        "trace-xta-gradient", "Gradient of tr(X^T A)",
         "For A and X in R^{d x k}, the gradient of tr(X^T A) in X is A.",
         sp.Trace(X.T * A_dk), X, H, A_dk, name="\\operatorname{tr}(X^\\top A)")
 
@@ -183,7 +183,7 @@ def trace_xta_gradient() -> Derivation:
 def trace_square_gradient() -> Derivation:
     """grad_X tr(X^2) = 2 X^T."""
     return _gradient_derivation(
-        "trace-square-gradient", "Gradient of $\\operatorname{tr}(X^2)$",
+        "trace-square-gradient", "Gradient of tr(X^2)",
         "For a square X, the gradient of tr(X^2) in X is 2 X^T.",
         sp.Trace(Xs * Xs), Xs, Hs, 2 * Xs.T, name="\\operatorname{tr}(X^2)")
 
@@ -191,7 +191,7 @@ def trace_square_gradient() -> Derivation:
 def trace_xtbx_gradient() -> Derivation:
     """grad_X tr(X^T B X) = B X + B^T X."""
     return _gradient_derivation(
-        "trace-xtbx-gradient", "Gradient of $\\operatorname{tr}(X^\\top B X)$",
+        "trace-xtbx-gradient", "Gradient of tr(X^T B X)",
         "For B in R^{d x d} and X in R^{d x k}, the gradient of tr(X^T B X) in X is B X + B^T X.",
         sp.Trace(X.T * B_dd * X), X, H, B_dd * X + B_dd.T * X, name="\\operatorname{tr}(X^\\top B X)")
 
@@ -199,7 +199,7 @@ def trace_xtbx_gradient() -> Derivation:
 def trace_axbxtc_gradient() -> Derivation:
     """grad_X tr(A X B X^T C) = A^T C^T X B^T + C A X B."""
     return _gradient_derivation(
-        "trace-axbxtc-gradient", "Gradient of $\\operatorname{tr}(A X B X^\\top C)$",
+        "trace-axbxtc-gradient", "Gradient of tr(A X B X^T C)",
         "For A, C in R^{d x d}, B in R^{k x k} and X in R^{d x k}, the gradient of "
         "tr(A X B X^T C) in X is A^T C^T X B^T + C A X B.",
         sp.Trace(A_dd * X * B_kk * X.T * C_dd), X, H,
@@ -212,7 +212,7 @@ def trace_affine_square_gradient() -> Derivation:
     Y = A_dd * X * B_kk + C_dk
     return _gradient_derivation(
         "trace-affine-square-gradient",
-        "Gradient of $\\operatorname{tr}((AXB + C)(AXB + C)^\\top)$",
+        "Gradient of tr((AXB + C)(AXB + C)^T)",
         "For A in R^{d x d}, B in R^{k x k}, C and X in R^{d x k}, the gradient of "
         "tr((A X B + C)(A X B + C)^T) in X is 2 A^T (A X B + C) B^T.",
         sp.Trace(Y * Y.T), X, H, 2 * A_dd.T * Y * B_kk.T,
@@ -260,8 +260,8 @@ def inverse_differential() -> Derivation:
     steps = (
         definition(product, "$X X^{-1} = I$ for every invertible $X$: its differential vanishes",
                    lhs="X X^{-1}"),
-        definition(d_product, "by the product rule, $\\mathrm{d}(X X^{-1}) = \\mathrm{d}X\\, X^{-1} "
-                   "+ X\\, \\mathrm{d}(X^{-1}) = 0$, so $\\mathrm{d}(X^{-1}) = -X^{-1}\\, \\mathrm{d}X\\, X^{-1}$; "
+        definition(d_product, "by the product rule, $\\mathrm{d}(X X^{-1}) = \\mathrm{d}X  X^{-1} "
+                   "+ X  \\mathrm{d}(X^{-1}) = 0$, so $\\mathrm{d}(X^{-1}) = -X^{-1}  \\mathrm{d}X  X^{-1}$; "
                    "with that rule the differential of $X X^{-1}$ is", lhs="\\mathrm{d}(X X^{-1})"),
         equal(sp.ZeroMatrix(d, d), "$H X^{-1} - X X^{-1} H X^{-1} = H X^{-1} - H X^{-1} = 0$: "
               "the rule is consistent with $X X^{-1} = I$"),
@@ -289,7 +289,7 @@ def inverse_differential() -> Derivation:
 def inverse_form_gradient() -> Derivation:
     """grad_X a^T X^{-1} b = -X^{-T} a b^T X^{-T}."""
     return _gradient_derivation(
-        "inverse-form-gradient", "Gradient of $a^\\top X^{-1} b$",
+        "inverse-form-gradient", "Gradient of a^T X^{-1} b",
         "For an invertible square X and a, b in R^d, the gradient of a^T X^{-1} b in X is "
         "-X^{-T} a b^T X^{-T}.",
         a_d.T * Xs.I * b_d, Xs, Hs, -Xs.I.T * a_d * b_d.T * Xs.I.T, name="a^\\top X^{-1} b",
@@ -362,7 +362,7 @@ def symmetric_log_determinant_gradient() -> Derivation:
                    "3 distinct entries $u = (x_{11}, x_{12}, x_{22})$ of a "
                    "symmetric $X(u)$", lhs="f(u)"),
         gradient(chained, "the chain rule through $X(u)$: $\\partial f / \\partial u_q = "
-                 "\\sum_{ij} G_{ij}\\, \\partial X_{ij} / \\partial u_q$ with $G = X(u)^{-\\top}$, "
+                 "\\sum_{ij} G_{ij}  \\partial X_{ij} / \\partial u_q$ with $G = X(u)^{-\\top}$, "
                  "checked against the partial derivatives of $f(u)$ entry by entry", wrt=u,
                  lhs="\\nabla_u f"),
         equal(closed, "the same numbers are the distinct entries of $2X^{-1} - X^{-1} \\circ I$ "
@@ -402,12 +402,12 @@ def quadratic_affine_hessian() -> Derivation:
     steps = (
         *steps,
         gradient(hessian, "differentiate the gradient by the same rules: $\\mathrm{d}g = "
-                 "J\\,\\mathrm{d}x$ gives the Hessian $J^\\top$ (denominator layout), checked "
+                 "J \\mathrm{d}x$ gives the Hessian $J^\\top$ (denominator layout), checked "
                  "entry by entry", wrt=x, lhs="\\nabla^2_x f"),
     )
     return Derivation(
         id="quadratic-affine-hessian",
-        title="Hessian of $x^\\top A x + b^\\top x$",
+        title="Hessian of x^T A x + b^T x",
         statement="For f(x) = x^T A x + b^T x with A in R^{d x d}, the gradient is (A + A^T) x + b "
         "and the Hessian is A + A^T at every x (2A for symmetric A).",
         topic="matrix_calculus",

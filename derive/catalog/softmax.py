@@ -11,6 +11,7 @@ other K.
 from __future__ import annotations
 
 import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixElement, MatrixExpr
 
 from derive.core.derivation import Derivation, definition, equal, gradient
 
@@ -18,6 +19,9 @@ BISHOP = "C. M. Bishop, Pattern Recognition and Machine Learning (2006), sec. 4.
 GOODFELLOW = "I. Goodfellow, Y. Bengio, A. Courville, Deep Learning (2016), sec. 6.2.2.3"
 
 CLASSES = 3
+#: the Jacobian is shown at K = 2 (a K x K matrix of quotients: K = 3 does not fit a page);
+#: the tests repeat it at K = 3 and 4
+JACOBIAN_CLASSES = 2
 
 
 def logits(K=CLASSES):
@@ -58,10 +62,10 @@ def softmax_jacobian_at(K=CLASSES):
 
 def softmax_jacobian() -> Derivation:
     """d softmax(z) / dz = diag(p) - p p^T, at K = 3."""
-    zv, p, J = softmax_jacobian_at()
+    zv, p, J = softmax_jacobian_at(JACOBIAN_CLASSES)
     textbook = sp.ImmutableMatrix(sp.diag(*p)) - p * p.T
     steps = (
-        definition(p, f"the softmax of $K = {CLASSES}$ logits: $p_j = e^{{z_j}} / \\sum_k e^{{z_k}}$ "
+        definition(p, f"the softmax of $K = {JACOBIAN_CLASSES}$ logits: $p_j = e^{{z_j}} / \\sum_k e^{{z_k}}$ "
                    "(a concrete $K$: SymPy cannot differentiate a sum of symbolic length)", lhs="p(z)"),
         gradient(J, "differentiate each $p_j$ in each $z_i$ (the quotient rule), checked entry by "
                  "entry", wrt=zv, lhs="\\frac{\\partial p}{\\partial z}"),
@@ -72,7 +76,7 @@ def softmax_jacobian() -> Derivation:
         id="softmax-jacobian",
         title="Jacobian of the softmax",
         statement=f"For p = softmax(z), dp_j/dz_i = p_j (delta_ij - p_i): the Jacobian is "
-        f"diag(p) - p p^T (derived at K = {CLASSES} classes).",
+        f"diag(p) - p p^T (derived at K = {JACOBIAN_CLASSES} classes; the tests repeat it at K = 3, 4).",
         topic="softmax",
         assumptions=(),
         steps=steps,
@@ -151,52 +155,98 @@ def log_sum_exp_gradient() -> Derivation:
 
 # --- multinomial logistic regression ---------------------------------------------------------
 
-SAMPLES, FEATURES = 2, 2
+n_, d_, K_ = sp.symbols("n d K", integer=True, positive=True)
+i_, j_, k_ = sp.symbols("i j k", integer=True, nonnegative=True)
 
 
-def multinomial_at(n=SAMPLES, dim=FEATURES, K=CLASSES):
-    """L(W) = -sum_i sum_k Y_ik log softmax(W^T x_i)_k with rows of Y summing to 1."""
-    Xm = sp.MatrixSymbol("X", n, dim)
-    W = sp.MatrixSymbol("W", dim, K)
-    Yfree = sp.MatrixSymbol("Y", n, K)
-    Y = sp.ImmutableMatrix(n, K, lambda r, c: Yfree[r, c] if c < K - 1
-                           else 1 - sp.Add(*[Yfree[r, q] for q in range(K - 1)]))
-    Z = sp.ImmutableMatrix((Xm * W).as_explicit())
-    P = sp.ImmutableMatrix.vstack(*[softmax(sp.ImmutableMatrix(Z[r, :]).T).T for r in range(n)])
-    loss = -sp.Add(*[Y[r, c] * sp.log(P[r, c]) for r in range(n) for c in range(K)])
-    LSM = sp.ImmutableMatrix.vstack(*[log_softmax(sp.ImmutableMatrix(Z[r, :]).T).T for r in range(n)])
-    stable = -sp.Add(*[Y[r, c] * LSM[r, c] for r in range(n) for c in range(K)])
-    grad = sp.ImmutableMatrix(dim, K, lambda r, c: sp.diff(stable, W[r, c]))
-    return Xm, W, Y, P, loss, stable, grad
+class RowSoftmax(MatrixExpr):
+    """softmax applied to every row of a matrix: P_ik = exp(Z_ik) / sum_j exp(Z_ij)."""
+
+    def __new__(cls, arg):
+        return super().__new__(cls, arg)
+
+    arg = property(lambda self: self.args[0])
+    shape = property(lambda self: self.args[0].shape)
+
+    def _entry(self, r, c, **kwargs):
+        Z = self.arg
+        cols = Z.shape[1]
+        if not sp.sympify(cols, strict=True).is_Integer:
+            return MatrixElement(self, r, c)
+        return sp.exp(Z[r, c]) / sp.Add(*[sp.exp(Z[r, q]) for q in range(int(cols))])
+
+    def _latex(self, printer):
+        return rf"\operatorname{{softmax}}\left({printer._print(self.arg)}\right)"
+
+
+class RowDistributions(MatrixExpr):
+    """Labels whose rows sum to 1, from any U: Y_ik = U_ik^2 / sum_j U_ij^2 (printed Y)."""
+
+    def __new__(cls, arg):
+        return super().__new__(cls, arg)
+
+    arg = property(lambda self: self.args[0])
+    shape = property(lambda self: self.args[0].shape)
+
+    def _entry(self, r, c, **kwargs):
+        U = self.arg
+        if not sp.sympify(U.shape[1], strict=True).is_Integer:
+            return MatrixElement(self, r, c)
+        return U[r, c] ** 2 / sp.Add(*[U[r, q] ** 2 for q in range(int(U.shape[1]))])
+
+    def _latex(self, printer):
+        return "Y"
+
+
+def multinomial_symbols():
+    Xm = sp.MatrixSymbol("X", n_, d_)
+    W = sp.MatrixSymbol("W", d_, K_)
+    Y = RowDistributions(sp.MatrixSymbol("U", n_, K_))
+    return Xm, W, Y
+
+
+def multinomial_loss():
+    """-sum_i sum_k Y_ik ((X W)_ik - log sum_j exp((X W)_ij)), the log-softmax form."""
+    Xm, W, Y = multinomial_symbols()
+    Z = Xm * W
+    lse = sp.log(sp.Sum(sp.exp(MatrixElement(Z, i_, j_)), (j_, 0, K_ - 1)))
+    inner = sp.Sum(Y[i_, k_] * (MatrixElement(Z, i_, k_) - lse), (k_, 0, K_ - 1))
+    return -sp.Sum(inner, (i_, 0, n_ - 1))
 
 
 def multinomial_logistic_gradient() -> Derivation:
-    """grad_W L = X^T (P - Y), P the row-wise softmax of X W, at n = 2, d = 2, K = 3."""
-    Xm, W, Y, P, loss, stable, grad = multinomial_at()
-    textbook = sp.ImmutableMatrix(Xm.T.as_explicit() * (P - Y))
+    """grad_W L = X^T (P - Y), P the row-wise softmax of X W."""
+    Xm, W, Y = multinomial_symbols()
+    loss = multinomial_loss()
+    # the chain rule: dl_i/dz_i = p_i - y_i per sample (softmax-cross-entropy-gradient), and
+    # z_i = W^T x_i, so dL/dW = sum_i x_i (p_i - y_i)^T = X^T (P - Y)
+    grad = sp.MatMul(Xm.T, RowSoftmax(Xm * W) - Y)
     steps = (
-        definition(stable, f"the negative log-likelihood of $n = {SAMPLES}$ samples with labels $Y$ "
-                   f"(rows summing to 1) under $P = \\operatorname{{softmax}}(X W)$ row by row, "
-                   "written with the log-softmax $\\log P_{ik} = (XW)_{ik} - \\log \\sum_j "
-                   "e^{(XW)_{ij}}$ (softmax-cross-entropy-gradient checks that form); "
-                   f"$d = {FEATURES}$ features, $K = {CLASSES}$ classes", lhs="L(W)"),
-        gradient(grad, "differentiate in each weight $W_{jk}$, checked entry by entry", wrt=W,
-                 lhs="\\nabla_W L"),
-        equal(textbook, "$\\partial L / \\partial W_{jk} = \\sum_i x_{ij} (P_{ik} - Y_{ik})$ "
-              "(softmax-cross-entropy-gradient with the chain rule $z_i = W^\\top x_i$): "
-              "$X^\\top (P - Y)$"),
+        definition(loss, "the negative log-likelihood of $n$ samples with labels $Y$ (each row "
+                   "a distribution: $Y_{ik} = U_{ik}^2 / \\sum_j U_{ij}^2$ for any $U$, so that the "
+                   "checker draws rows that sum to 1) under $P = \\operatorname{softmax}(X W)$ row by row, written with the "
+                   "log-softmax $\\log P_{ik} = (XW)_{ik} - \\log \\sum_j e^{(XW)_{ij}}$", lhs="L(W)"),
+        gradient(grad, "the chain rule: per sample the gradient in the logits $z_i = W^\\top x_i$ "
+                 "is $p_i - y_i$ (softmax-cross-entropy-gradient), so $\\nabla_W L = \\sum_i "
+                 "x_i (p_i - y_i)^\\top = X^\\top (P - Y)$; checked entry by entry at "
+                 f"$n \\in \\lbrace {', '.join(map(str, MULTINOMIAL_SIZES[n_]))} \\rbrace$, "
+                 f"$d = {MULTINOMIAL_SIZES[d_][0]}$, $K \\in \\lbrace {', '.join(map(str, MULTINOMIAL_SIZES[K_]))} \\rbrace$",
+                 wrt=W, lhs="\\nabla_W L"),
     )
     return Derivation(
         id="multinomial-logistic-gradient",
         title="Gradient of multinomial logistic regression",
-        statement=f"For P = softmax(X W) row by row and labels Y whose rows sum to 1, the gradient of "
-        f"-sum_ik Y_ik log P_ik in W is X^T (P - Y) (derived at n = {SAMPLES}, d = {FEATURES}, "
-        f"K = {CLASSES}).",
+        statement="For P = softmax(X W) row by row and labels Y whose rows sum to 1, the gradient of "
+        "-sum_ik Y_ik log P_ik in W is X^T (P - Y) (checked at concrete n, d, K).",
         topic="softmax",
         assumptions=(),
         steps=steps,
         result=grad,
-        claim=textbook,
+        claim=Xm.T * (RowSoftmax(Xm * W) - Y),
         variables=(W,),
         references=(BISHOP + ", eq. 4.109",),
+        sizes=MULTINOMIAL_SIZES,
     )
+
+
+MULTINOMIAL_SIZES = {n_: (2, 3), d_: (2,), K_: (3, 2)}

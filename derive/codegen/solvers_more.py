@@ -377,4 +377,5 @@ def solver_for(derivation, **options):
     functools.update_wrapper(bound, fn)
     params = inspect.signature(fn).parameters.values()
     bound.inputs = tuple(p.name for p in params if p.default is inspect.Parameter.empty)
+    bound.source = inspect.getsource(fn)  # hand-written numpy around the compiled pieces
     return bound

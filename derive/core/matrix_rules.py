@@ -77,6 +77,8 @@ def _d(e, var, dvar):
         return None if dm is None else sp.MatMul(-1, e, dm, e)
     if isinstance(e, sp.Trace):
         dm = _d(e.arg, var, dvar)
+        if isinstance(dm, sp.MatAdd):  # tr is linear: one trace per term of the product rule
+            return sp.Add(*[sp.Trace(t) for t in dm.args])
         return None if dm is None else sp.Trace(dm)
     if isinstance(e, sp.Determinant):
         dm = _d(e.arg, var, dvar)
@@ -106,21 +108,52 @@ def _factors(term):
     return sp.Integer(1), [term]
 
 
-def _matrix_terms(m):
+def _transpose(f):
+    """f^T, with (A^T)^T written A (nothing else evaluated)."""
+    return f.arg if isinstance(f, sp.Transpose) else sp.Transpose(f)
+
+
+def _distribute(m, dvar):
+    """m as a list of (scalar, [factors]) products, distributing only over the sums that hold
+    dvar: (A X B + C)^T stays one factor, (A H B)^T becomes B^T H^T A^T."""
+    if isinstance(m, sp.MatAdd):
+        return [t for a in m.args for t in _distribute(a, dvar)]
+    if isinstance(m, sp.Transpose):
+        inner = m.arg
+        if not inner.has(dvar):
+            return [(sp.Integer(1), [m])]
+        return [(c, [_transpose(f) for f in reversed(fs)]) for c, fs in _distribute(inner, dvar)]
+    if isinstance(m, sp.MatMul):
+        coeff, factors = _factors(m)
+        out = [(coeff, [])]
+        for f in factors:
+            parts = _distribute(f, dvar) if f.has(dvar) else [(sp.Integer(1), [f])]
+            out = [(c0 * c1, fs0 + fs1) for c0, fs0 in out for c1, fs1 in parts]
+        return out
+    if isinstance(m, sp.Transpose) or not m.has(dvar):
+        return [(sp.Integer(1), [m])]
+    return [(sp.Integer(1), [m])]
+
+
+def _matrix_terms(m, dvar=None):
     """A matrix expression distributed into products: a list of (scalar, [factors])."""
+    if dvar is not None:
+        return _distribute(m, dvar)
     m = m.expand()
     terms = m.args if isinstance(m, sp.MatAdd) else (m,)
     return [_factors(t) for t in terms]
 
 
-def trace_terms(dexpr):
+def trace_terms(dexpr, dvar=None):
     """A scalar differential as a list of (c, [F_1, ..., F_k]) with dexpr = sum c tr(F_1...F_k).
 
-    Uses the linearity of the trace, and tr(s) = s for a 1x1 product s."""
+    Uses the linearity of the trace, and tr(s) = s for a 1x1 product s. With `dvar`, products
+    are distributed only over the sums that hold dvar (the other factors stay whole)."""
     out = []
-    expanded = sp.expand(dexpr) if not is_matrix(dexpr) else dexpr
+    # expand the scalar level only: the matrices inside the traces are distributed below
+    expanded = sp.expand(dexpr, deep=False) if not is_matrix(dexpr) else dexpr
     if is_matrix(expanded):  # a 1x1 differential such as a^T H b
-        for c, fs in _matrix_terms(expanded):
+        for c, fs in _matrix_terms(expanded, dvar):
             out.append((c, fs))
         return out
     for term in sp.Add.make_args(expanded):
@@ -130,7 +163,7 @@ def trace_terms(dexpr):
             raise NoRule(f"term {term} is not a scalar times one trace or one 1x1 product")
         inner = traces[0].arg if traces else mats[0]
         scale = sp.Mul(*[f for f in sp.Mul.make_args(term) if f is not inner and f not in traces])
-        for c, fs in _matrix_terms(inner):
+        for c, fs in _matrix_terms(inner, dvar):
             out.append((scale * c, fs))
     return out
 
@@ -153,7 +186,7 @@ def rotate(terms, dvar):
         if fs[k] == dvar:
             M = [*Q, *P]
         else:
-            M = [sp.Transpose(f) for f in reversed(P)] + [sp.Transpose(f) for f in reversed(Q)]
+            M = [_transpose(f) for f in reversed(P)] + [_transpose(f) for f in reversed(Q)]
         out.append((c, M))
     return out
 
@@ -173,7 +206,13 @@ def rotated_traces(rotated, dvar):
 def collected(rotated, dvar):
     """tr(M H) with M = sum c_k M_k: the trace is linear."""
     size = dvar.shape[0]
-    parts = [_mat(M, size) if c == 1 else sp.MatMul(c, _mat(M, size)) for c, M in rotated]
+    merged: dict = {}
+    for c, M in rotated:  # equal products add their coefficients: c1 M + c2 M = (c1 + c2) M
+        key = sp.srepr(_mat(M, size).doit().expand().doit())
+        shown, total = merged.get(key, (M, 0))
+        merged[key] = (shown, total + c)
+    parts = [_mat(M, size) if c == 1 else sp.MatMul(c, _mat(M, size))
+             for M, c in merged.values() if c != 0]
     M = sp.MatAdd(*parts) if len(parts) > 1 else parts[0]
     return sp.Trace(sp.MatMul(M, dvar)), M
 
