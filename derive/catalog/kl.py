@@ -236,7 +236,7 @@ def kl_mvn() -> Derivation:
         equal(linear, REASONS["linearity"] + r"; the log-determinants and $\log 2\pi$ are constants"),
         equal(quadratic, r"for $x \sim \mathcal{N}(m, S)$: $\mathbb{E}[(x - b)^\top A (x - b)] = "
               r"\operatorname{tr}(A S) + (m - b)^\top A (m - b)$, from $\mathbb{E}[x x^\top] = S + m m^\top$",
-              source="K. B. Petersen, M. S. Pedersen, The Matrix Cookbook (2012), eq. 380"),
+              source="K. B. Petersen, M. S. Pedersen, The Matrix Cookbook (2012): the expectation of a Gaussian quadratic form"),
         equal(result, r"$\operatorname{tr}(\Sigma_1^{-1}\Sigma_1) = \operatorname{tr} I_k = k$ and "
               r"the quadratic form in $\mu_1 - \mu_1 = 0$ vanishes"),
     )
@@ -259,5 +259,5 @@ def kl_mvn() -> Derivation:
                + sp.log(sp.Determinant(S2)) - sp.log(sp.Determinant(S1))) / 2,
         variables=(mv1, S1, mv2, S2),
         sizes={k: (2, 3)},
-        references=(KULLBACK, "The Matrix Cookbook (2012), eq. 380 (the Gaussian quadratic form)"),
+        references=(KULLBACK, "The Matrix Cookbook (2012): the expectation of a Gaussian quadratic form"),
     )

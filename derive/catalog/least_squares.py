@@ -321,7 +321,7 @@ def mse_hessian() -> Derivation:
         implies(nonnegative, "$v^\\top X^\\top X v = (X v)^\\top (X v) = \\|X v\\|^2$"),
         implies(positive, r"with full column rank $X v \neq 0$ for $v \neq 0$, so $\lVert X v \rVert^2 > 0$: "
                 r"$H$ is positive definite (conversely, $X v = 0$ with $v \neq 0$ gives $v^\top H v = 0$)",
-                uses=("$X$ has full column rank", r"$v \neq 0$")),
+                uses=("$X$ has full column rank (for the positive definite line; the example after it is another design, $X_0$)", r"$v \neq 0$")),
         definition(moved, "collinear columns, without full column rank: the 3 x 2 design with "
                    r"rows $(1, 2)$, $(2, 4)$, $(3, 6)$ and the direction $v_0 = (2, -1)$, for which "
                    r"$X v_0 = 0$; the loss moved along $v_0$", lhs=r"L(t + s v_0)"),
