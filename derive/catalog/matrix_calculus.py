@@ -132,7 +132,7 @@ def _gradient_derivation(id, title, statement, f, var, dvar, claim, *, name, ass
 def bilinear_form_gradient() -> Derivation:
     """grad_X a^T X b = a b^T."""
     return _gradient_derivation(
-        "bilinear-form-gradient", "Gradient of a bilinear form a^T X b",
+        "bilinear-form-gradient", r"Gradient of a bilinear form $a^\top X b$",
         "For a in R^d, b in R^k and X in R^{d x k}, the gradient of a^T X b in X is a b^T.",
         a_d.T * X * b_k, X, H, a_d * b_k.T, name="a^\\top X b")
 
@@ -140,7 +140,7 @@ def bilinear_form_gradient() -> Derivation:
 def bilinear_form_transpose_gradient() -> Derivation:
     """grad_X a^T X^T b = b a^T."""
     return _gradient_derivation(
-        "bilinear-form-transpose-gradient", "Gradient of a^T X^T b",
+        "bilinear-form-transpose-gradient", r"Gradient of $a^\top X^\top b$",
         "For a in R^k, b in R^d and X in R^{d x k}, the gradient of a^T X^T b in X is b a^T.",
         a_k.T * X.T * b_d, X, H, b_d * a_k.T, name="a^\\top X^\\top b")
 
@@ -148,7 +148,7 @@ def bilinear_form_transpose_gradient() -> Derivation:
 def gram_form_gradient() -> Derivation:
     """grad_X b^T X^T X c = X (b c^T + c b^T)."""
     return _gradient_derivation(
-        "gram-form-gradient", "Gradient of b^T X^T X c",
+        "gram-form-gradient", r"Gradient of $b^\top X^\top X c$",
         "For b, c in R^k and X in R^{d x k}, the gradient of b^T X^T X c in X is X (b c^T + c b^T).",
         b_k.T * X.T * X * c_k, X, H, X * (b_k * c_k.T + c_k * b_k.T), name="b^\\top X^\\top X c")
 
@@ -159,7 +159,7 @@ def gram_form_gradient() -> Derivation:
 def trace_ax_gradient() -> Derivation:
     """grad_X tr(A X) = A^T."""
     return _gradient_derivation(
-        "trace-ax-gradient", "Gradient of tr(AX)",
+        "trace-ax-gradient", r"Gradient of $\operatorname{tr}(AX)$",
         "For A in R^{k x d} and X in R^{d x k}, the gradient of tr(A X) in X is A^T.",
         sp.Trace(A_kd * X), X, H, A_kd.T, name="\\operatorname{tr}(AX)")
 
@@ -167,7 +167,7 @@ def trace_ax_gradient() -> Derivation:
 def trace_axb_gradient() -> Derivation:
     """grad_X tr(A X B) = A^T B^T."""
     return _gradient_derivation(
-        "trace-axb-gradient", "Gradient of tr(AXB)",
+        "trace-axb-gradient", r"Gradient of $\operatorname{tr}(AXB)$",
         "For A in R^{d x d}, X in R^{d x k} and B in R^{k x d}, the gradient of tr(A X B) in X is A^T B^T.",
         sp.Trace(A_dd * X * B_kd), X, H, A_dd.T * B_kd.T, name="\\operatorname{tr}(AXB)")
 
@@ -175,7 +175,7 @@ def trace_axb_gradient() -> Derivation:
 def trace_xta_gradient() -> Derivation:
     """grad_X tr(X^T A) = A."""
     return _gradient_derivation(
-        "trace-xta-gradient", "Gradient of tr(X^T A)",
+        "trace-xta-gradient", r"Gradient of $\operatorname{tr}(X^\top A)$",
         "For A and X in R^{d x k}, the gradient of tr(X^T A) in X is A.",
         sp.Trace(X.T * A_dk), X, H, A_dk, name="\\operatorname{tr}(X^\\top A)")
 
@@ -183,7 +183,7 @@ def trace_xta_gradient() -> Derivation:
 def trace_square_gradient() -> Derivation:
     """grad_X tr(X^2) = 2 X^T."""
     return _gradient_derivation(
-        "trace-square-gradient", "Gradient of tr(X^2)",
+        "trace-square-gradient", r"Gradient of $\operatorname{tr}(X^2)$",
         "For a square X, the gradient of tr(X^2) in X is 2 X^T.",
         sp.Trace(Xs * Xs), Xs, Hs, 2 * Xs.T, name="\\operatorname{tr}(X^2)")
 
@@ -191,7 +191,7 @@ def trace_square_gradient() -> Derivation:
 def trace_xtbx_gradient() -> Derivation:
     """grad_X tr(X^T B X) = B X + B^T X."""
     return _gradient_derivation(
-        "trace-xtbx-gradient", "Gradient of tr(X^T B X)",
+        "trace-xtbx-gradient", r"Gradient of $\operatorname{tr}(X^\top B X)$",
         "For B in R^{d x d} and X in R^{d x k}, the gradient of tr(X^T B X) in X is B X + B^T X.",
         sp.Trace(X.T * B_dd * X), X, H, B_dd * X + B_dd.T * X, name="\\operatorname{tr}(X^\\top B X)")
 
@@ -199,7 +199,7 @@ def trace_xtbx_gradient() -> Derivation:
 def trace_axbxtc_gradient() -> Derivation:
     """grad_X tr(A X B X^T C) = A^T C^T X B^T + C A X B."""
     return _gradient_derivation(
-        "trace-axbxtc-gradient", "Gradient of tr(A X B X^T C)",
+        "trace-axbxtc-gradient", r"Gradient of $\operatorname{tr}(A X B X^\top C)$",
         "For A, C in R^{d x d}, B in R^{k x k} and X in R^{d x k}, the gradient of "
         "tr(A X B X^T C) in X is A^T C^T X B^T + C A X B.",
         sp.Trace(A_dd * X * B_kk * X.T * C_dd), X, H,
@@ -212,7 +212,7 @@ def trace_affine_square_gradient() -> Derivation:
     Y = A_dd * X * B_kk + C_dk
     return _gradient_derivation(
         "trace-affine-square-gradient",
-        "Gradient of tr((AXB + C)(AXB + C)^T)",
+        r"Gradient of $\operatorname{tr}((AXB + C)(AXB + C)^\top)$",
         "For A in R^{d x d}, B in R^{k x k}, C and X in R^{d x k}, the gradient of "
         "tr((A X B + C)(A X B + C)^T) in X is 2 A^T (A X B + C) B^T.",
         sp.Trace(Y * Y.T), X, H, 2 * A_dd.T * Y * B_kk.T,
@@ -289,7 +289,7 @@ def inverse_differential() -> Derivation:
 def inverse_form_gradient() -> Derivation:
     """grad_X a^T X^{-1} b = -X^{-T} a b^T X^{-T}."""
     return _gradient_derivation(
-        "inverse-form-gradient", "Gradient of a^T X^{-1} b",
+        "inverse-form-gradient", r"Gradient of $a^\top X^{-1} b$",
         "For an invertible square X and a, b in R^d, the gradient of a^T X^{-1} b in X is "
         "-X^{-T} a b^T X^{-T}.",
         a_d.T * Xs.I * b_d, Xs, Hs, -Xs.I.T * a_d * b_d.T * Xs.I.T, name="a^\\top X^{-1} b",
@@ -407,7 +407,7 @@ def quadratic_affine_hessian() -> Derivation:
     )
     return Derivation(
         id="quadratic-affine-hessian",
-        title="Hessian of x^T A x + b^T x",
+        title=r"Hessian of $x^\top A x + b^\top x$",
         statement="For f(x) = x^T A x + b^T x with A in R^{d x d}, the gradient is (A + A^T) x + b "
         "and the Hessian is A + A^T at every x (2A for symmetric A).",
         topic="matrix_calculus",
