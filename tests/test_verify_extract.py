@@ -261,3 +261,8 @@ def test_an_expression_alone_on_its_row_starts_the_chain_of_the_rows_after_it():
     doc = extract_text("$$\n(y-Xw)'(y-Xw) \\\\\n=y'y - 2y'Xw \\\\\n= c\n$$\n", path="p.md")
     rows = doc.blocks[0].rows
     assert [[c.text for c in r.cells] for r in rows] == [["(y-Xw)'(y-Xw)", "=y'y - 2y'Xw"], ["= c"]]
+
+
+def test_newline_inside_a_formula_is_a_row_break():
+    doc = extract_text("$$a = b \\newline = c$$\n", path="p.md")
+    assert [[c.text for c in r.cells] for r in doc.blocks[0].rows] == [["a = b"], ["= c"]]

@@ -635,6 +635,8 @@ def split_rows(content: str, offset: int, table: _LineTable, *, cell: int | None
     environments. Inside a multi-row environment a line ending in a lone backslash (a ``\\\\``
     that Markdown escaping turned into ``\\``) also ends a row."""
     content = M.strip_definitions(content)
+    if "\\newline" in content:  # a line break inside a formula: a row break, same length
+        content = re.sub(r"\\newline(?![a-zA-Z])", lambda m: "\\\\" + " " * 6, content)
     text, multi = _clean(content)
     rows: list[list[tuple[int, int]]] = []
     cells: list[tuple[int, int]] = []

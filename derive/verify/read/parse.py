@@ -33,7 +33,7 @@ UNICODE_GREEK = {
     "ψ": "psi", "ω": "omega", "Γ": "Gamma", "Δ": "Delta", "Θ": "Theta", "Λ": "Lambda",
     "Σ": "Sigma", "Φ": "Phi", "Ψ": "Psi", "Ω": "Omega", "π": "pi", "∑": "sum", "∏": "prod",
     "∇": "nabla", "∂": "partial", "∞": "infty", "ℓ": "ell", "·": "cdot", "×": "times",
-    "−": "-", "≤": "le", "≥": "ge", "≈": "approx", "∝": "propto", "⊤": "top",
+    "−": "-", "–": "-", "≤": "le", "≥": "ge", "≈": "approx", "∝": "propto", "⊤": "top",
 }
 FUNCTION_WORDS = {
     "log": "log", "ln": "log", "exp": "exp", "sin": "sin", "cos": "cos", "tan": "tan",
@@ -459,6 +459,7 @@ class Reader:
     def _prepare(self, items: list[Item]) -> list[Item]:
         items = [it for it in items if not (it.kind == "cmd" and it.text in ("\\qty", "\\quantity") and not it.scripts)]
         items = self._old_fonts(items)
+        items = self._signed_ellipses(items)
         items = [self._prime_scripts(it) for it in items]
         items = self._numbers(items)
         items = self._words(items)
@@ -467,14 +468,31 @@ class Reader:
         items = self._bars(items)
         return items
 
+    def _signed_ellipses(self, items):
+        """- a_2 \\cdots - a_n: the ellipsis takes the sign of the term after it."""
+        out = []
+        for k, it in enumerate(items):
+            if it.kind == "cmd" and it.text in O.ELLIPSES and not it.scripts and out and not _is_sign(out[-1]) \
+                    and k + 1 < len(items) and _is_sign(items[k + 1]):
+                out.append(Item("op", items[k + 1].text, it.pos, it.pos))
+            out.append(it)
+        return out
+
     def _old_fonts(self, items):
         """\\rm Var(x), {\\rm T}: an upright switch; the letters after it are one name."""
-        if not any(it.kind == "cmd" and it.text in ("\\rm", "\\it", "\\mathrm") for it in items):
+        if not any(it.kind == "cmd" and it.text in ("\\rm", "\\it", "\\mathrm", "\\bf") for it in items):
             return items
         out = []
         i = 0
         while i < len(items):
             it = items[i]
+            if it.kind == "cmd" and it.text == "\\bf" and not it.scripts and i + 1 < len(items) \
+                    and items[i + 1].kind in ("letter", "cmd", "group"):
+                nxt = items[i + 1]
+                out.append(Item("cmd1", "\\mathbf", it.pos, nxt.end, scripts=list(nxt.scripts),
+                                args=[replace(nxt, scripts=[])]))
+                i += 2
+                continue
             if it.kind == "cmd" and it.text in ("\\rm", "\\it") and not it.scripts:
                 j = i + 1
                 while j < len(items) and items[j].kind == "letter":
@@ -1037,6 +1055,9 @@ class Reader:
         split = self._font_product(it, base)
         if split is not None:
             return split
+        if primes and not self.notation.prime_transpose and primes == 1 and base.isalpha() and base.islower() \
+                and len(base) == 1 and sup is None:
+            return self._symbol(base + "'", sub, None, it)  # x': another point, a name of its own
         if primes:
             if not self.notation.prime_transpose:
                 raise ParseError("a prime on a name that is not applied to arguments "
