@@ -324,6 +324,8 @@ def plain(items) -> str | None:
             parts.append(inner)
         elif it.kind == "op" and it.text in (",", "*", "<", ">", "+", "-", "="):
             parts.append(it.text)
+        elif it.kind in ("bar", "mid") or (it.kind == "cmd" and it.text == "\\mid"):
+            parts.append("|")
         elif it.kind == "group" and it.text == "paren":
             inner = plain(it.body)
             if inner is None:
@@ -414,6 +416,8 @@ def _function_word(it: Item | None) -> str | None:
         return FUNCTION_WORDS[it.text[1:]]
     if it.kind == "word" and it.text in FUNCTION_WORDS:
         return FUNCTION_WORDS[it.text]
+    if it.kind == "text" and _text_content(it.text) in FUNCTION_WORDS:
+        return FUNCTION_WORDS[_text_content(it.text)]  # \\text{exp}(...)
     if it.kind == "cmd1" and it.text in ("\\mathrm", "\\operatorname", "\\operatorname*", "\\text"):
         arg = _unwrap(it.args[0]) if it.args else None
         if arg is not None and arg.kind == "cmd" and arg.text[1:] in FUNCTION_WORDS:
@@ -459,6 +463,7 @@ class Reader:
     def _prepare(self, items: list[Item]) -> list[Item]:
         items = [it for it in items if not (it.kind == "cmd" and it.text in ("\\qty", "\\quantity") and not it.scripts)]
         items = self._old_fonts(items)
+        items = self._angles(items)
         items = self._signed_ellipses(items)
         items = [self._prime_scripts(it) for it in items]
         items = self._numbers(items)
@@ -467,6 +472,27 @@ class Reader:
         items = self._differentials(items)
         items = self._bars(items)
         return items
+
+    def _angles(self, items):
+        """A bare \\langle ... \\rangle pair at one level: one angle group."""
+        if not any(_is_cmd(x, "\\langle") for x in items):
+            return items
+        out: list[Item] = []
+        open_at = None
+        for it in items:
+            if _is_cmd(it, "\\langle") and not it.scripts and open_at is None:
+                open_at = len(out)
+                out.append(it)
+                continue
+            if _is_cmd(it, "\\rangle") and open_at is not None:
+                body = out[open_at + 1 :]
+                start = out[open_at].pos
+                del out[open_at:]
+                out.append(Item("group", "angle", start, it.end, scripts=list(it.scripts), body=body))
+                open_at = None
+                continue
+            out.append(it)
+        return out
 
     def _signed_ellipses(self, items):
         """- a_2 \\cdots - a_n: the ellipsis takes the sign of the term after it."""
@@ -1006,7 +1032,11 @@ class Reader:
             return N.Sym("const")
         if base in ("e",) and it.sup() is not None and it.sub() is None:
             return N.Call("exp", (self._script_value(it.sup()),))
-        if base == "\\pi":
+        nxt = cur.peek()
+        pi_density = base == "\\pi" and nxt is not None and nxt.kind == "group" and nxt.text == "paren" and (
+            it.sub() is not None or any(x.kind in ("bar", "mid") or _is_cmd(x, "\\mid") or _is_op(x, ";")
+                                        for x in nxt.body or []))
+        if base == "\\pi" and not pi_density:  # pi(theta | x), pi_Theta(theta): a density named pi
             node: N.Node = N.Const("pi")
             return self._power_scripts(node, it)
         if base == "\\Gamma" and it.sub() is None and cur.peek() is not None and cur.peek().kind == "group" \
@@ -1135,7 +1165,10 @@ class Reader:
         try:
             return self._script_value(sub)
         except ParseError:
-            return N.Sym(plain(sub) or "?")
+            name = plain(sub)
+            if name is None:
+                raise ParseError("cannot read this subscript", sub.pos) from None
+            return N.Sym(name)
 
     def _symbol(self, base: str, sub: Item | None, sup: Item | None, it: Item) -> N.Node:
         node: N.Node
@@ -1206,6 +1239,8 @@ class Reader:
             return True  # X(t) where the document differentiates in t
         if base in DENSITY_NAMES and it.sup() is None:
             return True
+        if base == "\\pi" and it.sub() is not None and it.sup() is None:
+            return True  # pi_Theta(theta): a prior density
         sup = it.sup()
         letter = base.split("_")[0]
         if it.primes() and (base in FUNCTION_LETTERS or letter in FUNCTION_LETTERS):
@@ -1228,8 +1263,10 @@ class Reader:
             return True
         if it.kind == "text" or (it.kind == "cmd1" and it.text in ("\\mathrm", "\\operatorname", "\\operatorname*")):
             return len(base) > 1
-        if any(x.kind in ("mid", "bar", "dbar") or _is_op(x, ";") or (x.kind == "cmd" and x.text == "\\mid")
-               for x in group.body or []):
+        body = group.body or []
+        if any(x.kind in ("bar", "dbar") for x in body):
+            body = self._bars(self._numbers(body))  # ||v||^2 inside: a norm, not a 'given' bar
+        if any(x.kind == "mid" or _is_op(x, ";") or (x.kind == "cmd" and x.text == "\\mid") for x in body):
             return True
         return False
 
@@ -1357,7 +1394,30 @@ class Reader:
         cur.i = stop
         return arg
 
+    def _angle(self, it: Item) -> N.Node:
+        """<a, b>: the inner product a^T b; <f>_p: the expectation of f under p."""
+        body = it.body or []
+        commas = [k for k, x in enumerate(body) if _is_op(x, ",")]
+        if len(commas) == 1:
+            k = commas[0]
+            node: N.Node = N.Mul((N.Transpose(self.expression(body[:k])), self.expression(body[k + 1 :])))
+            scripts = it.scripts
+        elif not commas:
+            sub = it.sub()
+            dist = self._script_name_node(sub) if sub is not None else None
+            node = N.Expect("E", (self.expression(body),), (), None, dist)
+            scripts = [(kk, v) for kk, v in it.scripts if kk != "sub"]
+        else:
+            raise ParseError("angle brackets around more than two things", it.pos)
+        for kind, value in scripts:
+            if kind != "sup":
+                raise ParseError("a script on angle brackets", it.pos)
+            node = self._superscript(node, value)
+        return node
+
     def _group(self, cur: _Cursor, it: Item, in_function: bool = False) -> N.Node:
+        if it.text == "angle":
+            return self._angle(it)
         body = it.body or []
         if not body:
             if it.text == "curly":
@@ -1384,6 +1444,8 @@ class Reader:
             return self._bigop(cur, it, name[1:])
         if name == "\\nabla":
             return self._nabla(cur, it)
+        if name == "\\pi" and cur.peek() is not None and cur.peek().kind == "group" and cur.peek().text == "paren":
+            return self._named(cur, replace(it, kind="letter"))  # pi(theta | x) may be a density; _named decides
         if name in ("\\pi", "\\infty"):
             node: N.Node = N.Const("pi" if name == "\\pi" else "oo")
             return self._power_scripts(node, it)
@@ -1453,6 +1515,17 @@ class Reader:
             if eq is not None:
                 index = plain(items[:eq])
                 lo = self.expression(items[eq + 1 :])
+            elif any(_is_cmd(x, "\\neq", "\\ne") for x in items):
+                # \\sum_{i \\neq k} a_i: the sum over every i, less the term at k
+                at = next(k for k, x in enumerate(items) if _is_cmd(x, "\\neq", "\\ne"))
+                index = plain(items[:at])
+                if not index or not _is_simple_index(index) or sup is not None or at + 1 >= len(items):
+                    raise ParseError(f"\\{op}_{{i \\neq k}} needs an index and the value it skips", it.pos)
+                skipped = self.expression(items[at + 1 :])
+                body = self._rest_of_term(cur, f"\\{op}", it.pos)
+                whole = N.BigOp(op, index, None, None, body)
+                left_out = O._substitute(body, index, skipped)
+                return N.Add((whole, N.Neg(left_out))) if op == "sum" else N.Div(whole, left_out)
             else:
                 membership = next((k for k, x in enumerate(items) if x.kind == "cmd" and x.text == "\\in"), None)
                 index = plain(items if membership is None else items[:membership])

@@ -226,7 +226,7 @@ class Scanner:
                 return self.Item("abs", "left", pos, end, body=body)
             if o in ("\\|", "\\Vert", "\\lVert") and c in ("\\|", "\\Vert", "\\rVert"):
                 return self.Item("norm", "left", pos, end, body=body)
-            kinds = {"(": "paren", "[": "bracket", "\\{": "set", ".": "paren"}
+            kinds = {"(": "paren", "[": "bracket", "\\{": "set", ".": "paren", "\\langle": "angle"}
             return self.Item("group", kinds.get(o, "paren"), pos, end, body=body, close=c)
         return self.atom()
 
