@@ -232,6 +232,8 @@ def items_of(text: str) -> list[Item]:
             raise ParseError("formula ends early: a group or command is not closed", len(text)) from None
         if exc.kind == "env":
             raise ParseError(exc.text, exc.pos) from None
+        if exc.kind == "deep":
+            raise ParseError("formula nests commands too deeply; simplify the formula", exc.pos) from None
         raise ParseError(f"unexpected {exc.text!r}: unbalanced braces or a misplaced symbol", exc.pos) from None
     except RecursionError:
         raise ParseError("formula nests too deeply") from None

@@ -79,6 +79,7 @@ _ATOM_STARTS = {"LETTER", "DIGIT", "UNICODE", "CMD", "TEXT", "ELLIPSIS", "LCURLY
 _BASE_STARTS = _ATOM_STARTS | {"LPAR", "LBRACK", "LEFT", "LVERT", "LNORM", "BAR", "DBAR"}
 OLD_FONTS = {"\\bf": "\\mathbf", "\\rm": "\\mathrm", "\\it": "\\mathit", "\\cal": "\\mathcal",
              "\\sf": "\\mathsf", "\\tt": "\\mathtt", "\\bm": "\\bm", "\\boldsymbol": "\\boldsymbol"}
+MAX_NESTING = 60  # commands inside commands (\\sqrt\\sqrt..., \\hat\\hat...): the reader recurses per level
 _WORD = re.compile(r"\\[a-zA-Z]+")
 
 
@@ -138,6 +139,7 @@ class Scanner:
         self.text_len = len(text)
         self.Item = item_class
         self.tok_item = tok_item
+        self.depth = 0
 
     def _peek(self):
         return self.toks[self.i] if self.i < self.n else None
@@ -159,6 +161,15 @@ class Scanner:
         return items
 
     def seq(self, closers: frozenset) -> list:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise ScanError("deep", self._peek().start_pos if self._peek() else self.text_len)
+        try:
+            return self._seq(closers)
+        finally:
+            self.depth -= 1
+
+    def _seq(self, closers: frozenset) -> list:
         out = []
         while self.i < self.n:
             tok = self.toks[self.i]
@@ -252,6 +263,15 @@ class Scanner:
         return tok
 
     def atom(self):
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise ScanError("deep", self._peek().start_pos if self._peek() else self.text_len)
+        try:
+            return self._atom()
+        finally:
+            self.depth -= 1
+
+    def _atom(self):
         tok = self._take()
         if tok.type == "OP" and tok.value == "*":
             return self.tok_item(tok, "op")  # w^*: TeX takes one character as the script
