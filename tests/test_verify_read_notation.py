@@ -152,6 +152,9 @@ ROWS = [
     ("angle-inner-product", r"\left\langle a, b \right\rangle", N.Mul((T(S("a")), S("b")))),
     ("angle-bare", r"\langle a, b \rangle", N.Mul((T(S("a")), S("b")))),
     ("angle-expectation", r"\langle x \rangle", N.Expect("E", (x,))),
+    ("lim", r"\lim_{h \to 0} \frac{x + h}{2}", N.Limit(N.Div(N.Add((x, S("h"))), TWO), S("h"), N.Num("0"))),
+    ("bigtriangledown-nabla", r"\bigtriangledown_x x^T A x", N.Grad(N.Mul((T(x), A, x)), x)),
+    ("font-switch-at-group-end", r"{I\bf }", S("I")),
     # functions
     ("rm-switch-name", r"\rm Bias(f)", N.Apply("Bias", (S("f"),))),
     ("prime-superscript", r"l^{\prime\prime}(x)", N.Apply("l", (x,), (), (), 2)),
@@ -215,6 +218,7 @@ REFUSED = [
     ("composition", r"f \circ g", "composition"),
     ("int-without-differential", r"\int_0^1 x", "differential"),
     ("int-one-bound", r"\int_0 x \, dx", "one bound"),
+    ("lim-without-its-point", r"\lim_h f(h)", "variable and point"),
     ("contour-integral", r"\oint f \, dz", "contour"),
     ("mathbb-E-without-brackets", r"\mathbb{E} x", "brackets"),
     ("Cov-one-argument", r"\operatorname{Cov}(x)", "two arguments"),
@@ -257,12 +261,17 @@ def built(latex, declarations=""):
         (r"\mathbb{E}_{k \sim \text{Poisson}(3)}[k]", 3),
         (r"\left. x^3 \right|_0^2", 8),
         (r"\left. x^3 + 1 \right|_{x=1}", 2),
+        (r"\lim_{h \to 0} \frac{(x + h)^2 - x^2}{h}", sp.Symbol("x")),
     ],
     ids=["integral", "density-over-support", "gaussian-second-moment", "bernoulli-variance", "poisson-mean",
-         "evaluation-bounds", "evaluation-point"],
+         "evaluation-bounds", "evaluation-point", "limit"],
 )
 def test_meanings_of_probability_and_calculus(latex, expected):
-    assert sp.simplify(built(latex) - expected) == 0
+    value = built(latex)
+    if expected == sp.Symbol("x"):  # the derivative of x^2 by its limit: 2 x in the document's x
+        (x_,) = value.free_symbols
+        expected = 2 * x_
+    assert sp.simplify(value - expected) == 0
 
 
 def test_norms_and_products_of_vectors():

@@ -146,6 +146,8 @@ def to_latex(node) -> str:
         at = (to_latex(node.var) + "=" if node.var is not None else "") + to_latex(node.hi if node.lo is None else node.lo)
         top = ("^{" + to_latex(node.hi) + "}") if node.lo is not None else ""
         return "\\left. " + to_latex(node.body) + " \\right|_{" + at + "}" + top
+    if isinstance(node, N.Limit):
+        return "\\lim_{" + to_latex(node.var) + " \\to " + to_latex(node.point) + "} " + _paren(node.body)
     if isinstance(node, N.Equation):
         return (to_latex(node.lhs) + " " + {"<=": "\\le", ">=": "\\ge", "!=": "\\neq"}.get(node.rel, node.rel)
                 + " " + to_latex(node.rhs))

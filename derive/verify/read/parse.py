@@ -107,7 +107,6 @@ UNREADABLE = {
     "\\iiint": "triple integrals are not read",
     "\\input": "\\input is refused: derive verify reads only the file it is given",
     "\\include": "\\include is refused: derive verify reads only the file it is given",
-    "\\lim": "limits are not read",
     "\\forall": "a quantifier is a statement, not an expression",
     "\\exists": "a quantifier is a statement, not an expression",
     "\\pm": "\\pm stands for two expressions",
@@ -272,6 +271,8 @@ def _tok_item(tok, kind=None) -> Item:
         if name in ("-",):
             return Item("op", "-", tok.start_pos, tok.end_pos)
         kind, text = "cmd", "\\" + name
+    if t == "TEXEQ":  # \\= typed for = (a text-mode accent, meaningless in a formula)
+        return Item("op", "=", tok.start_pos, tok.end_pos)
     if t == "ELLIPSIS":
         return Item("cmd", "\\ldots", tok.start_pos, tok.end_pos)
     if t == "BAR" and text != "|":
@@ -1444,7 +1445,7 @@ class Reader:
         name = it.text
         if name in ("\\sum", "\\prod"):
             return self._bigop(cur, it, name[1:])
-        if name == "\\nabla":
+        if name in ("\\nabla", "\\bigtriangledown", "\\triangledown"):
             return self._nabla(cur, it)
         if name == "\\pi" and cur.peek() is not None and cur.peek().kind == "group" and cur.peek().text == "paren":
             return self._named(cur, replace(it, kind="letter"))  # pi(theta | x) may be a density; _named decides
@@ -1453,6 +1454,8 @@ class Reader:
             return self._power_scripts(node, it)
         if name == "\\int":
             return O.read_integral(self, cur, it)
+        if name == "\\lim":
+            return self._limit(cur, it)
         if name in O.DIFFERENTIAL_COMMANDS:
             return O.read_physics_derivative(self, cur, it, O.DIFFERENTIAL_COMMANDS[name])
         if name in ("\\mqty", "\\pmqty", "\\bmqty", "\\matrixquantity"):
@@ -1480,6 +1483,17 @@ class Reader:
         if name == "\\mid":
             raise ParseError("\\mid outside a function's arguments", it.pos)
         raise ParseError(f"unknown command {name}", it.pos)
+
+    def _limit(self, cur: _Cursor, it: Item) -> N.Node:
+        """\\lim_{h \\to 0} f(h): the limit of the rest of the term."""
+        sub = it.sub()
+        items = (sub.body if (sub is not None and sub.kind == "group" and sub.text == "curly") else [sub]) if sub else []
+        at = next((k for k, x in enumerate(items) if relation_of(x) == "to"), None)
+        if at is None or at == 0 or at == len(items) - 1:
+            raise ParseError("\\lim needs its variable and point: \\lim_{h \\to 0}", it.pos)
+        var = self.expression(items[:at])
+        point = self.expression(items[at + 1 :])
+        return N.Limit(self._rest_of_term(cur, "\\lim", it.pos), var, point)
 
     def _partial(self, cur: _Cursor, it: Item) -> N.Node:
         """\\partial_\\mu f (the derivative in mu of the rest of the term) or \\partial X (a differential)."""

@@ -68,13 +68,14 @@ _TOKENS = [
     ("ROWSEP", r"\\\\"),
     ("AMP", r"\\&|&"),
     ("ASCIIOP", r"\\[%$#_]"),
+    ("TEXEQ", r"\\="),
     ("UNICODE", r"[^\x00-\x7f]"),
 ]
 _MASTER = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _TOKENS))
 _DELIMS = {"LPAR", "RPAR", "LBRACK", "RBRACK", "LSET", "RSET", "BAR", "DBAR", "LVERT", "RVERT",
            "LNORM", "RNORM", "ANGLE", "OP"}
 _DELIM_OPS = {"/", ".", "<", ">"}
-_OPERATORS = {"OP", "AMP", "ROWSEP", "QUAD", "ASCIIOP"}
+_OPERATORS = {"OP", "AMP", "ROWSEP", "QUAD", "ASCIIOP", "TEXEQ"}
 _ATOM_STARTS = {"LETTER", "DIGIT", "UNICODE", "CMD", "TEXT", "ELLIPSIS", "LCURLY", "LSET", "CMD1", "CMD2", "SQRT", "BEGIN"}
 _BASE_STARTS = _ATOM_STARTS | {"LPAR", "LBRACK", "LEFT", "LVERT", "LNORM", "BAR", "DBAR"}
 OLD_FONTS = {"\\bf": "\\mathbf", "\\rm": "\\mathrm", "\\it": "\\mathit", "\\cal": "\\mathcal",
@@ -244,6 +245,9 @@ class Scanner:
     def _plain_tex(self, group):
         """{\\bf v} -> \\mathbf{v}; {a \\over b} -> \\frac{a}{b}; {n \\choose k} -> \\binom{n}{k} (plain TeX)."""
         body = group.body or []
+        if len(body) > 1 and body[-1].kind == "cmd" and body[-1].text in OLD_FONTS and not body[-1].scripts:
+            body = body[:-1]  # {I\\bf }: a switch with nothing after it
+            group = self.Item(group.kind, group.text, group.pos, group.end, scripts=group.scripts, body=body)
         if body and body[0].kind == "cmd" and body[0].text in OLD_FONTS and not body[0].scripts:
             inner = self.Item("group", "curly", body[0].end, group.end, body=body[1:])
             return self.Item("cmd1", OLD_FONTS[body[0].text], group.pos, group.end, scripts=group.scripts, args=[inner])
