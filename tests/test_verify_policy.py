@@ -28,6 +28,20 @@ ROWS = {
         "We assume $y_i \\sim \\mathcal{N}(x_i^\\top w, \\sigma^2)$.\n\n"
         "$$p(y_i \\mid x_i, w) = \\frac{1}{\\sqrt{2\\pi\\sigma^2}} \\exp\\left(-\\frac{(y_i - x_i^\\top w)^2}{2\\sigma^2}\\right)$$\n",
         "verified", None),
+    "a density proportional to the stated prior is verified": (
+        "Prior: $w \\sim \\mathcal{N}(0, \\tau^2)$.\n\n$$p(w) \\propto \\exp\\left(-\\frac{w^2}{2\\tau^2}\\right)$$\n",
+        "verified", None),
+    "a density not proportional to the stated prior is wrong": (
+        "Prior: $w \\sim \\mathcal{N}(0, \\tau^2)$.\n\n$$p(w) \\propto \\exp\\left(-\\frac{w^2}{\\tau^2}\\right)$$\n",
+        "wrong", None),
+    "a posterior proportional to likelihood times prior is verified": (
+        "Prior $w \\sim \\mathcal{N}(0, \\tau^2)$ and $y \\sim \\mathcal{N}(w, \\sigma^2)$.\n\n"
+        "$$p(w \\mid y) \\propto \\exp\\left(-\\frac{(y - w)^2}{2\\sigma^2}\\right) \\exp\\left(-\\frac{w^2}{2\\tau^2}\\right)$$\n",
+        "verified", None),
+    "a posterior with the prior's scale wrong is wrong": (
+        "Prior $w \\sim \\mathcal{N}(0, \\tau^2)$ and $y \\sim \\mathcal{N}(w, \\sigma^2)$.\n\n"
+        "$$p(w \\mid y) \\propto \\exp\\left(-\\frac{(y - w)^2}{2\\sigma^2}\\right) \\exp\\left(-\\frac{w^2}{\\tau^2}\\right)$$\n",
+        "wrong", None),
     "a stationarity solution that does not solve its equation is wrong (scalar)": (
         "$$\\frac{\\partial}{\\partial \\mu} \\sum_{i=1}^n (x_i - \\mu)^2 = -2\\sum_{i=1}^n (x_i - \\mu) = 0$$\n\n"
         "$$\\hat\\mu = \\frac{1}{n-1}\\sum_{i=1}^n x_i$$\n", "wrong", None),

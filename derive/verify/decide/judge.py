@@ -90,8 +90,6 @@ def judge(step, facts, notation) -> Outcome:
         return Outcome(UNDECIDED, None, step.reason)
     if kind == "condition":
         return Outcome(UNDECIDED, "condition", step.reason)
-    if kind == "proportional":
-        return Outcome(UNDECIDED, None, "a proportionality (\\propto) between expressions is not checked")
     if step.facts is not None:
         facts = step.facts
     BOUNDS.clear()
@@ -275,6 +273,8 @@ def _judge_expanded(step, before, after, scope, wrt_nodes, facts) -> Outcome:
             return Outcome(UNDECIDED, None, "an approximation: it is not an equality, nor a Taylor expansion "
                            "in one of its variables to order 1-3" if out.verdict == WRONG else out.reason)
         return out
+    if kind == "proportional":
+        return _proportional(step, before, after, scope, wrt_nodes, facts)
     if kind == "solves":
         return _solves(step, before, after, scope, facts)
     if kind in ("same_minimiser", "max_to_min"):
@@ -811,6 +811,37 @@ def _depends(expr, variables) -> bool:
 
 
 # --- equations and inequalities ---
+
+def _proportional(step, before, after, scope, wrt_nodes, facts) -> Outcome:
+    """a \\propto b in v: the ratio a / b does not depend on v (checked at v and at a copy of v)."""
+    from derive.core.check import check_pair
+    from derive.core.derivation import Relation
+
+    variables = [w for w in wrt_nodes if isinstance(w, (N.Sym, N.Indexed))]
+    if not variables:
+        return Outcome(UNDECIDED, None, "a proportionality whose variable is not named (write p(w \\mid D) \\propto ...)")
+    (built, wrt), sizes = build_with_sizes(before, after, scope, facts, {}, wrt_nodes=tuple(variables))
+    b, a = built.before, built.after
+    if is_matrix(b) or is_matrix(a):
+        b, a = scalarize(b), scalarize(a)
+    ratio = tame(sp.log(b)) - tame(sp.log(a))  # the log of the ratio: densities are positive
+    copies = {}
+    for v in wrt:
+        if is_matrix(v):
+            copies[v] = sp.MatrixSymbol(built.namer.fresh("m", "copy"), *v.shape)
+        elif isinstance(v, sp.Symbol):
+            copies[v] = sp.Symbol(built.namer.fresh("s", "copy"), **v.assumptions0)
+    if not copies:
+        return Outcome(UNDECIDED, None, "a proportionality in a variable that is not a name")
+    v = check_pair(ratio, ratio.xreplace(copies), Relation.EQUAL, assumptions=assumptions_for(built, facts))
+    out = _verdict_of(v, built, sizes=sizes)
+    names = ", ".join(f"${render(w)}$" for w in variables)
+    if out.verdict == VERIFIED:
+        return replace(out, reason=f"the ratio of the two sides does not depend on {names}; " + out.reason)
+    if out.verdict == WRONG:
+        return replace(out, reason=f"the ratio of the two sides changes with {names}; " + out.reason)
+    return out
+
 
 def _solves(step, before, after, scope, facts) -> Outcome:
     """x* = formula after "G(x) = 0": G(formula) is 0 (in every entry, for a vector condition)."""
