@@ -106,6 +106,8 @@ def judge(step, facts, notation) -> Outcome:
         return Outcome(UNDECIDED, None, f"cannot check: {exc}")
     if outcome.verdict == WRONG and getattr(step, "symbols", None):
         outcome = _with_symbol_values(step, before, after, scope, wrt_nodes, facts, outcome)
+    if outcome.verdict == WRONG and getattr(step, "implicit_zero", None) is not None:
+        outcome = _rearranged_condition(step, before, after, scope, wrt_nodes, facts, outcome)
     if outcome.verdict == WRONG:
         outcome = _slip_reading(step, before, after, scope, wrt_nodes, facts, outcome)
     if outcome.verdict == WRONG and not outcome.certain:
@@ -115,6 +117,21 @@ def judge(step, facts, notation) -> Outcome:
         conditional = _holds_under_assumptions(step, before, after, scope, wrt_nodes, facts, outcome)
         if conditional is not None:
             return conditional
+    return outcome
+
+
+def _rearranged_condition(step, before, after, scope, wrt_nodes, facts, outcome):
+    """dl/dp = A, then "B = C" (not an identity): the derivative set to 0 and rearranged, when
+    B = C has the solutions of A = 0."""
+    expr, line = step.implicit_zero
+    expr = expand(expr, step.definitions)
+    try:
+        again = _equations(replace(step, check="iff"), N.Equation(expr, "=", N.Num("0")),
+                           N.Equation(before, "=", after), scope, wrt_nodes, facts)
+    except (BuildError, ShapeError, NeedSizes):
+        return outcome
+    if again.verdict == VERIFIED:
+        return replace(again, reason=f"the derivative of line {line} set to 0, rearranged: " + again.reason)
     return outcome
 
 

@@ -57,6 +57,8 @@ class Planned:
     facts: Facts | None = None
     symbols: dict = field(default_factory=dict)
     bounds: dict = field(default_factory=dict)
+    implicit_zero: tuple | None = None  # (expression, line) of a derivative the prose sets to 0 just before
+    seed: int = 0
 
 
 @dataclass
@@ -212,6 +214,7 @@ class _Planner:
         self.section = 0
         self.def_sections: dict = {}  # definition key -> the section that stated it
         self._derivative_equation = None
+        self.last_derivative = None
         self.conditions: list = []  # "expression = 0" so far (stationarity): (node, line, names differentiated in)
 
     def new_section(self) -> None:
@@ -329,7 +332,15 @@ class _Planner:
             previous_row = chain.row
             self._derivative_equation = None
             previous_equation = self.chain(chain, bc, nodes, previous_equation)
-        self.carried_equation = previous_equation or self._derivative_equation
+        # the next block continues an equation only when it is "... = 0" (a condition to rearrange or
+        # solve); an identity after an identity is its own claim
+        self.last_derivative = None
+        if self._derivative_equation is not None:
+            self.last_derivative = (self._derivative_equation[0].node, self._derivative_equation[0].line)
+        carried = previous_equation
+        if carried is not None and not (carried[1].node is not None and is_zero(carried[1].node)):
+            carried = None
+        self.carried_equation = carried
 
     def chain(self, chain: Chain, bc, nodes, previous_equation):
         members, relations = chain.members, chain.relations
@@ -662,7 +673,8 @@ class _Planner:
         if check == "proportional" and wrt is None:
             # p(w | D) \propto ...: proportional as a function of the density's variable
             wrt = tuple(before.args[:1]) if isinstance(before, N.Apply) and before.args else None
-        self.steps.append(Planned(check=check, before=before, after=after, scope_nodes=scope,
+        implicit = self.last_derivative if check == "equal" and not name_like(before) else None
+        self.steps.append(Planned(check=check, before=before, after=after, scope_nodes=scope, implicit_zero=implicit,
                                   definitions=defs, inequality=rel if check == "inequality" else "",
                                   reason=note, wrt=tuple(wrt) if wrt is not None else self.unknowns, **base))
 
