@@ -116,10 +116,9 @@ def format_problems(doc: Document) -> list[str]:
         if not isinstance(line, int) or not 1 <= line <= len(lines):
             out.append(f"{where}: line out of range")
             continue
-        window = _squash(" ".join(lines[line - 1: line + 3]))
         after = _squash(s.get("after", ""))
-        if not after or after[:25] not in window:
-            out.append(f"{where}: the step's text {s.get('after', '')[:40]!r} is not on that line")
+        if not after or after[:12] not in _squash(lines[line - 1]):
+            out.append(f"{where}: the step's text {s.get('after', '')[:40]!r} does not start on that line")
     return out
 
 

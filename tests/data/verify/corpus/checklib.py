@@ -189,3 +189,11 @@ def _short(x):
     if isinstance(a, str):
         return a
     return np.array2string(a, precision=4, threshold=12)
+
+
+def proportional(log_a, log_b, draws, what: str = "the variable") -> Result:
+    """a is proportional to b in the variable drawn: log a - log b is the same at every draw."""
+    values = [float(log_a(v) - log_b(v)) for v in draws]
+    spread = float(np.ptp(values))
+    holds = spread < 1e-9 * (1 + max(abs(v) for v in values))
+    return Result(bool(holds), f"sampled: log-ratio of the sides varies by {spread:.3g} over {len(values)} values of {what}")

@@ -27,7 +27,7 @@ def not_a_root():
 CHECKS = {
     "subst_L": lambda: sym_equal(sp.diff(bern, p), sp.diff(sp.exp(sum(x * sp.log(p) + (1 - x) * sp.log(1 - p) for x in xs)), p), domain={"p": (0, 1)}),
     "product_of_powers": lambda: sym_equal(bern, p**k * (1 - p)**sum(1 - x for x in xs), positive=[p]),
-    "rename_k": lambda: sym_equal(p**k * (1 - p)**(n - k), p**k * (1 - p)**(n - k)),
+    "rename_k": lambda: sym_equal(p**sum(xs) * (1 - p)**(n - sum(xs)), (p**K * (1 - p)**(N - K)).subs({K: k, N: n})),
     "wrong_derivative": wrong_derivative,
     "not_a_root": not_a_root,
     "subst_k": lambda: sym_equal(sp.Rational(k, 2 * k - 1), sp.Rational(sum(xs), 2 * sum(xs) - 1)),
