@@ -153,10 +153,10 @@ def test_other_files_are_refused_never_read(command, tmp_path):
     assert any("refused" in p and "line 2" in p for p in doc.problems)
 
 
-def test_two_displays_on_one_line_are_two_blocks():
+def test_two_displays_on_one_line_are_two_rows_of_one_block():
     doc = extract_text("text\n\n$$ a = b $$ $$ = c $$\n", path="p.md")
     assert cells_of(doc) == ["a = b", "= c"]
-    assert [b.line for b in doc.blocks] == [3, 3]
+    assert len(doc.blocks) == 1 and [r.line for r in doc.blocks[0].rows] == [3, 3]
 
 
 def test_unclosed_environment_lines_are_not_math_and_do_not_swallow_the_rest():
@@ -216,3 +216,53 @@ def test_the_guard_blanks_only_openers_that_nothing_closes():
 
     src = "\\begin{align}\na\n\\begin{gather}\nb\n\\end{gather}\n"
     assert _guard_unclosed_environments(src) == " begin{align}\na\n\\begin{gather}\nb\n\\end{gather}\n"
+
+
+@pytest.mark.parametrize(
+    "row, kept",
+    [
+        (r"x_i = \mu + e_i \quad \text{for } i = 1..n", r"x_i = \mu + e_i"),
+        (r"x_i = \mu, \; \text{for all } i", r"x_i = \mu"),
+        (r"a_k = 0 \quad \forall k", r"a_k = 0"),
+        (r"w = v \quad \text{where } v = 1", r"w = v \quad \text{where } v = 1"),
+    ],
+    ids=["quad-text-for", "comma-text-for-all", "forall", "where-is-kept"],
+)
+def test_a_range_in_words_at_the_end_of_a_row_is_prose(row, kept):
+    assert cells_of(extract_text(f"$$\n{row}\n$$\n", path="p.md")) == [kept]
+
+
+@pytest.mark.parametrize("env", ["eqnarray", "gather", "multline", "align*", "flalign"])
+def test_row_environments(env):
+    src = f"\\begin{{{env}}}\na &= b \\nonumber \\\\\n&= c \\label{{e}} \\tag{{2}}\n\\end{{{env}}}\n"
+    assert cells_of(extract_text(src, path="p.md")) == ["a", "= b", "= c"]
+
+
+def test_split_inside_equation():
+    src = "\\begin{equation}\n\\begin{split}\na &= b \\\\\n&= c\n\\end{split}\n\\end{equation}\n"
+    assert cells_of(extract_text(src, path="p.md")) == ["a", "= b", "= c"]
+
+
+def test_a_row_ending_in_a_relation_or_operator_goes_on_in_the_next():
+    src = "\\begin{align}\nA &= \\\\\nB + \\\\\nC &= D \\\\\n&= E\n\\end{align}\n"
+    doc = extract_text(src, path="p.md")
+    rows = doc.blocks[0].rows
+    assert [[c.text for c in r.cells if c.text] for r in rows] == [["A", "=", "B +", "C", "= D"], ["= E"]]
+    assert [c.line for c in rows[0].cells if c.text] == [2, 2, 3, 4, 4]
+
+
+def test_a_display_that_ends_in_a_relation_goes_on_in_the_next_display():
+    src = "$$a = b =$$\n$$= c$$\n\ntext\n\n$$= d$$\n"
+    doc = extract_text(src, path="p.md")
+    assert [[c.text for r in b.rows for c in r.cells] for b in doc.blocks] == [["a = b =", "= c"], ["= d"]]
+
+
+def test_an_expression_alone_on_its_row_starts_the_chain_of_the_rows_after_it():
+    doc = extract_text("$$\n(y-Xw)'(y-Xw) \\\\\n=y'y - 2y'Xw \\\\\n= c\n$$\n", path="p.md")
+    rows = doc.blocks[0].rows
+    assert [[c.text for c in r.cells] for r in rows] == [["(y-Xw)'(y-Xw)", "=y'y - 2y'Xw"], ["= c"]]
+
+
+def test_newline_inside_a_formula_is_a_row_break():
+    doc = extract_text("$$a = b \\newline = c$$\n", path="p.md")
+    assert [[c.text for c in r.cells] for r in doc.blocks[0].rows] == [["a = b"], ["= c"]]

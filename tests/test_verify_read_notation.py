@@ -128,7 +128,35 @@ ROWS = [
     ("ldots-written-out", r"x_1 + \ldots + x_n", N.BigOp("sum", "k", N.Num("1"), S("n"), N.Indexed("x", (S("k"),)))),
     ("cdots-squares", r"(y_1 - a)^2 + \cdots + (y_n - a)^2",
      N.BigOp("sum", "k", N.Num("1"), S("n"), sq(N.Add((N.Indexed("y", (S("k"),)), N.Neg(S("a"))))))),
+    ("sum-without-index", r"\sum(x_i - \mu)^2", N.BigOp("sum", "i", None, None, sq(N.Add((N.Indexed("x", (S("i"),)), N.Neg(mu)))))),
+    ("arguments-with-ldots", r"p(r_1, \ldots, r_t \mid \rho)",
+     N.Apply("p", (N.Sequence(N.Indexed("r", (N.Num("1"),)), N.Indexed("r", (S("t"),))),), (S(r"\rho"),))),
+    ("arguments-with-dots-typed", r"L(\theta; x_1, ..., x_n)",
+     N.Apply("L", (theta,), (N.Sequence(N.Indexed("x", (N.Num("1"),)), N.Indexed("x", (S("n"),))),))),
+    ("bf-group", r"{\bf v}_1", N.Indexed(r"\mathbf{v}", (N.Num("1"),))),
+    ("bf-switch", r"\bf x + 1", N.Add((S(r"\mathbf{x}"), N.Num("1")))),
+    ("over", r"{a \over b}", N.Div(S("a"), S("b"))),
+    ("choose", r"{n \choose k}", N.Call("binomial", (S("n"), S("k")))),
+    ("star-superscript", r"w^* + \mathbf{w}^*", N.Add((S("w^{*}"), S(r"\mathbf{w}^{*}")))),
+    ("x-prime-another-point", r"f(x')", N.Apply("f", (S("x'"),))),
+    ("en-dash-minus", "a – b", N.Add((S("a"), N.Neg(S("b"))))),
+    ("ellipsis-without-its-sign", r"- a_1 - a_2 \cdots - a_n",
+     N.Neg(N.BigOp("sum", "k", N.Num("1"), S("n"), N.Indexed("a", (S("k"),))))),
+    ("event-probability", r"P(X = 1)", N.Apply("P", (N.Equation(X, "=", N.Num("1")),))),
+    ("sum-skipping-one-index", r"\sum_{i \neq k} y_i",
+     N.Add((N.BigOp("sum", "i", None, None, N.Indexed("y", (S("i"),))), N.Neg(N.Indexed("y", (S("k"),)))))),
+    ("pi-as-a-posterior", r"\pi(\mu \mid x)", N.Apply(r"\pi", (mu,), (x,))),
+    ("pi-with-a-subscript", r"\pi_\Theta(\theta)", N.Apply(r"\pi", (theta,), (), (S(r"\Theta"),))),
+    ("pi-times-a-bracket", r"2\pi(x + 1)", N.Mul((TWO, N.Const("pi"), N.Add((x, N.Num("1")))))),
+    ("subscript-with-given", r"f_{Y \mid \Theta}(y)", N.Apply("f", (y,), (), (S(r"Y|\Theta"),))),
+    ("angle-inner-product", r"\left\langle a, b \right\rangle", N.Mul((T(S("a")), S("b")))),
+    ("angle-bare", r"\langle a, b \rangle", N.Mul((T(S("a")), S("b")))),
+    ("angle-expectation", r"\langle x \rangle", N.Expect("E", (x,))),
     # functions
+    ("rm-switch-name", r"\rm Bias(f)", N.Apply("Bias", (S("f"),))),
+    ("prime-superscript", r"l^{\prime\prime}(x)", N.Apply("l", (x,), (), (), 2)),
+    ("Pr", r"\Pr(A)", N.Apply(r"\Pr", (A,))),
+    ("size-commands-ignored", r"\frac{\Large x}{\Large 2}", N.Div(x, TWO)),
     ("exp-set-braces", r"\exp\{-x^2\}", N.Call("exp", (N.Neg(sq(x)),))),
     ("exp-curly", r"\exp{-x^2}", N.Call("exp", (N.Neg(sq(x)),))),
     ("log-natural", r"\log x", N.Call("log", (x,))),
@@ -181,6 +209,8 @@ REFUSED = [
     ("unknown-command-in-text-name", r"\text{\foo}", "unknown command \\\\foo"),
     ("prime-without-the-document-saying-so", r"X'y", "a prime on a name"),
     ("ellipsis-alone", r"x \cdots y", "ellipsis"),
+    ("sum-without-index-or-indexed-body", r"\sum x", "needs an index"),
+    ("ellipsis-as-the-only-argument", r"f(\ldots)", "ellipsis"),
     ("ellipsis-without-a-pattern", r"a + b + \cdots + z", "do not follow one pattern"),
     ("composition", r"f \circ g", "composition"),
     ("int-without-differential", r"\int_0^1 x", "differential"),
@@ -249,3 +279,31 @@ def test_expectations_without_a_distribution_are_not_given_a_value():
 
     with pytest.raises(BuildError, match="distribution"):
         built(r"\mathbb{E}[x]")
+
+
+@pytest.mark.parametrize(
+    "latex, relation",
+    [
+        (r"a \not= b", "!="), (r"a \neq b", "!="), (r"A \succeq 0", "succeq"), (r"A \succ 0", "succ"),
+        (r"A \preceq B", "preceq"), (r"a \propto b", "propto"), (r"a \approx b", "approx"),
+        (r"a \simeq b", "approx"), (r"a \implies b", "implies"), (r"a \Rightarrow b", "implies"),
+        (r"a \iff b", "iff"), (r"a \therefore b", "implies"), (r"x \sim \mathcal{N}(0, 1)", "sim"),
+        (r"a \coloneqq b", ":="), (r"x \not\in S", "notin"),
+    ],
+    ids=["not=", "neq", "succeq", "succ", "preceq", "propto", "approx", "simeq", "implies", "Rightarrow",
+         "iff", "therefore", "sim", "coloneqq", "not-in"],
+)
+def test_relations(latex, relation):
+    from derive.verify.read.parse import relation_of
+
+    found = [relation_of(it) for it in items_of(latex) if relation_of(it) is not None]
+    assert found == [relation]
+
+
+def test_an_expectation_over_the_law_the_document_states(tmp_path):
+    from derive.verify import verify_text
+
+    results, _ = verify_text("Let $X \\sim \\text{Bernoulli}(p)$.\n\n$$\nE_p(X) = p\n$$\n\n$$\n\\mathbb{E}[X^2] = p^2\n$$\n",
+                             path="p.md", jobs=1)
+    verdicts = [r.outcome.verdict for r in results]
+    assert verdicts[0] == "verified" and verdicts[1] != "verified"  # E[X^2] = p for a Bernoulli, not p^2

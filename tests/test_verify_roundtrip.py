@@ -150,3 +150,66 @@ def test_catalogue_latex_reads_back_to_the_same_expression(name):
     assert problems == []
     if known:
         pytest.xfail("; ".join(RENDERER_SIGN_SLIPS[(name, int(p.split()[1].rstrip(':')))] for p in known[:1]))
+
+
+# --- the corpus: every formula read, printed back to LaTeX, reads as the same tree ---------------
+
+import glob as _glob
+import os as _os
+
+_ROOT = _os.path.join(_os.path.dirname(__file__), "..")
+CORPUS_FILES = sorted(_glob.glob(_os.path.join(_ROOT, "tests/data/verify/corpus/*/*.md")))
+
+
+def _corpus_members(path):
+    from derive.verify.read.extract import extract_file
+    from derive.verify.steps.segment import chains_of_block
+
+    doc = extract_file(path)
+    notation = Notation(**doc.notation_hints())
+    for k, block in enumerate(doc.blocks):
+        for chain in chains_of_block(doc, block, k, notation).chains:
+            for member in chain.members:
+                if member.node is not None:
+                    yield member, notation
+
+
+@pytest.mark.skipif(not CORPUS_FILES, reason="the corpus is not in this checkout")
+@pytest.mark.parametrize("path", CORPUS_FILES, ids=[_os.path.basename(p)[:-3] for p in CORPUS_FILES])
+def test_every_corpus_formula_reads_back_from_its_own_latex(path):
+    from derive.verify.read.latex import to_latex
+
+    failures = []
+    count = 0
+    for member, notation in _corpus_members(path):
+        count += 1
+        tex = to_latex(member.node)
+        try:
+            back = read(tex, notation)
+        except ParseError as exc:
+            back = exc
+        if back != member.node:
+            failures.append(f"line {member.line}: {member.text} -> {tex} -> {back}")
+    assert failures == []
+
+
+@pytest.mark.skipif(not CORPUS_FILES, reason="the corpus is not in this checkout")
+def test_the_corpus_round_trip_is_not_vacuous():
+    assert sum(1 for path in CORPUS_FILES for _ in _corpus_members(path)) > 200
+
+
+@pytest.mark.parametrize(
+    "latex, wrong",
+    [
+        (r"\frac{\text{d}l}{\text{d}\lambda}", N.Div),  # was read as (d l) / (d lambda)
+        (r"(y - Xb)^{\rm T} z", N.Pow),  # was read as a power T
+        (r"N^{-1} \left(\sum_{n=1}^{N} x_n\right)", N.Density),  # N^{-1}(...) is no normal density
+        (r"\lambda (1 - ||v||^2)", N.Apply),  # the norm bars were taken for 'given': lambda applied
+        (r"\text{exp} \Big\{ -x^2 \Big\}", N.Mul),  # was the name exp times a group
+    ],
+    ids=["text-d-derivative", "rm-T-transpose", "N-with-a-power-is-no-density", "norm-bars-are-no-given",
+         "text-exp-is-exp"],
+)
+def test_misreadings_the_round_trip_found(latex, wrong):
+    node = read(latex)
+    assert not any(isinstance(n, wrong) for n in node.walk())

@@ -615,6 +615,8 @@ class Builder:
         return g.xreplace({v: s**k})
 
     def _Density(self, node: N.Density):
+        if isinstance(node.x, N.Equation):
+            raise BuildError("the probability of an event, P(X = x), is not checked")
         if node.family not in ("normal", "laplace"):
             return self._other_density(node)
         if node.x is None:

@@ -86,6 +86,10 @@ def expectation(builder, node: N.Expect):
     how, (lo, hi) = _support(dist.family)
     if how is None:
         raise _error(f"an expectation over a {dist.family} distribution is not checked")
+    if isinstance(node.var, N.Sym):
+        # the variable of a univariate law is a number, whatever its letter: read it as one
+        point = N.Sym("\\xi_{\\mathrm{E}}")
+        node = N.Expect(node.op, tuple(_swap(a, node.var, point) for a in node.args), node.given, point, dist)
     var = builder.build(node.var)
     if not isinstance(var, sp.Symbol):
         raise _error("an expectation over something that is not a scalar variable")
@@ -113,6 +117,12 @@ def expectation(builder, node: N.Expect):
         return sp.simplify(mean(args[0] ** 2) - mean(args[0]) ** 2)
     a, b = args
     return sp.simplify(mean(a * b) - mean(a) * mean(b))
+
+
+def _swap(node, old: N.Sym, new: N.Sym):
+    from derive.verify.steps.terms import substitute
+
+    return substitute(node, {old.name: new})
 
 
 def integral(builder, node: N.Integral):

@@ -340,8 +340,14 @@ def _extract_markdown(source: str, path: str, inline: bool, cell: int | None = N
             if tok.type == "amsmath":
                 doc.blocks.append(_make_block(content, pos, "environment", ctx))
             else:
-                for shift, piece in _split_display(content):
-                    doc.blocks.append(_make_block(piece, pos + shift, "display", ctx))
+                pieces = _split_display(content)
+                if len(pieces) == 1:
+                    doc.blocks.append(_make_block(pieces[0][1], pos + pieces[0][0], "display", ctx))
+                elif pieces:
+                    # $$ a = b $$ $$ = c $$ on one line: one block, a row per display, so that = c continues
+                    made = [_make_block(piece, pos + shift, "display", ctx) for shift, piece in pieces]
+                    rows = tuple(r for b in made for r in b.rows)
+                    doc.blocks.append(replace(made[0], text=content, rows=rows))
             cursor = pos + len(content)
         elif tok.type == "inline" and tok.children:
             line_start = table.offset(tok.map[0]) if tok.map else cursor
@@ -356,7 +362,7 @@ def _extract_markdown(source: str, path: str, inline: bool, cell: int | None = N
                     doc.blocks.append(block)
                 else:
                     doc.inline.append(block)
-    doc.blocks = [b for b in doc.blocks if b.rows]
+    doc.blocks = merge_continued_displays(prepared, [b for b in doc.blocks if b.rows])
     if inline:
         doc.blocks = sorted(doc.blocks + doc.inline, key=lambda b: b.offset)
     return doc
@@ -609,11 +615,28 @@ def _clean(text: str) -> tuple[str, bool]:
     return "".join(chars), multi
 
 
+_RANGE_PROSE = re.compile(
+    r"(?:\\q?quad|\\[,;:! ]|~|,|\s)*(?:\\text(?:rm|normal)?\s*\{\s*(?:for|for all|for each|for every)\b[^{}]*\}|\\forall\b)"
+)
+
+
+def _without_range_prose(piece: str) -> str:
+    """``a_i = b_i \\quad \\text{for } i = 1..n``: the range after the formula is prose, not a formula."""
+    if "\\text" not in piece and "\\forall" not in piece:
+        return piece
+    m = _RANGE_PROSE.search(piece)
+    if m is None or not piece[: m.start()].strip():
+        return piece
+    return piece[: m.start()] + " " * (len(piece) - m.start())
+
+
 def split_rows(content: str, offset: int, table: _LineTable, *, cell: int | None = None) -> tuple[Row, ...]:
     """Split at top-level ``\\\\`` (rows) and ``&`` (cells), skipping braces and nested
     environments. Inside a multi-row environment a line ending in a lone backslash (a ``\\\\``
     that Markdown escaping turned into ``\\``) also ends a row."""
     content = M.strip_definitions(content)
+    if "\\newline" in content:  # a line break inside a formula: a row break, same length
+        content = re.sub(r"\\newline(?![a-zA-Z])", lambda m: "\\\\" + " " * 6, content)
     text, multi = _clean(content)
     rows: list[list[tuple[int, int]]] = []
     cells: list[tuple[int, int]] = []
@@ -676,11 +699,68 @@ def split_rows(content: str, offset: int, table: _LineTable, *, cell: int | None
     for row in rows:
         made = []
         for a, b in row:
-            piece = text[a:b]
+            piece = _without_range_prose(text[a:b])
             lead = _lead(piece)
             made.append(Cell(piece.strip(), offset + a + lead, table.line(offset + a + lead), cell))
         if not any(c.text for c in made):
             continue
         first = next(c for c in made if c.text)
         out.append(Row(tuple(made), first.line, cell))
+    return join_continued_rows(tuple(out))
+
+
+_CONTINUES = re.compile(
+    r"(?:=|\+|-|<|>|\\(?:cdot|times|le|leq|ge|geq|approx|propto|implies|iff|Rightarrow|simeq|ne|neq))\s*$")
+_STARTS_WITH_RELATION = re.compile(r"^\s*(?:=|<|>|\\(?:le|leq|ge|geq|approx|propto|implies|iff|Rightarrow|simeq)(?![a-zA-Z]))")
+
+
+_HAS_RELATION = re.compile(r"=|<|>|\\(?:le|leq|ge|geq|approx|propto|implies|iff|Rightarrow|simeq|sim|in|to|ne|neq)(?![a-zA-Z])")
+
+
+def _last_text(row: Row) -> str:
+    texts = [c.text for c in row.cells if c.text]
+    return texts[-1] if texts else ""
+
+
+def join_continued_rows(rows: tuple) -> tuple:
+    """A row that ends in an operator or a relation (``A &= \\\\``, ``a + b + \\\\``) goes on in the
+    next row: the two are one row (each cell keeps its own line)."""
+    if len(rows) < 2:
+        return rows
+    out: list[Row] = []
+    for row in rows:
+        if out and _STARTS_WITH_RELATION.search(_first_text(row)) and not _HAS_RELATION.search(
+                " ".join(c.text for c in out[-1].cells)):
+            # an expression alone on its row, then "= ..." rows: the chain starts at the expression
+            prev = out[-1]
+            out[-1] = Row(prev.cells + tuple(c for c in row.cells if c.text), prev.line, prev.cell)
+            continue
+        if out and _CONTINUES.search(_last_text(out[-1])):
+            prev = out[-1]
+            cells = prev.cells + tuple(c for c in row.cells if c.text)
+            out[-1] = Row(cells, prev.line, prev.cell)
+            continue
+        out.append(row)
     return tuple(out)
+
+
+def _first_text(row: Row) -> str:
+    texts = [c.text for c in row.cells if c.text]
+    return texts[0] if texts else ""
+
+
+def merge_continued_displays(source: str, blocks: list) -> list:
+    """``$$ A = B = $$ $$ = C $$`` on consecutive lines: one display continued in the next."""
+    out: list[MathBlock] = []
+    for block in blocks:
+        if out and out[-1].kind == "display" and block.kind == "display" and out[-1].rows and block.rows:
+            prev = out[-1]
+            between = source[prev.offset + len(prev.text) : block.offset]
+            if not between.replace("$", "").strip() and (
+                _CONTINUES.search(_last_text(prev.rows[-1])) or _STARTS_WITH_RELATION.search(_first_text(block.rows[0]))
+            ):
+                rows = join_continued_rows(prev.rows + block.rows)
+                out[-1] = replace(prev, text=source[prev.offset : block.offset + len(block.text)], rows=rows)
+                continue
+        out.append(block)
+    return out

@@ -220,3 +220,11 @@ class Cases(Node):
     """A case distinction: ((value, condition Equation or None for 'otherwise'), ...)."""
 
     pieces: tuple
+
+
+@dataclass(frozen=True)
+class Sequence(Node):
+    """x_1, ..., x_n written as a list (the arguments of a likelihood): not a value by itself."""
+
+    first: Node
+    last: Node

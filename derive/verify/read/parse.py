@@ -33,7 +33,7 @@ UNICODE_GREEK = {
     "ψ": "psi", "ω": "omega", "Γ": "Gamma", "Δ": "Delta", "Θ": "Theta", "Λ": "Lambda",
     "Σ": "Sigma", "Φ": "Phi", "Ψ": "Psi", "Ω": "Omega", "π": "pi", "∑": "sum", "∏": "prod",
     "∇": "nabla", "∂": "partial", "∞": "infty", "ℓ": "ell", "·": "cdot", "×": "times",
-    "−": "-", "≤": "le", "≥": "ge", "≈": "approx", "∝": "propto", "⊤": "top",
+    "−": "-", "–": "-", "≤": "le", "≥": "ge", "≈": "approx", "∝": "propto", "⊤": "top",
 }
 FUNCTION_WORDS = {
     "log": "log", "ln": "log", "exp": "exp", "sin": "sin", "cos": "cos", "tan": "tan",
@@ -60,11 +60,12 @@ RELATIONS = {
     "\\approxeq": "approx", "\\cong": "approx", "\\ll": "<", "\\gg": ">",
     "\\therefore": "implies", "\\Longleftrightarrow": "iff", "\\succeq": "succeq", "\\succ": "succ",
     "\\preceq": "preceq", "\\prec": "prec", "\\succcurlyeq": "succeq", "\\preccurlyeq": "preceq",
-    "\\notin": "notin", "\\eqqcolon": ":=", "\\defeq": ":=", "\\stackrel{\\text{def}}{=}": ":=",
+    "\\notin": "notin", "\\lessapprox": "lessapprox", "\\lesssim": "lessapprox", "\\gtrapprox": "gtrapprox",
+    "\\gtrsim": "gtrapprox", "\\eqqcolon": ":=", "\\defeq": ":=", "\\stackrel{\\text{def}}{=}": ":=",
 }
 INDEX_LETTERS = set("ijklmnts")
 TRANSPOSE_MARKS = {"T", "\\top", "\\intercal", "\\mathsf{T}", "\\mathrm{T}", "\\textsf{T}", "\\text{T}", "t", "\\mathbf{T}", "\\trans", "\\textrm{T}", "\\mathit{T}"}
-FUNCTION_LETTERS = {"f", "g", "h", "p", "q", "P", "Q", "L", "J", "F", "G", "\\ell", "\\phi", "\\psi", "\\pi_", "l", "E"}
+FUNCTION_LETTERS = {"f", "g", "h", "p", "q", "P", "Q", "L", "J", "F", "G", "\\ell", "\\Pr", "\\mathbb{P}", "\\phi", "\\psi", "\\pi_", "l", "E"}
 DENSITY_NAMES = {"\\mathcal{N}": "normal", "N": "normal", "Normal": "normal", "Laplace": "laplace",
                  "\\mathrm{Laplace}": "laplace", "\\text{Laplace}": "laplace", "\\mathcal{L}aplace": "laplace",
                  "\\operatorname{Laplace}": "laplace", "\\mathrm{Lap}": "laplace", "Lap": "laplace"}
@@ -269,6 +270,8 @@ def _tok_item(tok, kind=None) -> Item:
         if name in ("-",):
             return Item("op", "-", tok.start_pos, tok.end_pos)
         kind, text = "cmd", "\\" + name
+    if t == "ELLIPSIS":
+        return Item("cmd", "\\ldots", tok.start_pos, tok.end_pos)
     if t == "BAR" and text != "|":
         text = "|"
     if t == "DBAR":
@@ -299,6 +302,8 @@ def plain(items) -> str | None:
                 inner += ("_" if k == "sub" else "^") + "{" + sv + "}"
             parts.append(inner)
             continue
+        if it.kind == "cmd" and it.text in ("\\rm", "\\it") and not it.scripts:
+            continue  # an old-style font switch: {\\rm T}
         if it.kind in ("letter", "digit") or it.kind == "cmd" and it.text[1:] in GREEK or it.kind == "cmd" and it.text in ("\\ast", "\\star", "\\prime", "\\top", "\\dagger", "\\infty"):
             parts.append(it.text)
         elif it.kind == "text":
@@ -319,6 +324,8 @@ def plain(items) -> str | None:
             parts.append(inner)
         elif it.kind == "op" and it.text in (",", "*", "<", ">", "+", "-", "="):
             parts.append(it.text)
+        elif it.kind in ("bar", "mid") or (it.kind == "cmd" and it.text == "\\mid"):
+            parts.append("|")
         elif it.kind == "group" and it.text == "paren":
             inner = plain(it.body)
             if inner is None:
@@ -409,6 +416,8 @@ def _function_word(it: Item | None) -> str | None:
         return FUNCTION_WORDS[it.text[1:]]
     if it.kind == "word" and it.text in FUNCTION_WORDS:
         return FUNCTION_WORDS[it.text]
+    if it.kind == "text" and _text_content(it.text) in FUNCTION_WORDS:
+        return FUNCTION_WORDS[_text_content(it.text)]  # \\text{exp}(...)
     if it.kind == "cmd1" and it.text in ("\\mathrm", "\\operatorname", "\\operatorname*", "\\text"):
         arg = _unwrap(it.args[0]) if it.args else None
         if arg is not None and arg.kind == "cmd" and arg.text[1:] in FUNCTION_WORDS:
@@ -420,6 +429,9 @@ def _function_word(it: Item | None) -> str | None:
 
 
 _ELLIPSIS = N.Sym("\\cdots")
+_WORD_INITIALS: dict = {}
+for _word in MERGED_WORDS:
+    _WORD_INITIALS.setdefault(_word[0], []).append(_word)
 
 
 class Reader:
@@ -450,12 +462,97 @@ class Reader:
     # -- preparation: numbers, words, bars --
     def _prepare(self, items: list[Item]) -> list[Item]:
         items = [it for it in items if not (it.kind == "cmd" and it.text in ("\\qty", "\\quantity") and not it.scripts)]
+        items = self._old_fonts(items)
+        items = self._angles(items)
+        items = self._signed_ellipses(items)
+        items = [self._prime_scripts(it) for it in items]
         items = self._numbers(items)
         items = self._words(items)
         items = self._arg_opt(items)
         items = self._differentials(items)
         items = self._bars(items)
         return items
+
+    def _angles(self, items):
+        """A bare \\langle ... \\rangle pair at one level: one angle group."""
+        if not any(_is_cmd(x, "\\langle") for x in items):
+            return items
+        out: list[Item] = []
+        open_at = None
+        for it in items:
+            if _is_cmd(it, "\\langle") and not it.scripts and open_at is None:
+                open_at = len(out)
+                out.append(it)
+                continue
+            if _is_cmd(it, "\\rangle") and open_at is not None:
+                body = out[open_at + 1 :]
+                start = out[open_at].pos
+                del out[open_at:]
+                out.append(Item("group", "angle", start, it.end, scripts=list(it.scripts), body=body))
+                open_at = None
+                continue
+            out.append(it)
+        return out
+
+    def _signed_ellipses(self, items):
+        """- a_2 \\cdots - a_n: the ellipsis takes the sign of the term after it."""
+        out = []
+        for k, it in enumerate(items):
+            if it.kind == "cmd" and it.text in O.ELLIPSES and not it.scripts and out and not _is_sign(out[-1]) \
+                    and k + 1 < len(items) and _is_sign(items[k + 1]):
+                out.append(Item("op", items[k + 1].text, it.pos, it.pos))
+            out.append(it)
+        return out
+
+    def _old_fonts(self, items):
+        """\\rm Var(x), {\\rm T}: an upright switch; the letters after it are one name."""
+        if not any(it.kind == "cmd" and it.text in ("\\rm", "\\it", "\\mathrm", "\\bf") for it in items):
+            return items
+        out = []
+        i = 0
+        while i < len(items):
+            it = items[i]
+            if it.kind == "cmd" and it.text == "\\bf" and not it.scripts and i + 1 < len(items) \
+                    and items[i + 1].kind in ("letter", "cmd", "group"):
+                nxt = items[i + 1]
+                out.append(Item("cmd1", "\\mathbf", it.pos, nxt.end, scripts=list(nxt.scripts),
+                                args=[replace(nxt, scripts=[])]))
+                i += 2
+                continue
+            if it.kind == "cmd" and it.text in ("\\rm", "\\it") and not it.scripts:
+                j = i + 1
+                while j < len(items) and items[j].kind == "letter":
+                    if j > i + 1 and (items[j].pos != items[j - 1].end or items[j - 1].scripts):
+                        break
+                    j += 1
+                letters = items[i + 1 : j]
+                if len(letters) > 1:
+                    word = "".join(x.text for x in letters)
+                    out.append(Item("text", "\\text{" + word + "}", letters[0].pos, letters[-1].end,
+                                    scripts=list(letters[-1].scripts)))
+                    i = j
+                    continue
+                i += 1  # a switch before one letter or a group: no meaning
+                continue
+            out.append(it)
+            i += 1
+        return out
+
+    def _prime_scripts(self, it: Item) -> Item:
+        """f^{\\prime}, l^{\\prime\\prime}: primes written as superscripts."""
+        if not it.scripts:
+            return it
+        scripts = []
+        changed = False
+        for kind, value in it.scripts:
+            if kind == "sup" and value is not None:
+                inner = value.body if (value.kind == "group" and value.text == "curly") else [value]
+                if inner and all(x.kind == "cmd" and x.text == "\\prime" and not x.scripts for x in inner):
+                    scripts.extend(("prime", None) for _ in inner)
+                    changed = True
+                    continue
+            scripts.append((kind, value))
+        return replace(it, scripts=scripts) if changed else it
 
     def _numbers(self, items):
         out = []
@@ -497,9 +594,9 @@ class Reader:
         i = 0
         while i < len(items):
             it = items[i]
-            if it.kind == "letter" and not it.scripts:
+            if it.kind == "letter" and not it.scripts and it.text in _WORD_INITIALS:
                 merged = None
-                for word in MERGED_WORDS:
+                for word in _WORD_INITIALS[it.text]:
                     n = len(word)
                     chunk = items[i : i + n]
                     if len(chunk) == n and all(c.kind == "letter" for c in chunk) and "".join(
@@ -910,10 +1007,13 @@ class Reader:
                 raise ParseError(f"\\mathbb{{{name}}} needs its argument in brackets: \\mathbb{{{name}}}[x]", it.pos)
             if name in ("1", "I") and cur.peek() is not None and cur.peek().kind == "group":
                 raise ParseError("an indicator function is not read", it.pos)
+            if name in ("P", "Q") and cur.peek() is not None and cur.peek().kind == "group":
+                return self._named(cur, replace(it, kind="letter", text="\\mathbb{" + name + "}", args=[]))
             if name == "I" or name == "1":
                 return self._symbol("\\mathbb{" + name + "}", it.sub(), it.sup(), it)
             raise ParseError(f"\\mathbb{{{name}}} is a set, not a value", it.pos)
-        if k == "cmd1" and it.text == "\\mathrm" and plain(it.args[0]) == "d" and not it.scripts:
+        if k in ("cmd1", "text") and it.text.split("{")[0] in ("\\mathrm", "\\text", "\\textrm") and plain(it) == "d" \
+                and not it.scripts:
             nxt = cur.peek()
             if nxt is not None and (nxt.kind in ("letter", "cmd1") or (nxt.kind == "cmd" and nxt.text[1:] in GREEK)):
                 cur.take()
@@ -932,7 +1032,11 @@ class Reader:
             return N.Sym("const")
         if base in ("e",) and it.sup() is not None and it.sub() is None:
             return N.Call("exp", (self._script_value(it.sup()),))
-        if base == "\\pi":
+        nxt = cur.peek()
+        pi_density = base == "\\pi" and nxt is not None and nxt.kind == "group" and nxt.text == "paren" and (
+            it.sub() is not None or any(x.kind in ("bar", "mid") or _is_cmd(x, "\\mid") or _is_op(x, ";")
+                                        for x in nxt.body or []))
+        if base == "\\pi" and not pi_density:  # pi(theta | x), pi_Theta(theta): a density named pi
             node: N.Node = N.Const("pi")
             return self._power_scripts(node, it)
         if base == "\\Gamma" and it.sub() is None and cur.peek() is not None and cur.peek().kind == "group" \
@@ -981,6 +1085,9 @@ class Reader:
         split = self._font_product(it, base)
         if split is not None:
             return split
+        if primes and not self.notation.prime_transpose and primes == 1 and base.isalpha() and base.islower() \
+                and len(base) == 1 and sup is None:
+            return self._symbol(base + "'", sub, None, it)  # x': another point, a name of its own
         if primes:
             if not self.notation.prime_transpose:
                 raise ParseError("a prime on a name that is not applied to arguments "
@@ -1025,8 +1132,8 @@ class Reader:
         op = O.expectation_name(name)
         if op is None:
             return None
-        if name == "E" and nxt.text != "bracket":
-            return None  # E(x) may be any function named E; E[x] is an expectation
+        if name == "E" and nxt.text != "bracket" and not (nxt.text == "paren" and it.sub() is not None):
+            return None  # E(x) may be any function named E; E[x] and E_p(x) are expectations
         if op != "E" and nxt.text not in ("bracket", "paren"):
             return None
         if op != "E" and name in self.notation.functions:
@@ -1050,14 +1157,18 @@ class Reader:
         return node
 
     def _base_name(self, it: Item) -> str | None:
-        bare = replace(it, scripts=[])
-        return plain(bare)
+        if not it.scripts:
+            return plain(it)
+        return plain(Item(it.kind, it.text, it.pos, it.end, body=it.body, args=it.args, close=it.close))
 
     def _script_name_node(self, sub: Item) -> N.Node:
         try:
             return self._script_value(sub)
         except ParseError:
-            return N.Sym(plain(sub) or "?")
+            name = plain(sub)
+            if name is None:
+                raise ParseError("cannot read this subscript", sub.pos) from None
+            return N.Sym(name)
 
     def _symbol(self, base: str, sub: Item | None, sup: Item | None, it: Item) -> N.Node:
         node: N.Node
@@ -1126,10 +1237,14 @@ class Reader:
         if variables and group.body and len(group.body) == 1 and plain(group.body[0]) in variables \
                 and it.sup() is None:
             return True  # X(t) where the document differentiates in t
-        if base in DENSITY_NAMES:
+        if base in DENSITY_NAMES and it.sup() is None:
             return True
+        if base == "\\pi" and it.sub() is not None and it.sup() is None:
+            return True  # pi_Theta(theta): a prior density
         sup = it.sup()
         letter = base.split("_")[0]
+        if it.primes() and (base in FUNCTION_LETTERS or letter in FUNCTION_LETTERS):
+            return True  # f'(x), f'^2(x)
         if sup is not None:
             mark = plain(sup)
             derivative_order = mark and mark.startswith("(") and mark.endswith(")")
@@ -1148,13 +1263,16 @@ class Reader:
             return True
         if it.kind == "text" or (it.kind == "cmd1" and it.text in ("\\mathrm", "\\operatorname", "\\operatorname*")):
             return len(base) > 1
-        if any(x.kind in ("mid", "bar", "dbar") or _is_op(x, ";") or (x.kind == "cmd" and x.text == "\\mid")
-               for x in group.body or []):
+        body = group.body or []
+        if any(x.kind in ("bar", "dbar") for x in body):
+            body = self._bars(self._numbers(body))  # ||v||^2 inside: a norm, not a 'given' bar
+        if any(x.kind == "mid" or _is_op(x, ";") or (x.kind == "cmd" and x.text == "\\mid") for x in body):
             return True
         return False
 
     def _call_args(self, group: Item):
-        body = self._bars(self._differentials(self._words(self._numbers(group.body or []))))
+        body = [self._prime_scripts(x) for x in self._old_fonts(group.body or [])]
+        body = self._bars(self._differentials(self._words(self._numbers(body))))
         pieces: list[list[Item]] = [[]]
         given_from = None
         for x in body:
@@ -1167,10 +1285,28 @@ class Reader:
             else:
                 pieces[-1].append(x)
         nodes = []
-        for p in pieces:
+        ellipsis_at = []
+        for k, p in enumerate(pieces):
             if not p:
                 raise ParseError("an empty argument", group.pos)
+            if len(p) == 1 and p[0].kind == "cmd" and p[0].text in O.ELLIPSES and not p[0].scripts:
+                ellipsis_at.append(len(nodes))
+                nodes.append(None)
+                continue
+            event = next((j for j, x in enumerate(p) if relation_of(x) in ("=", "<", ">", "<=", ">=", "!=")), None)
+            if event is not None and 0 < event < len(p) - 1:
+                # P(X = 0): the probability of an event
+                nodes.append(N.Equation(self._expression_prepared(p[:event]), relation_of(p[event]),
+                                        self._expression_prepared(p[event + 1 :])))
+                continue
             nodes.append(self._expression_prepared(p))
+        for k in reversed(ellipsis_at):  # x_1, \ldots, x_n: the list from x_1 to x_n
+            if k == 0 or k + 1 >= len(nodes) or nodes[k - 1] is None or nodes[k + 1] is None \
+                    or (given_from is not None and k + 1 == given_from):
+                raise ParseError(UNREADABLE["\\ldots"], group.pos)
+            nodes[k - 1 : k + 2] = [N.Sequence(nodes[k - 1], nodes[k + 1])]
+            if given_from is not None and given_from > k:
+                given_from -= 2
         if given_from is None:
             return nodes, []
         return nodes[:given_from], nodes[given_from:]
@@ -1258,7 +1394,30 @@ class Reader:
         cur.i = stop
         return arg
 
+    def _angle(self, it: Item) -> N.Node:
+        """<a, b>: the inner product a^T b; <f>_p: the expectation of f under p."""
+        body = it.body or []
+        commas = [k for k, x in enumerate(body) if _is_op(x, ",")]
+        if len(commas) == 1:
+            k = commas[0]
+            node: N.Node = N.Mul((N.Transpose(self.expression(body[:k])), self.expression(body[k + 1 :])))
+            scripts = it.scripts
+        elif not commas:
+            sub = it.sub()
+            dist = self._script_name_node(sub) if sub is not None else None
+            node = N.Expect("E", (self.expression(body),), (), None, dist)
+            scripts = [(kk, v) for kk, v in it.scripts if kk != "sub"]
+        else:
+            raise ParseError("angle brackets around more than two things", it.pos)
+        for kind, value in scripts:
+            if kind != "sup":
+                raise ParseError("a script on angle brackets", it.pos)
+            node = self._superscript(node, value)
+        return node
+
     def _group(self, cur: _Cursor, it: Item, in_function: bool = False) -> N.Node:
+        if it.text == "angle":
+            return self._angle(it)
         body = it.body or []
         if not body:
             if it.text == "curly":
@@ -1285,6 +1444,8 @@ class Reader:
             return self._bigop(cur, it, name[1:])
         if name == "\\nabla":
             return self._nabla(cur, it)
+        if name == "\\pi" and cur.peek() is not None and cur.peek().kind == "group" and cur.peek().text == "paren":
+            return self._named(cur, replace(it, kind="letter"))  # pi(theta | x) may be a density; _named decides
         if name in ("\\pi", "\\infty"):
             node: N.Node = N.Const("pi" if name == "\\pi" else "oo")
             return self._power_scripts(node, it)
@@ -1312,7 +1473,7 @@ class Reader:
             return self._partial(cur, it)
         if name in ("\\arg",):
             raise ParseError("\\arg without \\min or \\max", it.pos)
-        if name in ("\\ell", "\\imath", "\\jmath", "\\hbar"):
+        if name in ("\\ell", "\\imath", "\\jmath", "\\hbar", "\\Pr"):
             return self._named(cur, replace(it, kind="letter", text=name))
         if name == "\\mid":
             raise ParseError("\\mid outside a function's arguments", it.pos)
@@ -1354,9 +1515,28 @@ class Reader:
             if eq is not None:
                 index = plain(items[:eq])
                 lo = self.expression(items[eq + 1 :])
+            elif any(_is_cmd(x, "\\neq", "\\ne") for x in items):
+                # \\sum_{i \\neq k} a_i: the sum over every i, less the term at k
+                at = next(k for k, x in enumerate(items) if _is_cmd(x, "\\neq", "\\ne"))
+                index = plain(items[:at])
+                if not index or not _is_simple_index(index) or sup is not None or at + 1 >= len(items):
+                    raise ParseError(f"\\{op}_{{i \\neq k}} needs an index and the value it skips", it.pos)
+                skipped = self.expression(items[at + 1 :])
+                body = self._rest_of_term(cur, f"\\{op}", it.pos)
+                whole = N.BigOp(op, index, None, None, body)
+                left_out = O._substitute(body, index, skipped)
+                return N.Add((whole, N.Neg(left_out))) if op == "sum" else N.Div(whole, left_out)
             else:
                 membership = next((k for k, x in enumerate(items) if x.kind == "cmd" and x.text == "\\in"), None)
                 index = plain(items if membership is None else items[:membership])
+        if sub is None and sup is None:
+            # \\sum (x_i - \\mu)^2: over the one index its body uses
+            body = self._rest_of_term(cur, f"\\{op}", it.pos)
+            free = sorted(_free_index_names(body))
+            if len(free) != 1:
+                raise ParseError(f"\\{op} needs an index such as _{{i=1}} (its body uses "
+                                 f"{'no index' if not free else 'the indices ' + ', '.join(free)})", it.pos)
+            return N.BigOp(op, free[0], None, None, body)
         if not index or not _is_simple_index(index):
             raise ParseError(f"\\{op} needs an index such as _{{i=1}}", it.pos)
         if sup is not None:
@@ -1424,7 +1604,8 @@ class Reader:
             return None
         first = nitems[0]
         is_d = lambda x: (x.kind == "cmd" and x.text == "\\partial") or (x.kind == "letter" and x.text == "d") or (
-            x.kind == "cmd1" and x.text == "\\mathrm" and plain(x.args[0]) == "d")
+            x.kind in ("cmd1", "text") and x.text.split("{")[0] in ("\\mathrm", "\\text", "\\textrm", "\\operatorname")
+            and plain(x) == "d")
         if not is_d(first) or not is_d(ditems[0]):
             if first.kind == "letter" and first.text.startswith("d\\") and ditems[0].kind == "letter" and ditems[0].text.startswith("d\\"):
                 pass

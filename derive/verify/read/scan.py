@@ -40,12 +40,13 @@ _TOKENS = [
     ("SUB", r"_"),
     ("SUP", r"\^"),
     ("PRIME", r"'"),
+    ("ELLIPSIS", r"\.{3,}|…[.…]*"),
     ("OP", r"[-+=<>,;/:!*.]"),
     ("LETTER", r"[a-zA-Z]"),
     ("DIGIT", r"[0-9]"),
     ("TEXT", r"\\(?:" + TEXT_WORDS + r")\s*\{[^{}]*\}"),
     ("SPACING", r"\\[,;:! >]|~|\\(?:big|Big|bigg|Bigg)[lrm]?" + _END
-     + r"|\\(?:limits|nolimits|nonumber|notag|displaystyle|textstyle|scriptstyle|scriptscriptstyle|mathop|mathord|mathrel|mathbin|middle|strut|hfill)" + _END),
+     + r"|\\(?:limits|nolimits|nonumber|notag|displaystyle|textstyle|scriptstyle|scriptscriptstyle|mathop|mathord|mathrel|mathbin|middle|strut|hfill|space|Large|large|LARGE|small|normalsize|tiny|huge|Huge|footnotesize|scriptsize|normalfont)" + _END),
     ("CMD2", r"\\(?:" + CMD2_WORDS + ")" + _END),
     ("SQRT", r"\\sqrt" + _END),
     ("CMD1", r"\\(?:" + CMD1_WORDS + ")" + _END),
@@ -74,8 +75,10 @@ _DELIMS = {"LPAR", "RPAR", "LBRACK", "RBRACK", "LSET", "RSET", "BAR", "DBAR", "L
            "LNORM", "RNORM", "ANGLE", "OP"}
 _DELIM_OPS = {"/", ".", "<", ">"}
 _OPERATORS = {"OP", "AMP", "ROWSEP", "QUAD", "ASCIIOP"}
-_ATOM_STARTS = {"LETTER", "DIGIT", "UNICODE", "CMD", "TEXT", "LCURLY", "LSET", "CMD1", "CMD2", "SQRT", "BEGIN"}
+_ATOM_STARTS = {"LETTER", "DIGIT", "UNICODE", "CMD", "TEXT", "ELLIPSIS", "LCURLY", "LSET", "CMD1", "CMD2", "SQRT", "BEGIN"}
 _BASE_STARTS = _ATOM_STARTS | {"LPAR", "LBRACK", "LEFT", "LVERT", "LNORM", "BAR", "DBAR"}
+OLD_FONTS = {"\\bf": "\\mathbf", "\\rm": "\\mathrm", "\\it": "\\mathit", "\\cal": "\\mathcal",
+             "\\sf": "\\mathsf", "\\tt": "\\mathtt", "\\bm": "\\bm", "\\boldsymbol": "\\boldsymbol"}
 _WORD = re.compile(r"\\[a-zA-Z]+")
 
 
@@ -223,9 +226,24 @@ class Scanner:
                 return self.Item("abs", "left", pos, end, body=body)
             if o in ("\\|", "\\Vert", "\\lVert") and c in ("\\|", "\\Vert", "\\rVert"):
                 return self.Item("norm", "left", pos, end, body=body)
-            kinds = {"(": "paren", "[": "bracket", "\\{": "set", ".": "paren"}
+            kinds = {"(": "paren", "[": "bracket", "\\{": "set", ".": "paren", "\\langle": "angle"}
             return self.Item("group", kinds.get(o, "paren"), pos, end, body=body, close=c)
         return self.atom()
+
+    def _plain_tex(self, group):
+        """{\\bf v} -> \\mathbf{v}; {a \\over b} -> \\frac{a}{b}; {n \\choose k} -> \\binom{n}{k} (plain TeX)."""
+        body = group.body or []
+        if body and body[0].kind == "cmd" and body[0].text in OLD_FONTS and not body[0].scripts:
+            inner = self.Item("group", "curly", body[0].end, group.end, body=body[1:])
+            return self.Item("cmd1", OLD_FONTS[body[0].text], group.pos, group.end, scripts=group.scripts, args=[inner])
+        at = [k for k, x in enumerate(body) if x.kind == "cmd" and x.text in ("\\over", "\\choose") and not x.scripts]
+        if len(at) == 1:
+            k = at[0]
+            cmd = "\\frac" if body[k].text == "\\over" else "\\binom"
+            top = self.Item("group", "curly", group.pos, body[k].pos, body=body[:k])
+            bottom = self.Item("group", "curly", body[k].end, group.end, body=body[k + 1 :])
+            return self.Item("cmd2", cmd, group.pos, group.end, scripts=group.scripts, args=[top, bottom])
+        return group
 
     def _delim(self):
         tok = self._take()
@@ -235,13 +253,15 @@ class Scanner:
 
     def atom(self):
         tok = self._take()
+        if tok.type == "OP" and tok.value == "*":
+            return self.tok_item(tok, "op")  # w^*: TeX takes one character as the script
         if tok.type not in _ATOM_STARTS and _demotable(tok):
             tok.type = "CMD"
         t = tok.type
-        if t in ("LETTER", "DIGIT", "UNICODE", "CMD", "TEXT"):
+        if t in ("LETTER", "DIGIT", "UNICODE", "CMD", "TEXT", "ELLIPSIS"):
             return self.tok_item(tok)
         if t == "LCURLY":
-            return self._closed(tok, ("RCURLY",), "group", "curly")[0]
+            return self._plain_tex(self._closed(tok, ("RCURLY",), "group", "curly")[0])
         if t == "LSET":
             return self._closed(tok, ("RSET",), "group", "set")[0]
         if t == "CMD1":

@@ -170,6 +170,8 @@ def _render_more(node) -> str:
         at = (render(node.var) + "=" if node.var is not None else "") + render(node.hi if node.lo is None else node.lo)
         top = ("^{" + render(node.hi) + "}") if node.lo is not None else ""
         return "\\left. " + render(node.body) + " \\right|_{" + at + "}" + top
+    if isinstance(node, N.Sequence):
+        return render(node.first) + ", \\ldots, " + render(node.last)
     if isinstance(node, N.Cases):
         rows = [render(v) + " & " + (render(c) if c is not None else "\\text{otherwise}") for v, c in node.pieces]
         return "\\begin{cases} " + " \\\\ ".join(rows) + " \\end{cases}"
@@ -184,6 +186,26 @@ def _wrap(node) -> str:
 
 
 # --- expanding definitions ---------------------------------------------------------------------
+
+
+def stated_distribution(node: N.Expect, definitions: dict) -> N.Expect:
+    """E[X] where the document states X ~ Bernoulli(p) (so p(X) is defined): over that law."""
+    names = [node.var] if isinstance(node.var, N.Sym) else []
+    for arg in node.args:
+        for n in arg.walk():
+            if isinstance(n, N.Sym) and n not in names:
+                names.append(n)
+    found = []
+    for name in names:
+        if found and found[0][0] == node.var:
+            break
+        got = find_definition(definitions, N.Apply("p", (name,)))
+        if got is not None and isinstance(got[1], N.Density) and got[1].x == name:
+            found.append((name, got[1]))
+    if len(found) != 1:
+        return node
+    name, density = found[0]
+    return N.Expect(node.op, node.args, node.given, name, N.Density(density.family, None, density.params))
 
 
 def expand(node, definitions: dict, depth: int = 0):
@@ -207,6 +229,8 @@ def expand(node, definitions: dict, depth: int = 0):
         return None
 
     def visit(n):
+        if isinstance(n, N.Expect) and n.dist is None:
+            n = stated_distribution(n, definitions)
         if isinstance(n, (N.Grad, N.Deriv)) and isinstance(n.body, N.Sym) and isinstance(n.wrt, (N.Sym, N.Indexed)):
             app = named_function(n.body.name, n.wrt)
             if app is not None:
