@@ -106,3 +106,11 @@ def test_a_counterexample_is_deterministic_and_seeded():
     text = "$$\\nabla_w (y - Xw)^\\top (y - Xw) = 2X^\\top (y - Xw)$$\n"
     first, again = _last(text), _last(text)
     assert first.counterexample == again.counterexample
+
+
+def test_the_seed_chooses_the_counterexample():
+    text = "$$e^{x} = 1 + x$$\n"
+    results0, _ = verify_text(text, seed=0)
+    results1, _ = verify_text(text, seed=1)
+    assert results0[0].outcome.verdict == results1[0].outcome.verdict == "wrong"
+    assert results0[0].outcome.counterexample != results1[0].outcome.counterexample

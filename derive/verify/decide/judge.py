@@ -90,6 +90,7 @@ def judge(step, facts, notation) -> Outcome:
         return Outcome(UNDECIDED, None, step.reason)
     if kind == "condition":
         return Outcome(UNDECIDED, "condition", step.reason)
+    SEED[0] = int(getattr(step, "seed", 0) or 0)
     if step.facts is not None:
         facts = step.facts
     BOUNDS.clear()
@@ -133,6 +134,16 @@ def _rearranged_condition(step, before, after, scope, wrt_nodes, facts, outcome)
     if again.verdict == VERIFIED:
         return replace(again, reason=f"the derivative of line {line} set to 0, rearranged: " + again.reason)
     return outcome
+
+
+SEED = [0]  # the --seed of the random instances, set per step by judge()
+
+
+def _seeded_check_pair(*args, **kwargs):
+    """The engine's checker, with the run's seed for its random instances (same seed, same report)."""
+    from derive.core.check import check_pair
+
+    return check_pair(*args, seed=SEED[0], **kwargs)
 
 
 def _slip_reading(step, before, after, scope, wrt_nodes, facts, outcome):
@@ -339,7 +350,7 @@ def _display(text: str, built: Built | None) -> str:
 
 
 def _equal(before, after, scope, facts) -> Outcome:
-    from derive.core.check import check_pair
+    check_pair = _seeded_check_pair
     from derive.core.derivation import Relation
 
     (built, _), sizes = build_with_sizes(before, after, scope, facts, {})
@@ -507,7 +518,7 @@ def _displayed(expr, built):
 
 def _taylor(before, after, scope, facts):
     """a ~ b as a Taylor expansion: the difference is O(h^(k+1)) for one variable h."""
-    from derive.core.check import check_pair
+    check_pair = _seeded_check_pair
     from derive.core.derivation import Relation
 
     try:
@@ -554,7 +565,7 @@ def _drop_const(node):
 
 def _up_to_constant(step, before, after, scope, wrt_nodes, facts) -> Outcome:
     """a = b + const: the difference does not depend on the variables."""
-    from derive.core.check import check_pair
+    check_pair = _seeded_check_pair
     from derive.core.derivation import Relation
 
     b0, a0 = _drop_const(before), _drop_const(after)
@@ -712,7 +723,7 @@ def _dependent_opaque(built: Built, wrt_nodes, wrt_objs):
 
 
 def _objectives(step, before, after, scope, wrt_nodes, facts) -> Outcome:
-    from derive.core.check import check_pair
+    check_pair = _seeded_check_pair
     from derive.core.derivation import Relation
 
     if not wrt_nodes:
@@ -831,7 +842,7 @@ def _depends(expr, variables) -> bool:
 
 def _proportional(step, before, after, scope, wrt_nodes, facts) -> Outcome:
     """a \\propto b in v: the ratio a / b does not depend on v (checked at v and at a copy of v)."""
-    from derive.core.check import check_pair
+    check_pair = _seeded_check_pair
     from derive.core.derivation import Relation
 
     variables = [w for w in wrt_nodes if isinstance(w, (N.Sym, N.Indexed))]
@@ -883,7 +894,7 @@ def _solves(step, before, after, scope, facts) -> Outcome:
 
 
 def _equations(step, before, after, scope, wrt_nodes, facts) -> Outcome:
-    from derive.core.check import check_pair
+    check_pair = _seeded_check_pair
     from derive.core.derivation import Relation
 
     relation = Relation.IFF if step.check == "iff" else Relation.IMPLIES
@@ -976,7 +987,7 @@ def _implied_inequality(step, before, after, scope, facts) -> Outcome:
 
 
 def _inequality(step, before, after, scope, facts) -> Outcome:
-    from derive.core.check import check_pair
+    check_pair = _seeded_check_pair
     from derive.core.derivation import Relation
 
     (built, _), sizes = build_with_sizes(before, after, scope, facts, {})
