@@ -76,6 +76,8 @@ ROWS = {
         "$$\\nabla_W \\operatorname{tr}(W^\\top A W) = (A + A^\\top) W$$\n", "verified", None),
     "a correct matrix gradient (log-determinant) is verified entry by entry": (
         "$$\\nabla_A \\log\\det A = (A^{-1})^\\top$$\n", "verified", None),
+    "a name used as a number in the step is not an unknown function: p(p - 1) is a product": (
+        "$$p^2 + p = p(p - 1)$$\n", "wrong", None),
     "an = that only holds to first order is wrong": (
         "$$e^{x} = 1 + x$$\n", "wrong", None),
     "the same step written with approx is a verified Taylor step": (

@@ -27,7 +27,15 @@ from derive.verify.decide.build import (
 from derive.verify.decide.verdict import UNDECIDED, UNPARSED, VERIFIED, WRONG, Outcome
 from derive.verify.model.shapes import Facts, ShapeError, _strip, infer_scope
 from derive.verify.read.parse import Notation, ParseError, Reader, Reading, _free_index_names
-from derive.verify.steps.terms import bound_indices, expand, names_of, opaque_terms, render, substitute
+from derive.verify.steps.terms import (
+    bound_indices,
+    expand,
+    find_definition,
+    names_of,
+    opaque_terms,
+    render,
+    substitute,
+)
 
 SYMMETRIC_LETTERS = {"\\Sigma", "\\Lambda", "H", "S"}
 CONSTANT_NAMES = {"I", "\\mathbf{I}", "\\mathbb{I}", "\\pi", "e", "\\mathbf{1}", "\\mathbf{0}"}
@@ -97,8 +105,9 @@ def judge(step, facts, notation) -> Outcome:
     BOUNDS.update(getattr(step, "bounds", None) or {})
     defs = step.definitions
     symbols = getattr(step, "symbols", None) or {}
-    before = expand(_named_bodies(step.before, symbols), defs)
-    after = expand(_named_bodies(step.after, symbols), defs)
+    variables = _plain_names(step.before) | _plain_names(step.after)
+    before = expand(_named_bodies(_as_products(step.before, variables, defs), symbols), defs)
+    after = expand(_named_bodies(_as_products(step.after, variables, defs), symbols), defs)
     scope = tuple(expand(n, defs) for n in step.scope_nodes)
     wrt_nodes = tuple(step.wrt)
     try:
@@ -183,6 +192,35 @@ def _slip_reading(step, before, after, scope, wrt_nodes, facts, outcome):
     words = ", ".join(f"${b}_{{\\cdot}}$ beside ${b}$" for b in sorted(bases))
     return Outcome(UNDECIDED, None, f"ambiguous notation: {words}; read as one name the step holds, read as "
                    f"written it does not ({outcome.reason})", outcome.counterexample, outcome.difference)
+
+
+def _plain_names(node) -> set:
+    return {n.name for n in node.walk() if isinstance(n, N.Sym)} if node is not None else set()
+
+
+def _as_products(node, variables, defs):
+    """p(p - 1) where p is a number in the same step: a product, not an unknown function of p - 1
+    (one name cannot be both)."""
+    if node is None:
+        return node
+
+    def visit(n):
+        if isinstance(n, N.Apply) and n.fn in variables and not n.given and not n.params and n.primes == 0 \
+                and len(n.args) == 1 and find_definition(defs, n) is None:
+            return N.Mul((N.Sym(n.fn), visit(n.args[0])))
+        if not isinstance(n, N.Node):
+            return n
+        values = {}
+        for k, v in n.__dict__.items():
+            if isinstance(v, N.Node):
+                values[k] = visit(v)
+            elif isinstance(v, tuple):
+                values[k] = tuple(visit(x) if isinstance(x, N.Node) else x for x in v)
+            else:
+                values[k] = v
+        return type(n)(**values)
+
+    return visit(node)
 
 
 def _holds_under_assumptions(step, before, after, scope, wrt_nodes, facts, outcome):
