@@ -261,3 +261,16 @@ def test_an_expression_alone_on_its_row_starts_the_chain_of_the_rows_after_it():
     doc = extract_text("$$\n(y-Xw)'(y-Xw) \\\\\n=y'y - 2y'Xw \\\\\n= c\n$$\n", path="p.md")
     rows = doc.blocks[0].rows
     assert [[c.text for c in r.cells] for r in rows] == [["(y-Xw)'(y-Xw)", "=y'y - 2y'Xw"], ["= c"]]
+
+
+def test_newline_inside_a_formula_is_a_row_break():
+    doc = extract_text("$$a = b \\newline = c$$\n", path="p.md")
+    assert [[c.text for c in r.cells] for r in doc.blocks[0].rows] == [["a = b"], ["= c"]]
+
+
+def test_a_notebook_step_is_reported_at_its_line_in_its_cell(tmp_path):
+    from derive.verify import verify_file
+
+    path = _notebook(tmp_path, [("md", "intro"), ("code", "x = 1"), ("md", "text\n\n$$\n(a+b)^2 = a^2 + 2ab + b^2\n$$\n")])
+    results, _ = verify_file(path, jobs=1)
+    assert [r.step.line for r in results] == [4]

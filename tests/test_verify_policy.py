@@ -28,6 +28,20 @@ ROWS = {
         "We assume $y_i \\sim \\mathcal{N}(x_i^\\top w, \\sigma^2)$.\n\n"
         "$$p(y_i \\mid x_i, w) = \\frac{1}{\\sqrt{2\\pi\\sigma^2}} \\exp\\left(-\\frac{(y_i - x_i^\\top w)^2}{2\\sigma^2}\\right)$$\n",
         "verified", None),
+    "a density proportional to the stated prior is verified": (
+        "Prior: $w \\sim \\mathcal{N}(0, \\tau^2)$.\n\n$$p(w) \\propto \\exp\\left(-\\frac{w^2}{2\\tau^2}\\right)$$\n",
+        "verified", None),
+    "a density not proportional to the stated prior is wrong": (
+        "Prior: $w \\sim \\mathcal{N}(0, \\tau^2)$.\n\n$$p(w) \\propto \\exp\\left(-\\frac{w^2}{\\tau^2}\\right)$$\n",
+        "wrong", None),
+    "a posterior proportional to likelihood times prior is verified": (
+        "Prior $w \\sim \\mathcal{N}(0, \\tau^2)$ and $y \\sim \\mathcal{N}(w, \\sigma^2)$.\n\n"
+        "$$p(w \\mid y) \\propto \\exp\\left(-\\frac{(y - w)^2}{2\\sigma^2}\\right) \\exp\\left(-\\frac{w^2}{2\\tau^2}\\right)$$\n",
+        "verified", None),
+    "a posterior with the prior's scale wrong is wrong": (
+        "Prior $w \\sim \\mathcal{N}(0, \\tau^2)$ and $y \\sim \\mathcal{N}(w, \\sigma^2)$.\n\n"
+        "$$p(w \\mid y) \\propto \\exp\\left(-\\frac{(y - w)^2}{2\\sigma^2}\\right) \\exp\\left(-\\frac{w^2}{\\tau^2}\\right)$$\n",
+        "wrong", None),
     "a stationarity solution that does not solve its equation is wrong (scalar)": (
         "$$\\frac{\\partial}{\\partial \\mu} \\sum_{i=1}^n (x_i - \\mu)^2 = -2\\sum_{i=1}^n (x_i - \\mu) = 0$$\n\n"
         "$$\\hat\\mu = \\frac{1}{n-1}\\sum_{i=1}^n x_i$$\n", "wrong", None),
@@ -62,6 +76,8 @@ ROWS = {
         "$$\\nabla_W \\operatorname{tr}(W^\\top A W) = (A + A^\\top) W$$\n", "verified", None),
     "a correct matrix gradient (log-determinant) is verified entry by entry": (
         "$$\\nabla_A \\log\\det A = (A^{-1})^\\top$$\n", "verified", None),
+    "a name used as a number in the step is not an unknown function: p(p - 1) is a product": (
+        "$$p^2 + p = p(p - 1)$$\n", "wrong", None),
     "an = that only holds to first order is wrong": (
         "$$e^{x} = 1 + x$$\n", "wrong", None),
     "the same step written with approx is a verified Taylor step": (
@@ -92,3 +108,11 @@ def test_a_counterexample_is_deterministic_and_seeded():
     text = "$$\\nabla_w (y - Xw)^\\top (y - Xw) = 2X^\\top (y - Xw)$$\n"
     first, again = _last(text), _last(text)
     assert first.counterexample == again.counterexample
+
+
+def test_the_seed_chooses_the_counterexample():
+    text = "$$e^{x} = 1 + x$$\n"
+    results0, _ = verify_text(text, seed=0)
+    results1, _ = verify_text(text, seed=1)
+    assert results0[0].outcome.verdict == results1[0].outcome.verdict == "wrong"
+    assert results0[0].outcome.counterexample != results1[0].outcome.counterexample

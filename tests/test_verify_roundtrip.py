@@ -222,8 +222,11 @@ def test_the_corpus_round_trip_is_not_vacuous():
         (r"\frac{\text{d}l}{\text{d}\lambda}", N.Div),  # was read as (d l) / (d lambda)
         (r"(y - Xb)^{\rm T} z", N.Pow),  # was read as a power T
         (r"N^{-1} \left(\sum_{n=1}^{N} x_n\right)", N.Density),  # N^{-1}(...) is no normal density
+        (r"\lambda (1 - ||v||^2)", N.Apply),  # the norm bars were taken for 'given': lambda applied
+        (r"\text{exp} \Big\{ -x^2 \Big\}", N.Mul),  # was the name exp times a group
     ],
-    ids=["text-d-derivative", "rm-T-transpose", "N-with-a-power-is-no-density"],
+    ids=["text-d-derivative", "rm-T-transpose", "N-with-a-power-is-no-density", "norm-bars-are-no-given",
+         "text-exp-is-exp"],
 )
 def test_misreadings_the_round_trip_found(latex, wrong):
     node = read(latex)

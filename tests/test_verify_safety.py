@@ -129,3 +129,16 @@ def _one_step():
 def test_deep_nesting_is_a_clean_error():
     with pytest.raises(ParseError, match="nests"):
         read("{" * 500 + "x" + "}" * 500)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [r"\sqrt" * 790 + "x", r"\hat" * 900 + "x", r"\frac" * 300 + "12" * 300, "x^" * 1900 + "2",
+     r"\mathbf{" * 30 + "x" + "}" * 30, r"\left." * 300 + "x" + r"\right." * 300],
+    ids=["sqrt-tower", "hat-tower", "frac-tower", "script-tower", "font-nest", "left-right-nest"],
+)
+def test_deep_command_nesting_is_a_clear_error_not_a_recursion(text):
+    try:
+        read(text)
+    except ParseError as exc:
+        assert "deep" in str(exc) or "nests" in str(exc) or "characters" in str(exc)

@@ -696,6 +696,11 @@ class Builder:
 
         return meanings.evaluated(self, node)
 
+    def _Limit(self, node):
+        from derive.verify.decide import meanings
+
+        return meanings.limit(self, node)
+
     def _Cases(self, node):
         from derive.verify.decide import meanings
 

@@ -27,7 +27,15 @@ from derive.verify.decide.build import (
 from derive.verify.decide.verdict import UNDECIDED, UNPARSED, VERIFIED, WRONG, Outcome
 from derive.verify.model.shapes import Facts, ShapeError, _strip, infer_scope
 from derive.verify.read.parse import Notation, ParseError, Reader, Reading, _free_index_names
-from derive.verify.steps.terms import bound_indices, expand, names_of, opaque_terms, render, substitute
+from derive.verify.steps.terms import (
+    bound_indices,
+    expand,
+    find_definition,
+    names_of,
+    opaque_terms,
+    render,
+    substitute,
+)
 
 SYMMETRIC_LETTERS = {"\\Sigma", "\\Lambda", "H", "S"}
 CONSTANT_NAMES = {"I", "\\mathbf{I}", "\\mathbb{I}", "\\pi", "e", "\\mathbf{1}", "\\mathbf{0}"}
@@ -90,16 +98,16 @@ def judge(step, facts, notation) -> Outcome:
         return Outcome(UNDECIDED, None, step.reason)
     if kind == "condition":
         return Outcome(UNDECIDED, "condition", step.reason)
-    if kind == "proportional":
-        return Outcome(UNDECIDED, None, "a proportionality (\\propto) between expressions is not checked")
+    SEED[0] = int(getattr(step, "seed", 0) or 0)
     if step.facts is not None:
         facts = step.facts
     BOUNDS.clear()
     BOUNDS.update(getattr(step, "bounds", None) or {})
     defs = step.definitions
     symbols = getattr(step, "symbols", None) or {}
-    before = expand(_named_bodies(step.before, symbols), defs)
-    after = expand(_named_bodies(step.after, symbols), defs)
+    variables = _plain_names(step.before) | _plain_names(step.after)
+    before = expand(_named_bodies(_as_products(step.before, variables, defs), symbols), defs)
+    after = expand(_named_bodies(_as_products(step.after, variables, defs), symbols), defs)
     scope = tuple(expand(n, defs) for n in step.scope_nodes)
     wrt_nodes = tuple(step.wrt)
     try:
@@ -108,6 +116,8 @@ def judge(step, facts, notation) -> Outcome:
         return Outcome(UNDECIDED, None, f"cannot check: {exc}")
     if outcome.verdict == WRONG and getattr(step, "symbols", None):
         outcome = _with_symbol_values(step, before, after, scope, wrt_nodes, facts, outcome)
+    if outcome.verdict == WRONG and getattr(step, "implicit_zero", None) is not None:
+        outcome = _rearranged_condition(step, before, after, scope, wrt_nodes, facts, outcome)
     if outcome.verdict == WRONG:
         outcome = _slip_reading(step, before, after, scope, wrt_nodes, facts, outcome)
     if outcome.verdict == WRONG and not outcome.certain:
@@ -118,6 +128,31 @@ def judge(step, facts, notation) -> Outcome:
         if conditional is not None:
             return conditional
     return outcome
+
+
+def _rearranged_condition(step, before, after, scope, wrt_nodes, facts, outcome):
+    """dl/dp = A, then "B = C" (not an identity): the derivative set to 0 and rearranged, when
+    B = C has the solutions of A = 0."""
+    expr, line = step.implicit_zero
+    expr = expand(expr, step.definitions)
+    try:
+        again = _equations(replace(step, check="iff"), N.Equation(expr, "=", N.Num("0")),
+                           N.Equation(before, "=", after), scope, wrt_nodes, facts)
+    except (BuildError, ShapeError, NeedSizes):
+        return outcome
+    if again.verdict == VERIFIED:
+        return replace(again, reason=f"the derivative of line {line} set to 0, rearranged: " + again.reason)
+    return outcome
+
+
+SEED = [0]  # the --seed of the random instances, set per step by judge()
+
+
+def _seeded_check_pair(*args, **kwargs):
+    """The engine's checker, with the run's seed for its random instances (same seed, same report)."""
+    from derive.core.check import check_pair
+
+    return check_pair(*args, seed=SEED[0], **kwargs)
 
 
 def _slip_reading(step, before, after, scope, wrt_nodes, facts, outcome):
@@ -157,6 +192,35 @@ def _slip_reading(step, before, after, scope, wrt_nodes, facts, outcome):
     words = ", ".join(f"${b}_{{\\cdot}}$ beside ${b}$" for b in sorted(bases))
     return Outcome(UNDECIDED, None, f"ambiguous notation: {words}; read as one name the step holds, read as "
                    f"written it does not ({outcome.reason})", outcome.counterexample, outcome.difference)
+
+
+def _plain_names(node) -> set:
+    return {n.name for n in node.walk() if isinstance(n, N.Sym)} if node is not None else set()
+
+
+def _as_products(node, variables, defs):
+    """p(p - 1) where p is a number in the same step: a product, not an unknown function of p - 1
+    (one name cannot be both)."""
+    if node is None:
+        return node
+
+    def visit(n):
+        if isinstance(n, N.Apply) and n.fn in variables and not n.given and not n.params and n.primes == 0 \
+                and len(n.args) == 1 and find_definition(defs, n) is None:
+            return N.Mul((N.Sym(n.fn), visit(n.args[0])))
+        if not isinstance(n, N.Node):
+            return n
+        values = {}
+        for k, v in n.__dict__.items():
+            if isinstance(v, N.Node):
+                values[k] = visit(v)
+            elif isinstance(v, tuple):
+                values[k] = tuple(visit(x) if isinstance(x, N.Node) else x for x in v)
+            else:
+                values[k] = v
+        return type(n)(**values)
+
+    return visit(node)
 
 
 def _holds_under_assumptions(step, before, after, scope, wrt_nodes, facts, outcome):
@@ -275,6 +339,8 @@ def _judge_expanded(step, before, after, scope, wrt_nodes, facts) -> Outcome:
             return Outcome(UNDECIDED, None, "an approximation: it is not an equality, nor a Taylor expansion "
                            "in one of its variables to order 1-3" if out.verdict == WRONG else out.reason)
         return out
+    if kind == "proportional":
+        return _proportional(step, before, after, scope, wrt_nodes, facts)
     if kind == "solves":
         return _solves(step, before, after, scope, facts)
     if kind in ("same_minimiser", "max_to_min"):
@@ -322,7 +388,7 @@ def _display(text: str, built: Built | None) -> str:
 
 
 def _equal(before, after, scope, facts) -> Outcome:
-    from derive.core.check import check_pair
+    check_pair = _seeded_check_pair
     from derive.core.derivation import Relation
 
     (built, _), sizes = build_with_sizes(before, after, scope, facts, {})
@@ -490,7 +556,7 @@ def _displayed(expr, built):
 
 def _taylor(before, after, scope, facts):
     """a ~ b as a Taylor expansion: the difference is O(h^(k+1)) for one variable h."""
-    from derive.core.check import check_pair
+    check_pair = _seeded_check_pair
     from derive.core.derivation import Relation
 
     try:
@@ -537,7 +603,7 @@ def _drop_const(node):
 
 def _up_to_constant(step, before, after, scope, wrt_nodes, facts) -> Outcome:
     """a = b + const: the difference does not depend on the variables."""
-    from derive.core.check import check_pair
+    check_pair = _seeded_check_pair
     from derive.core.derivation import Relation
 
     b0, a0 = _drop_const(before), _drop_const(after)
@@ -695,7 +761,7 @@ def _dependent_opaque(built: Built, wrt_nodes, wrt_objs):
 
 
 def _objectives(step, before, after, scope, wrt_nodes, facts) -> Outcome:
-    from derive.core.check import check_pair
+    check_pair = _seeded_check_pair
     from derive.core.derivation import Relation
 
     if not wrt_nodes:
@@ -812,6 +878,37 @@ def _depends(expr, variables) -> bool:
 
 # --- equations and inequalities ---
 
+def _proportional(step, before, after, scope, wrt_nodes, facts) -> Outcome:
+    """a \\propto b in v: the ratio a / b does not depend on v (checked at v and at a copy of v)."""
+    check_pair = _seeded_check_pair
+    from derive.core.derivation import Relation
+
+    variables = [w for w in wrt_nodes if isinstance(w, (N.Sym, N.Indexed))]
+    if not variables:
+        return Outcome(UNDECIDED, None, "a proportionality whose variable is not named (write p(w \\mid D) \\propto ...)")
+    (built, wrt), sizes = build_with_sizes(before, after, scope, facts, {}, wrt_nodes=tuple(variables))
+    b, a = built.before, built.after
+    if is_matrix(b) or is_matrix(a):
+        b, a = scalarize(b), scalarize(a)
+    ratio = tame(sp.log(b)) - tame(sp.log(a))  # the log of the ratio: densities are positive
+    copies = {}
+    for v in wrt:
+        if is_matrix(v):
+            copies[v] = sp.MatrixSymbol(built.namer.fresh("m", "copy"), *v.shape)
+        elif isinstance(v, sp.Symbol):
+            copies[v] = sp.Symbol(built.namer.fresh("s", "copy"), **v.assumptions0)
+    if not copies:
+        return Outcome(UNDECIDED, None, "a proportionality in a variable that is not a name")
+    v = check_pair(ratio, ratio.xreplace(copies), Relation.EQUAL, assumptions=assumptions_for(built, facts))
+    out = _verdict_of(v, built, sizes=sizes)
+    names = ", ".join(f"${render(w)}$" for w in variables)
+    if out.verdict == VERIFIED:
+        return replace(out, reason=f"the ratio of the two sides does not depend on {names}; " + out.reason)
+    if out.verdict == WRONG:
+        return replace(out, reason=f"the ratio of the two sides changes with {names}; " + out.reason)
+    return out
+
+
 def _solves(step, before, after, scope, facts) -> Outcome:
     """x* = formula after "G(x) = 0": G(formula) is 0 (in every entry, for a vector condition)."""
     condition, var, value = before.lhs, after.lhs, after.rhs
@@ -835,7 +932,7 @@ def _solves(step, before, after, scope, facts) -> Outcome:
 
 
 def _equations(step, before, after, scope, wrt_nodes, facts) -> Outcome:
-    from derive.core.check import check_pair
+    check_pair = _seeded_check_pair
     from derive.core.derivation import Relation
 
     relation = Relation.IFF if step.check == "iff" else Relation.IMPLIES
@@ -928,7 +1025,7 @@ def _implied_inequality(step, before, after, scope, facts) -> Outcome:
 
 
 def _inequality(step, before, after, scope, facts) -> Outcome:
-    from derive.core.check import check_pair
+    check_pair = _seeded_check_pair
     from derive.core.derivation import Relation
 
     (built, _), sizes = build_with_sizes(before, after, scope, facts, {})

@@ -207,3 +207,18 @@ def norm(builder, node: N.Norm, inner):
             return sp.Max(*[sp.Abs(vector[k, 0]) for k in range(int(n))])
         raise _error("the max norm of a vector of symbolic length (give its size)")
     raise _error(f"the norm \\|.\\|_{p} is not checked")
+
+
+def limit(builder, node: N.Limit):
+    from derive.verify.decide.build import is_matrix, scalarize
+
+    var = builder.build(node.var)
+    if not isinstance(var, sp.Symbol):
+        raise _error("a limit in something that is not a scalar variable")
+    body = builder.build(node.body)
+    if is_matrix(body) and body.shape != (1, 1):
+        raise _error("a limit of a matrix")
+    value = sp.limit(scalarize(body), var, scalarize(builder.build(node.point)))
+    if value.has(sp.Limit) or value.has(sp.AccumBounds):
+        raise _error("SymPy cannot evaluate this limit")
+    return value

@@ -121,7 +121,7 @@ def _warm() -> None:
 
 
 def _needs_worker(step) -> bool:
-    return step.check not in ("unparsed", "definition", "undecided", "condition", "proportional")
+    return step.check not in ("unparsed", "definition", "undecided", "condition")
 
 
 class _Pool:

@@ -57,6 +57,8 @@ class Planned:
     facts: Facts | None = None
     symbols: dict = field(default_factory=dict)
     bounds: dict = field(default_factory=dict)
+    implicit_zero: tuple | None = None  # (expression, line) of a derivative the prose sets to 0 just before
+    seed: int = 0
 
 
 @dataclass
@@ -212,6 +214,7 @@ class _Planner:
         self.section = 0
         self.def_sections: dict = {}  # definition key -> the section that stated it
         self._derivative_equation = None
+        self.last_derivative = None
         self.conditions: list = []  # "expression = 0" so far (stationarity): (node, line, names differentiated in)
 
     def new_section(self) -> None:
@@ -329,7 +332,15 @@ class _Planner:
             previous_row = chain.row
             self._derivative_equation = None
             previous_equation = self.chain(chain, bc, nodes, previous_equation)
-        self.carried_equation = previous_equation or self._derivative_equation
+        # the next block continues an equation only when it is "... = 0" (a condition to rearrange or
+        # solve); an identity after an identity is its own claim
+        self.last_derivative = None
+        if self._derivative_equation is not None:
+            self.last_derivative = (self._derivative_equation[0].node, self._derivative_equation[0].line)
+        carried = previous_equation
+        if carried is not None and not (carried[1].node is not None and is_zero(carried[1].node)):
+            carried = None
+        self.carried_equation = carried
 
     def chain(self, chain: Chain, bc, nodes, previous_equation):
         members, relations = chain.members, chain.relations
@@ -485,11 +496,15 @@ class _Planner:
         if derivative_of_defined:
             self._compare(before, after, rel, base, nodes, items=(before_m.items, after_m.items))
             return
-        law = self._law_of(before) if i == 0 and rel == "=" else None
+        law = self._law_of(before) if i == 0 and rel in ("=", "propto") else None
+        if law is None and i == 0 and rel == "propto":
+            law = self._posterior_of(before)
         if law is not None and find_definition(self._with_prose_definitions(), before) is None:
             density, words = law
-            self._record_definition(before, density, require_mention=False)
-            self._compare(density, after, rel, base, nodes, note=f"checked against the stated distribution {words}")
+            if rel == "=":
+                self._record_definition(before, density, require_mention=False)
+            self._compare(density, after, rel, base, nodes, note=f"checked against the stated distribution {words}",
+                          wrt=(before.args[0],) if rel == "propto" else None)
             return
         solves = self._solves(before, after) if i == 0 and rel == "=" and len(members) == 2 else None
         if solves is not None:
@@ -567,7 +582,36 @@ class _Planner:
             density = N.Density(law.family, point, tuple(substitute(q, mapping) for q in law.params))
         else:
             return None
+        # p(y_i | x_i, w) takes the law of y_i only when what it is conditioned on is what the law
+        # is written in (p(w | y) is a posterior, not the prior of w)
+        in_law = {n.name for q in law.params for n in q.walk() if isinstance(n, N.Sym)} | {
+            n.base for q in law.params for n in q.walk() if isinstance(n, N.Indexed)}
+        for g in node.given:
+            names = {n.name for n in g.walk() if isinstance(n, N.Sym)} | {
+                n.base for n in g.walk() if isinstance(n, N.Indexed)}
+            if not names & in_law:
+                return None
         return density, f"{render(subject)} \\sim {render(law)}"
+
+    def _posterior_of(self, node):
+        """p(w | y) with w ~ prior and y ~ a law written in w: (likelihood times prior, the statements)."""
+        if not isinstance(node, N.Apply) or node.primes or len(node.args) != 1 or not node.given \
+                or node.fn not in DENSITY_NAMES:
+            return None
+        prior = self._law_of(N.Apply(node.fn, node.args))
+        if prior is None:
+            return None
+        factors, words = [prior[0]], [prior[1]]
+        var = node.args[0]
+        for g in node.given:
+            if not isinstance(g, (N.Sym, N.Indexed)):
+                return None
+            likelihood = self._law_of(N.Apply(node.fn, (g,), (var,)))
+            if likelihood is None:
+                return None
+            factors.append(likelihood[0])
+            words.append(likelihood[1])
+        return N.Mul(tuple(factors)), " and ".join(words) + " (Bayes' rule: likelihood times prior)"
 
     def _solves(self, before, after):
         """x^* = formula after "expression in x = 0": (the expression, its line, x)."""
@@ -599,7 +643,7 @@ class _Planner:
                     self.definitions = saved
         return defs
 
-    def _compare(self, before, after, rel, base, nodes, note: str = "", items=(None, None)):
+    def _compare(self, before, after, rel, base, nodes, note: str = "", items=(None, None), wrt=None):
         defs = self._with_prose_definitions()
         base = dict(base, facts=self.facts, before_items=items[0], after_items=items[1], symbols=dict(self.symbols))
         scope = tuple(nodes) + (before, after)
@@ -626,9 +670,13 @@ class _Planner:
             "=": "equal", "approx": "approx", "propto": "proportional", "<=": "inequality",
             ">=": "inequality", "<": "inequality", ">": "inequality", "iff": "iff", "implies": "implies",
         }.get(rel, "undecided")
-        self.steps.append(Planned(check=check, before=before, after=after, scope_nodes=scope,
+        if check == "proportional" and wrt is None:
+            # p(w | D) \propto ...: proportional as a function of the density's variable
+            wrt = tuple(before.args[:1]) if isinstance(before, N.Apply) and before.args else None
+        implicit = self.last_derivative if check == "equal" and not name_like(before) else None
+        self.steps.append(Planned(check=check, before=before, after=after, scope_nodes=scope, implicit_zero=implicit,
                                   definitions=defs, inequality=rel if check == "inequality" else "",
-                                  reason=note, wrt=self.unknowns, **base))
+                                  reason=note, wrt=tuple(wrt) if wrt is not None else self.unknowns, **base))
 
 
 def _is_derivative_claim(node, planner) -> bool:

@@ -635,6 +635,8 @@ def split_rows(content: str, offset: int, table: _LineTable, *, cell: int | None
     environments. Inside a multi-row environment a line ending in a lone backslash (a ``\\\\``
     that Markdown escaping turned into ``\\``) also ends a row."""
     content = M.strip_definitions(content)
+    if "\\newline" in content:  # a line break inside a formula: a row break, same length
+        content = re.sub(r"\\newline(?![a-zA-Z])", lambda m: "\\\\" + " " * 6, content)
     text, multi = _clean(content)
     rows: list[list[tuple[int, int]]] = []
     cells: list[tuple[int, int]] = []
@@ -715,6 +717,18 @@ _STARTS_WITH_RELATION = re.compile(r"^\s*(?:=|<|>|\\(?:le|leq|ge|geq|approx|prop
 _HAS_RELATION = re.compile(r"=|<|>|\\(?:le|leq|ge|geq|approx|propto|implies|iff|Rightarrow|simeq|sim|in|to|ne|neq)(?![a-zA-Z])")
 
 
+_CONTINUATION_START = re.compile(r"^\s*(?:\\q?quad|\{\s*\}|[-+]|\\cdot|\\times)")
+
+
+def _without_leading_empty(cells: tuple) -> tuple:
+    """The cells of a continued row without its alignment cells; later empty cells stay (they
+    mark an annotation column)."""
+    k = 0
+    while k < len(cells) and not cells[k].text:
+        k += 1
+    return tuple(cells[k:])
+
+
 def _last_text(row: Row) -> str:
     texts = [c.text for c in row.cells if c.text]
     return texts[-1] if texts else ""
@@ -728,15 +742,14 @@ def join_continued_rows(rows: tuple) -> tuple:
     out: list[Row] = []
     for row in rows:
         if out and _STARTS_WITH_RELATION.search(_first_text(row)) and not _HAS_RELATION.search(
-                " ".join(c.text for c in out[-1].cells)):
+                " ".join(c.text for c in out[-1].cells)) and not _CONTINUATION_START.search(_first_text(out[-1])):
             # an expression alone on its row, then "= ..." rows: the chain starts at the expression
             prev = out[-1]
-            out[-1] = Row(prev.cells + tuple(c for c in row.cells if c.text), prev.line, prev.cell)
+            out[-1] = Row(prev.cells + _without_leading_empty(row.cells), prev.line, prev.cell)
             continue
         if out and _CONTINUES.search(_last_text(out[-1])):
             prev = out[-1]
-            cells = prev.cells + tuple(c for c in row.cells if c.text)
-            out[-1] = Row(cells, prev.line, prev.cell)
+            out[-1] = Row(prev.cells + _without_leading_empty(row.cells), prev.line, prev.cell)
             continue
         out.append(row)
     return tuple(out)

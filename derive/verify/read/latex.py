@@ -78,7 +78,11 @@ def to_latex(node) -> str:
         return "-" + _factor(node.arg)
     if isinstance(node, N.Mul):
         sep = " \\cdot " if node.dot else " "
-        return sep.join(_factor(f) for f in node.factors)
+        parts = [_factor(node.factors[0])]
+        for f in node.factors[1:]:
+            text = _factor(f)
+            parts.append("{" + text + "}" if text.startswith("\\left(") else text)  # p {(...)}: no application
+        return sep.join(parts)
     if isinstance(node, N.Div):
         return "\\frac{" + to_latex(node.num) + "}{" + to_latex(node.den) + "}"
     if isinstance(node, N.Pow):
@@ -127,6 +131,8 @@ def to_latex(node) -> str:
     if isinstance(node, N.Elementwise):
         op = " \\odot " if node.kind == "hadamard" else " \\otimes "
         return _paren(node.left) + op + _paren(node.right)
+    if isinstance(node, N.Expect) and node.var is None and node.dist is not None and not isinstance(node.dist, N.Density):
+        return "\\left\\langle " + _args(node.args) + " \\right\\rangle_{" + to_latex(node.dist) + "}"
     if isinstance(node, N.Expect):
         under = ""
         if node.var is not None:
@@ -140,6 +146,8 @@ def to_latex(node) -> str:
         at = (to_latex(node.var) + "=" if node.var is not None else "") + to_latex(node.hi if node.lo is None else node.lo)
         top = ("^{" + to_latex(node.hi) + "}") if node.lo is not None else ""
         return "\\left. " + to_latex(node.body) + " \\right|_{" + at + "}" + top
+    if isinstance(node, N.Limit):
+        return "\\lim_{" + to_latex(node.var) + " \\to " + to_latex(node.point) + "} " + _paren(node.body)
     if isinstance(node, N.Equation):
         return (to_latex(node.lhs) + " " + {"<=": "\\le", ">=": "\\ge", "!=": "\\neq"}.get(node.rel, node.rel)
                 + " " + to_latex(node.rhs))

@@ -228,3 +228,12 @@ class Sequence(Node):
 
     first: Node
     last: Node
+
+
+@dataclass(frozen=True)
+class Limit(Node):
+    """lim_{var -> point} body."""
+
+    body: Node
+    var: Node
+    point: Node

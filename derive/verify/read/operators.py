@@ -29,7 +29,7 @@ NAME_COMMANDS = {"\\ast", "\\star", "\\prime", "\\top", "\\dagger", "\\infty", "
                  "\\bar", "\\overline", "\\underline", "\\tilde", "\\widetilde", "\\vec", "\\dot", "\\ddot",
                  "\\check", "\\breve", "\\acute", "\\grave", "\\mathring", "\\operatorname", "\\text",
                  "\\textrm", "\\textit", "\\textbf", "\\textsf", "\\texttt", "\\textnormal", "\\mbox", "\\hbox",
-                 "\\vb", "\\Pr"}
+                 "\\vb", "\\Pr", "\\pi"}
 _COMMAND = re.compile(r"\\([a-zA-Z]+)")
 
 

@@ -33,7 +33,7 @@ UNICODE_GREEK = {
     "ψ": "psi", "ω": "omega", "Γ": "Gamma", "Δ": "Delta", "Θ": "Theta", "Λ": "Lambda",
     "Σ": "Sigma", "Φ": "Phi", "Ψ": "Psi", "Ω": "Omega", "π": "pi", "∑": "sum", "∏": "prod",
     "∇": "nabla", "∂": "partial", "∞": "infty", "ℓ": "ell", "·": "cdot", "×": "times",
-    "−": "-", "≤": "le", "≥": "ge", "≈": "approx", "∝": "propto", "⊤": "top",
+    "−": "-", "–": "-", "≤": "le", "≥": "ge", "≈": "approx", "∝": "propto", "⊤": "top",
 }
 FUNCTION_WORDS = {
     "log": "log", "ln": "log", "exp": "exp", "sin": "sin", "cos": "cos", "tan": "tan",
@@ -107,7 +107,6 @@ UNREADABLE = {
     "\\iiint": "triple integrals are not read",
     "\\input": "\\input is refused: derive verify reads only the file it is given",
     "\\include": "\\include is refused: derive verify reads only the file it is given",
-    "\\lim": "limits are not read",
     "\\forall": "a quantifier is a statement, not an expression",
     "\\exists": "a quantifier is a statement, not an expression",
     "\\pm": "\\pm stands for two expressions",
@@ -232,6 +231,8 @@ def items_of(text: str) -> list[Item]:
             raise ParseError("formula ends early: a group or command is not closed", len(text)) from None
         if exc.kind == "env":
             raise ParseError(exc.text, exc.pos) from None
+        if exc.kind == "deep":
+            raise ParseError("formula nests commands too deeply; simplify the formula", exc.pos) from None
         raise ParseError(f"unexpected {exc.text!r}: unbalanced braces or a misplaced symbol", exc.pos) from None
     except RecursionError:
         raise ParseError("formula nests too deeply") from None
@@ -270,6 +271,8 @@ def _tok_item(tok, kind=None) -> Item:
         if name in ("-",):
             return Item("op", "-", tok.start_pos, tok.end_pos)
         kind, text = "cmd", "\\" + name
+    if t == "TEXEQ":  # \\= typed for = (a text-mode accent, meaningless in a formula)
+        return Item("op", "=", tok.start_pos, tok.end_pos)
     if t == "ELLIPSIS":
         return Item("cmd", "\\ldots", tok.start_pos, tok.end_pos)
     if t == "BAR" and text != "|":
@@ -324,6 +327,8 @@ def plain(items) -> str | None:
             parts.append(inner)
         elif it.kind == "op" and it.text in (",", "*", "<", ">", "+", "-", "="):
             parts.append(it.text)
+        elif it.kind in ("bar", "mid") or (it.kind == "cmd" and it.text == "\\mid"):
+            parts.append("|")
         elif it.kind == "group" and it.text == "paren":
             inner = plain(it.body)
             if inner is None:
@@ -414,6 +419,8 @@ def _function_word(it: Item | None) -> str | None:
         return FUNCTION_WORDS[it.text[1:]]
     if it.kind == "word" and it.text in FUNCTION_WORDS:
         return FUNCTION_WORDS[it.text]
+    if it.kind == "text" and _text_content(it.text) in FUNCTION_WORDS:
+        return FUNCTION_WORDS[_text_content(it.text)]  # \\text{exp}(...)
     if it.kind == "cmd1" and it.text in ("\\mathrm", "\\operatorname", "\\operatorname*", "\\text"):
         arg = _unwrap(it.args[0]) if it.args else None
         if arg is not None and arg.kind == "cmd" and arg.text[1:] in FUNCTION_WORDS:
@@ -459,6 +466,8 @@ class Reader:
     def _prepare(self, items: list[Item]) -> list[Item]:
         items = [it for it in items if not (it.kind == "cmd" and it.text in ("\\qty", "\\quantity") and not it.scripts)]
         items = self._old_fonts(items)
+        items = self._angles(items)
+        items = self._signed_ellipses(items)
         items = [self._prime_scripts(it) for it in items]
         items = self._numbers(items)
         items = self._words(items)
@@ -467,14 +476,52 @@ class Reader:
         items = self._bars(items)
         return items
 
+    def _angles(self, items):
+        """A bare \\langle ... \\rangle pair at one level: one angle group."""
+        if not any(_is_cmd(x, "\\langle") for x in items):
+            return items
+        out: list[Item] = []
+        open_at = None
+        for it in items:
+            if _is_cmd(it, "\\langle") and not it.scripts and open_at is None:
+                open_at = len(out)
+                out.append(it)
+                continue
+            if _is_cmd(it, "\\rangle") and open_at is not None:
+                body = out[open_at + 1 :]
+                start = out[open_at].pos
+                del out[open_at:]
+                out.append(Item("group", "angle", start, it.end, scripts=list(it.scripts), body=body))
+                open_at = None
+                continue
+            out.append(it)
+        return out
+
+    def _signed_ellipses(self, items):
+        """- a_2 \\cdots - a_n: the ellipsis takes the sign of the term after it."""
+        out = []
+        for k, it in enumerate(items):
+            if it.kind == "cmd" and it.text in O.ELLIPSES and not it.scripts and out and not _is_sign(out[-1]) \
+                    and k + 1 < len(items) and _is_sign(items[k + 1]):
+                out.append(Item("op", items[k + 1].text, it.pos, it.pos))
+            out.append(it)
+        return out
+
     def _old_fonts(self, items):
         """\\rm Var(x), {\\rm T}: an upright switch; the letters after it are one name."""
-        if not any(it.kind == "cmd" and it.text in ("\\rm", "\\it", "\\mathrm") for it in items):
+        if not any(it.kind == "cmd" and it.text in ("\\rm", "\\it", "\\mathrm", "\\bf") for it in items):
             return items
         out = []
         i = 0
         while i < len(items):
             it = items[i]
+            if it.kind == "cmd" and it.text == "\\bf" and not it.scripts and i + 1 < len(items) \
+                    and items[i + 1].kind in ("letter", "cmd", "group"):
+                nxt = items[i + 1]
+                out.append(Item("cmd1", "\\mathbf", it.pos, nxt.end, scripts=list(nxt.scripts),
+                                args=[replace(nxt, scripts=[])]))
+                i += 2
+                continue
             if it.kind == "cmd" and it.text in ("\\rm", "\\it") and not it.scripts:
                 j = i + 1
                 while j < len(items) and items[j].kind == "letter":
@@ -988,7 +1035,11 @@ class Reader:
             return N.Sym("const")
         if base in ("e",) and it.sup() is not None and it.sub() is None:
             return N.Call("exp", (self._script_value(it.sup()),))
-        if base == "\\pi":
+        nxt = cur.peek()
+        pi_density = base == "\\pi" and nxt is not None and nxt.kind == "group" and nxt.text == "paren" and (
+            it.sub() is not None or any(x.kind in ("bar", "mid") or _is_cmd(x, "\\mid") or _is_op(x, ";")
+                                        for x in nxt.body or []))
+        if base == "\\pi" and not pi_density:  # pi(theta | x), pi_Theta(theta): a density named pi
             node: N.Node = N.Const("pi")
             return self._power_scripts(node, it)
         if base == "\\Gamma" and it.sub() is None and cur.peek() is not None and cur.peek().kind == "group" \
@@ -1037,6 +1088,9 @@ class Reader:
         split = self._font_product(it, base)
         if split is not None:
             return split
+        if primes and not self.notation.prime_transpose and primes == 1 and base.isalpha() and base.islower() \
+                and len(base) == 1 and sup is None:
+            return self._symbol(base + "'", sub, None, it)  # x': another point, a name of its own
         if primes:
             if not self.notation.prime_transpose:
                 raise ParseError("a prime on a name that is not applied to arguments "
@@ -1114,7 +1168,10 @@ class Reader:
         try:
             return self._script_value(sub)
         except ParseError:
-            return N.Sym(plain(sub) or "?")
+            name = plain(sub)
+            if name is None:
+                raise ParseError("cannot read this subscript", sub.pos) from None
+            return N.Sym(name)
 
     def _symbol(self, base: str, sub: Item | None, sup: Item | None, it: Item) -> N.Node:
         node: N.Node
@@ -1185,6 +1242,8 @@ class Reader:
             return True  # X(t) where the document differentiates in t
         if base in DENSITY_NAMES and it.sup() is None:
             return True
+        if base == "\\pi" and it.sub() is not None and it.sup() is None:
+            return True  # pi_Theta(theta): a prior density
         sup = it.sup()
         letter = base.split("_")[0]
         if it.primes() and (base in FUNCTION_LETTERS or letter in FUNCTION_LETTERS):
@@ -1207,8 +1266,10 @@ class Reader:
             return True
         if it.kind == "text" or (it.kind == "cmd1" and it.text in ("\\mathrm", "\\operatorname", "\\operatorname*")):
             return len(base) > 1
-        if any(x.kind in ("mid", "bar", "dbar") or _is_op(x, ";") or (x.kind == "cmd" and x.text == "\\mid")
-               for x in group.body or []):
+        body = group.body or []
+        if any(x.kind in ("bar", "dbar") for x in body):
+            body = self._bars(self._numbers(body))  # ||v||^2 inside: a norm, not a 'given' bar
+        if any(x.kind == "mid" or _is_op(x, ";") or (x.kind == "cmd" and x.text == "\\mid") for x in body):
             return True
         return False
 
@@ -1336,7 +1397,30 @@ class Reader:
         cur.i = stop
         return arg
 
+    def _angle(self, it: Item) -> N.Node:
+        """<a, b>: the inner product a^T b; <f>_p: the expectation of f under p."""
+        body = it.body or []
+        commas = [k for k, x in enumerate(body) if _is_op(x, ",")]
+        if len(commas) == 1:
+            k = commas[0]
+            node: N.Node = N.Mul((N.Transpose(self.expression(body[:k])), self.expression(body[k + 1 :])))
+            scripts = it.scripts
+        elif not commas:
+            sub = it.sub()
+            dist = self._script_name_node(sub) if sub is not None else None
+            node = N.Expect("E", (self.expression(body),), (), None, dist)
+            scripts = [(kk, v) for kk, v in it.scripts if kk != "sub"]
+        else:
+            raise ParseError("angle brackets around more than two things", it.pos)
+        for kind, value in scripts:
+            if kind != "sup":
+                raise ParseError("a script on angle brackets", it.pos)
+            node = self._superscript(node, value)
+        return node
+
     def _group(self, cur: _Cursor, it: Item, in_function: bool = False) -> N.Node:
+        if it.text == "angle":
+            return self._angle(it)
         body = it.body or []
         if not body:
             if it.text == "curly":
@@ -1361,13 +1445,17 @@ class Reader:
         name = it.text
         if name in ("\\sum", "\\prod"):
             return self._bigop(cur, it, name[1:])
-        if name == "\\nabla":
+        if name in ("\\nabla", "\\bigtriangledown", "\\triangledown"):
             return self._nabla(cur, it)
+        if name == "\\pi" and cur.peek() is not None and cur.peek().kind == "group" and cur.peek().text == "paren":
+            return self._named(cur, replace(it, kind="letter"))  # pi(theta | x) may be a density; _named decides
         if name in ("\\pi", "\\infty"):
             node: N.Node = N.Const("pi" if name == "\\pi" else "oo")
             return self._power_scripts(node, it)
         if name == "\\int":
             return O.read_integral(self, cur, it)
+        if name == "\\lim":
+            return self._limit(cur, it)
         if name in O.DIFFERENTIAL_COMMANDS:
             return O.read_physics_derivative(self, cur, it, O.DIFFERENTIAL_COMMANDS[name])
         if name in ("\\mqty", "\\pmqty", "\\bmqty", "\\matrixquantity"):
@@ -1395,6 +1483,17 @@ class Reader:
         if name == "\\mid":
             raise ParseError("\\mid outside a function's arguments", it.pos)
         raise ParseError(f"unknown command {name}", it.pos)
+
+    def _limit(self, cur: _Cursor, it: Item) -> N.Node:
+        """\\lim_{h \\to 0} f(h): the limit of the rest of the term."""
+        sub = it.sub()
+        items = (sub.body if (sub is not None and sub.kind == "group" and sub.text == "curly") else [sub]) if sub else []
+        at = next((k for k, x in enumerate(items) if relation_of(x) == "to"), None)
+        if at is None or at == 0 or at == len(items) - 1:
+            raise ParseError("\\lim needs its variable and point: \\lim_{h \\to 0}", it.pos)
+        var = self.expression(items[:at])
+        point = self.expression(items[at + 1 :])
+        return N.Limit(self._rest_of_term(cur, "\\lim", it.pos), var, point)
 
     def _partial(self, cur: _Cursor, it: Item) -> N.Node:
         """\\partial_\\mu f (the derivative in mu of the rest of the term) or \\partial X (a differential)."""
@@ -1432,6 +1531,17 @@ class Reader:
             if eq is not None:
                 index = plain(items[:eq])
                 lo = self.expression(items[eq + 1 :])
+            elif any(_is_cmd(x, "\\neq", "\\ne") for x in items):
+                # \\sum_{i \\neq k} a_i: the sum over every i, less the term at k
+                at = next(k for k, x in enumerate(items) if _is_cmd(x, "\\neq", "\\ne"))
+                index = plain(items[:at])
+                if not index or not _is_simple_index(index) or sup is not None or at + 1 >= len(items):
+                    raise ParseError(f"\\{op}_{{i \\neq k}} needs an index and the value it skips", it.pos)
+                skipped = self.expression(items[at + 1 :])
+                body = self._rest_of_term(cur, f"\\{op}", it.pos)
+                whole = N.BigOp(op, index, None, None, body)
+                left_out = O._substitute(body, index, skipped)
+                return N.Add((whole, N.Neg(left_out))) if op == "sum" else N.Div(whole, left_out)
             else:
                 membership = next((k for k, x in enumerate(items) if x.kind == "cmd" and x.text == "\\in"), None)
                 index = plain(items if membership is None else items[:membership])

@@ -68,15 +68,19 @@ _TOKENS = [
     ("ROWSEP", r"\\\\"),
     ("AMP", r"\\&|&"),
     ("ASCIIOP", r"\\[%$#_]"),
+    ("TEXEQ", r"\\="),
     ("UNICODE", r"[^\x00-\x7f]"),
 ]
 _MASTER = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in _TOKENS))
 _DELIMS = {"LPAR", "RPAR", "LBRACK", "RBRACK", "LSET", "RSET", "BAR", "DBAR", "LVERT", "RVERT",
            "LNORM", "RNORM", "ANGLE", "OP"}
 _DELIM_OPS = {"/", ".", "<", ">"}
-_OPERATORS = {"OP", "AMP", "ROWSEP", "QUAD", "ASCIIOP"}
+_OPERATORS = {"OP", "AMP", "ROWSEP", "QUAD", "ASCIIOP", "TEXEQ"}
 _ATOM_STARTS = {"LETTER", "DIGIT", "UNICODE", "CMD", "TEXT", "ELLIPSIS", "LCURLY", "LSET", "CMD1", "CMD2", "SQRT", "BEGIN"}
 _BASE_STARTS = _ATOM_STARTS | {"LPAR", "LBRACK", "LEFT", "LVERT", "LNORM", "BAR", "DBAR"}
+OLD_FONTS = {"\\bf": "\\mathbf", "\\rm": "\\mathrm", "\\it": "\\mathit", "\\cal": "\\mathcal",
+             "\\sf": "\\mathsf", "\\tt": "\\mathtt", "\\bm": "\\bm", "\\boldsymbol": "\\boldsymbol"}
+MAX_NESTING = 60  # commands inside commands (\\sqrt\\sqrt..., \\hat\\hat...): the reader recurses per level
 _WORD = re.compile(r"\\[a-zA-Z]+")
 
 
@@ -136,6 +140,7 @@ class Scanner:
         self.text_len = len(text)
         self.Item = item_class
         self.tok_item = tok_item
+        self.depth = 0
 
     def _peek(self):
         return self.toks[self.i] if self.i < self.n else None
@@ -157,6 +162,15 @@ class Scanner:
         return items
 
     def seq(self, closers: frozenset) -> list:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise ScanError("deep", self._peek().start_pos if self._peek() else self.text_len)
+        try:
+            return self._seq(closers)
+        finally:
+            self.depth -= 1
+
+    def _seq(self, closers: frozenset) -> list:
         out = []
         while self.i < self.n:
             tok = self.toks[self.i]
@@ -224,9 +238,27 @@ class Scanner:
                 return self.Item("abs", "left", pos, end, body=body)
             if o in ("\\|", "\\Vert", "\\lVert") and c in ("\\|", "\\Vert", "\\rVert"):
                 return self.Item("norm", "left", pos, end, body=body)
-            kinds = {"(": "paren", "[": "bracket", "\\{": "set", ".": "paren"}
+            kinds = {"(": "paren", "[": "bracket", "\\{": "set", ".": "paren", "\\langle": "angle"}
             return self.Item("group", kinds.get(o, "paren"), pos, end, body=body, close=c)
         return self.atom()
+
+    def _plain_tex(self, group):
+        """{\\bf v} -> \\mathbf{v}; {a \\over b} -> \\frac{a}{b}; {n \\choose k} -> \\binom{n}{k} (plain TeX)."""
+        body = group.body or []
+        if len(body) > 1 and body[-1].kind == "cmd" and body[-1].text in OLD_FONTS and not body[-1].scripts:
+            body = body[:-1]  # {I\\bf }: a switch with nothing after it
+            group = self.Item(group.kind, group.text, group.pos, group.end, scripts=group.scripts, body=body)
+        if body and body[0].kind == "cmd" and body[0].text in OLD_FONTS and not body[0].scripts:
+            inner = self.Item("group", "curly", body[0].end, group.end, body=body[1:])
+            return self.Item("cmd1", OLD_FONTS[body[0].text], group.pos, group.end, scripts=group.scripts, args=[inner])
+        at = [k for k, x in enumerate(body) if x.kind == "cmd" and x.text in ("\\over", "\\choose") and not x.scripts]
+        if len(at) == 1:
+            k = at[0]
+            cmd = "\\frac" if body[k].text == "\\over" else "\\binom"
+            top = self.Item("group", "curly", group.pos, body[k].pos, body=body[:k])
+            bottom = self.Item("group", "curly", body[k].end, group.end, body=body[k + 1 :])
+            return self.Item("cmd2", cmd, group.pos, group.end, scripts=group.scripts, args=[top, bottom])
+        return group
 
     def _delim(self):
         tok = self._take()
@@ -235,14 +267,25 @@ class Scanner:
         return tok
 
     def atom(self):
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise ScanError("deep", self._peek().start_pos if self._peek() else self.text_len)
+        try:
+            return self._atom()
+        finally:
+            self.depth -= 1
+
+    def _atom(self):
         tok = self._take()
+        if tok.type == "OP" and tok.value == "*":
+            return self.tok_item(tok, "op")  # w^*: TeX takes one character as the script
         if tok.type not in _ATOM_STARTS and _demotable(tok):
             tok.type = "CMD"
         t = tok.type
         if t in ("LETTER", "DIGIT", "UNICODE", "CMD", "TEXT", "ELLIPSIS"):
             return self.tok_item(tok)
         if t == "LCURLY":
-            return self._closed(tok, ("RCURLY",), "group", "curly")[0]
+            return self._plain_tex(self._closed(tok, ("RCURLY",), "group", "curly")[0])
         if t == "LSET":
             return self._closed(tok, ("RSET",), "group", "set")[0]
         if t == "CMD1":

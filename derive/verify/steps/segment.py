@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from derive.verify.read import nodes as N
-from derive.verify.read.extract import Document, MathBlock, _LineTable
+from derive.verify.read.extract import Document, MathBlock
 from derive.verify.read.parse import (
     GREEK,
     Item,
@@ -76,14 +76,9 @@ class BlockChains:
     chains: list = field(default_factory=list)
 
 
-_TABLE: list = [None, None]  # (source, its line table): one document at a time
-
-
 def _line_of(doc: Document, offset: int, table=None) -> int:
-    """The line of an offset; the table is built once per document (Document.line_of rebuilds it)."""
-    if _TABLE[0] is not doc.source:
-        _TABLE[0], _TABLE[1] = doc.source, _LineTable(doc.source)
-    return _TABLE[1].line(offset)
+    """The line of an offset (Document.line_of caches its table; in a notebook, the line in the cell)."""
+    return doc.line_of(offset)
 
 
 def _annotation_free(cells):

@@ -170,6 +170,8 @@ def _render_more(node) -> str:
         at = (render(node.var) + "=" if node.var is not None else "") + render(node.hi if node.lo is None else node.lo)
         top = ("^{" + render(node.hi) + "}") if node.lo is not None else ""
         return "\\left. " + render(node.body) + " \\right|_{" + at + "}" + top
+    if isinstance(node, N.Limit):
+        return "\\lim_{" + render(node.var) + " \\to " + render(node.point) + "} " + _wrap(node.body)
     if isinstance(node, N.Sequence):
         return render(node.first) + ", \\ldots, " + render(node.last)
     if isinstance(node, N.Cases):

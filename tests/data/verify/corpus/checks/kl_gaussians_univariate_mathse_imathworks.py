@@ -20,7 +20,7 @@ r3 = lambda mp, sp, mq, sq: (0.5 * I(lambda x: np.log(sq**2 / sp**2) * p(x, mp, 
 r4 = lambda mp, sp, mq, sq: 0.5 * (np.log(sq**2 / sp**2) - 1 + I(lambda x: (x - mp + mp - mq) ** 2 * p(x, mp, sp)) / sq**2)  # noqa: E731
 r5 = lambda mp, sp, mq, sq: 0.5 * (np.log(sq**2 / sp**2) - 1 + I(lambda x: ((x - mp) ** 2 + 2 * (x - mp) * (mp - mq) + (mp - mq) ** 2) * p(x, mp, sp)) / sq**2)  # noqa: E731
 r6 = lambda mp, sp, mq, sq: 0.5 * (np.log(sq**2 / sp**2) - 1 + (sp**2 + (mp - mq) ** 2) / sq**2)  # noqa: E731
-T = dict(trials=4, rtol=1e-8)
+T = dict(trials=2, rtol=1e-8)
 
 CHECKS = {
     "densities": lambda: num_equal(r1, r2, sample, **T),
