@@ -103,8 +103,7 @@ def sigmoid_derivative() -> Derivation:
     return Derivation(
         id="sigmoid-derivative",
         title="Derivative of the sigmoid",
-        statement="The logistic function sigma(z) = 1 / (1 + e^{-z}) has the derivative "
-        "sigma'(z) = sigma(z) (1 - sigma(z)).",
+        statement="The logistic function $\\sigma(z) = 1 / (1 + e^{-z})$ has the derivative $\\sigma'(z) = \\sigma(z) (1 - \\sigma(z))$.",
         topic="logistic",
         assumptions=(),
         steps=steps,
@@ -131,9 +130,7 @@ def logistic_nll() -> Derivation:
     return Derivation(
         id="logistic-nll",
         title="The negative log-likelihood of logistic regression",
-        statement="For labels y_i in {0, 1} with P(y_i = 1) = sigma(x_i^T w), the negative "
-        "log-likelihood is L(w) = -sum_i [y_i log sigma(x_i^T w) + (1 - y_i) log(1 - sigma(x_i^T w))], "
-        "n times the binary cross-entropy of the logits X w.",
+        statement='For labels $y_i \\in \\{0, 1\\}$ with $P(y_i = 1) = \\sigma(x_i^\\top w)$, the negative log-likelihood is $L(w) = -\\sum_i [y_i \\log \\sigma(x_i^\\top w) + (1 - y_i) \\log(1 - \\sigma(x_i^\\top w))]$, $n$ times the binary cross-entropy of the logits $X w$.',
         topic="logistic",
         assumptions=SIZES,
         steps=steps,
@@ -173,8 +170,7 @@ def logistic_gradient() -> Derivation:
     return Derivation(
         id="logistic-gradient",
         title="Gradient of the logistic-regression loss",
-        statement="The gradient of the logistic negative log-likelihood L(w) in w is "
-        "X^T (sigma(X w) - y): the design transposed times the residuals of the probabilities.",
+        statement='The gradient of the logistic negative log-likelihood $L(w)$ in $w$ is $X^\\top (\\sigma(X w) - y)$: the design transposed times the residuals of the probabilities.',
         topic="logistic",
         assumptions=SIZES,
         steps=steps,
@@ -222,9 +218,7 @@ def logistic_hessian() -> Derivation:
     return Derivation(
         id="logistic-hessian",
         title="Hessian of the logistic-regression loss; convexity",
-        statement="The Hessian of the logistic negative log-likelihood is X^T S X with "
-        "S = diag(p_i (1 - p_i)), p = sigma(X w); it is positive semidefinite for every X, so the "
-        "loss is convex, and positive definite when X has full column rank.",
+        statement='The Hessian of the logistic negative log-likelihood is $X^\\top S X$ with $S = \\operatorname{diag}(p_i (1 - p_i))$, $p = \\sigma(X w)$; it is positive semidefinite for every $X$, so the loss is convex, and positive definite when $X$ has full column rank.',
         topic="logistic",
         assumptions=(
             *SIZES,
@@ -267,9 +261,7 @@ def logistic_irls() -> Derivation:
     return Derivation(
         id="logistic-irls",
         title="Newton's method for logistic regression is iteratively reweighted least squares",
-        statement="A Newton step on the logistic loss is w_+ = (X^T S X)^{-1} X^T S z with the "
-        "weights S = diag(p_i (1 - p_i)) and the working response z = X w - S^{-1} (p - y): the "
-        "weighted least-squares solution for z, reweighted at every step.",
+        statement='A Newton step on the logistic loss is $w_+ = (X^\\top S X)^{-1} X^\\top S z$ with the weights $S = \\operatorname{diag}(p_i (1 - p_i))$ and the working response $z = X w - S^{-1} (p - y)$: the weighted least-squares solution for $z$, reweighted at every step.',
         topic="logistic",
         assumptions=(
             *SIZES,

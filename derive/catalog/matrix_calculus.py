@@ -133,7 +133,7 @@ def bilinear_form_gradient() -> Derivation:
     """grad_X a^T X b = a b^T."""
     return _gradient_derivation(
         "bilinear-form-gradient", r"Gradient of a bilinear form $a^\top X b$",
-        "For a in R^d, b in R^k and X in R^{d x k}, the gradient of a^T X b in X is a b^T.",
+        'For $a \\in \\mathbb{R}^d$, $b \\in \\mathbb{R}^k$ and $X \\in \\mathbb{R}^{d \\times k}$, the gradient of $a^\\top X b$ in $X$ is $a b^\\top$.',
         a_d.T * X * b_k, X, H, a_d * b_k.T, name="a^\\top X b")
 
 
@@ -141,7 +141,7 @@ def bilinear_form_transpose_gradient() -> Derivation:
     """grad_X a^T X^T b = b a^T."""
     return _gradient_derivation(
         "bilinear-form-transpose-gradient", r"Gradient of $a^\top X^\top b$",
-        "For a in R^k, b in R^d and X in R^{d x k}, the gradient of a^T X^T b in X is b a^T.",
+        'For $a \\in \\mathbb{R}^k$, $b \\in \\mathbb{R}^d$ and $X \\in \\mathbb{R}^{d \\times k}$, the gradient of $a^\\top X^\\top b$ in $X$ is $b a^\\top$.',
         a_k.T * X.T * b_d, X, H, b_d * a_k.T, name="a^\\top X^\\top b")
 
 
@@ -149,7 +149,7 @@ def gram_form_gradient() -> Derivation:
     """grad_X b^T X^T X c = X (b c^T + c b^T)."""
     return _gradient_derivation(
         "gram-form-gradient", r"Gradient of $b^\top X^\top X c$",
-        "For b, c in R^k and X in R^{d x k}, the gradient of b^T X^T X c in X is X (b c^T + c b^T).",
+        'For $b, c \\in \\mathbb{R}^k$ and $X \\in \\mathbb{R}^{d \\times k}$, the gradient of $b^\\top X^\\top X c$ in $X$ is $X (b c^\\top + c b^\\top)$.',
         b_k.T * X.T * X * c_k, X, H, X * (b_k * c_k.T + c_k * b_k.T), name="b^\\top X^\\top X c")
 
 
@@ -160,7 +160,7 @@ def trace_ax_gradient() -> Derivation:
     """grad_X tr(A X) = A^T."""
     return _gradient_derivation(
         "trace-ax-gradient", r"Gradient of $\operatorname{tr}(AX)$",
-        "For A in R^{k x d} and X in R^{d x k}, the gradient of tr(A X) in X is A^T.",
+        'For $A \\in \\mathbb{R}^{k \\times d}$ and $X \\in \\mathbb{R}^{d \\times k}$, the gradient of $\\operatorname{tr}(A X)$ in $X$ is $A^\\top$.',
         sp.Trace(A_kd * X), X, H, A_kd.T, name="\\operatorname{tr}(AX)")
 
 
@@ -168,7 +168,7 @@ def trace_axb_gradient() -> Derivation:
     """grad_X tr(A X B) = A^T B^T."""
     return _gradient_derivation(
         "trace-axb-gradient", r"Gradient of $\operatorname{tr}(AXB)$",
-        "For A in R^{d x d}, X in R^{d x k} and B in R^{k x d}, the gradient of tr(A X B) in X is A^T B^T.",
+        'For $A \\in \\mathbb{R}^{d \\times d}$, $X \\in \\mathbb{R}^{d \\times k}$ and $B \\in \\mathbb{R}^{k \\times d}$, the gradient of $\\operatorname{tr}(A X B)$ in $X$ is $A^\\top B^\\top$.',
         sp.Trace(A_dd * X * B_kd), X, H, A_dd.T * B_kd.T, name="\\operatorname{tr}(AXB)")
 
 
@@ -176,7 +176,7 @@ def trace_xta_gradient() -> Derivation:
     """grad_X tr(X^T A) = A."""
     return _gradient_derivation(
         "trace-xta-gradient", r"Gradient of $\operatorname{tr}(X^\top A)$",
-        "For A and X in R^{d x k}, the gradient of tr(X^T A) in X is A.",
+        'For $A$ and $X$ in $\\mathbb{R}^{d \\times k}$, the gradient of $\\operatorname{tr}(X^\\top A)$ in $X$ is $A$.',
         sp.Trace(X.T * A_dk), X, H, A_dk, name="\\operatorname{tr}(X^\\top A)")
 
 
@@ -184,7 +184,7 @@ def trace_square_gradient() -> Derivation:
     """grad_X tr(X^2) = 2 X^T."""
     return _gradient_derivation(
         "trace-square-gradient", r"Gradient of $\operatorname{tr}(X^2)$",
-        "For a square X, the gradient of tr(X^2) in X is 2 X^T.",
+        'For a square $X$, the gradient of $\\operatorname{tr}(X^2)$ in $X$ is $2 X^\\top$.',
         sp.Trace(Xs * Xs), Xs, Hs, 2 * Xs.T, name="\\operatorname{tr}(X^2)")
 
 
@@ -192,7 +192,7 @@ def trace_xtbx_gradient() -> Derivation:
     """grad_X tr(X^T B X) = B X + B^T X."""
     return _gradient_derivation(
         "trace-xtbx-gradient", r"Gradient of $\operatorname{tr}(X^\top B X)$",
-        "For B in R^{d x d} and X in R^{d x k}, the gradient of tr(X^T B X) in X is B X + B^T X.",
+        'For $B \\in \\mathbb{R}^{d \\times d}$ and $X \\in \\mathbb{R}^{d \\times k}$, the gradient of $\\operatorname{tr}(X^\\top B X)$ in $X$ is $B X + B^\\top X$.',
         sp.Trace(X.T * B_dd * X), X, H, B_dd * X + B_dd.T * X, name="\\operatorname{tr}(X^\\top B X)")
 
 
@@ -200,8 +200,7 @@ def trace_axbxtc_gradient() -> Derivation:
     """grad_X tr(A X B X^T C) = A^T C^T X B^T + C A X B."""
     return _gradient_derivation(
         "trace-axbxtc-gradient", r"Gradient of $\operatorname{tr}(A X B X^\top C)$",
-        "For A, C in R^{d x d}, B in R^{k x k} and X in R^{d x k}, the gradient of "
-        "tr(A X B X^T C) in X is A^T C^T X B^T + C A X B.",
+        'For $A, C \\in \\mathbb{R}^{d \\times d}$, $B \\in \\mathbb{R}^{k \\times k}$ and $X \\in \\mathbb{R}^{d \\times k}$, the gradient of $\\operatorname{tr}(A X B X^\\top C)$ in $X$ is $A^\\top C^\\top X B^\\top + C A X B$.',
         sp.Trace(A_dd * X * B_kk * X.T * C_dd), X, H,
         A_dd.T * C_dd.T * X * B_kk.T + C_dd * A_dd * X * B_kk,
         name="\\operatorname{tr}(A X B X^\\top C)")
@@ -213,8 +212,7 @@ def trace_affine_square_gradient() -> Derivation:
     return _gradient_derivation(
         "trace-affine-square-gradient",
         r"Gradient of $\operatorname{tr}((AXB + C)(AXB + C)^\top)$",
-        "For A in R^{d x d}, B in R^{k x k}, C and X in R^{d x k}, the gradient of "
-        "tr((A X B + C)(A X B + C)^T) in X is 2 A^T (A X B + C) B^T.",
+        'For $A \\in \\mathbb{R}^{d \\times d}$, $B \\in \\mathbb{R}^{k \\times k}$, $C$ and $X$ in $\\mathbb{R}^{d \\times k}$, the gradient of $\\operatorname{tr}((A X B + C)(A X B + C)^\\top)$ in $X$ is $2 A^\\top (A X B + C) B^\\top$.',
         sp.Trace(Y * Y.T), X, H, 2 * A_dd.T * Y * B_kk.T,
         name="\\operatorname{tr}((AXB + C)(AXB + C)^\\top)")
 
@@ -223,7 +221,7 @@ def frobenius_norm_gradient() -> Derivation:
     """grad_X ||X||_F^2 = 2 X, with ||X||_F^2 = tr(X^T X)."""
     return _gradient_derivation(
         "frobenius-norm-gradient", "Gradient of the squared Frobenius norm",
-        "For X in R^{d x k}, ||X||_F^2 = tr(X^T X) = sum_ij X_ij^2 has the gradient 2 X.",
+        'For $X \\in \\mathbb{R}^{d \\times k}$, $\\lVert X \\rVert_F^2 = \\operatorname{tr}(X^\\top X) = \\sum_{ij} X_{ij}^2$ has the gradient $2 X$.',
         sp.Trace(X.T * X), X, H, 2 * X,
         name="\\|X\\|_F^2 = \\operatorname{tr}(X^\\top X)")
 
@@ -235,8 +233,7 @@ def determinant_gradient() -> Derivation:
     """grad_X det X = det(X) X^{-T} (Jacobi's formula)."""
     return _gradient_derivation(
         "determinant-gradient", "Gradient of the determinant",
-        "For an invertible square X, the gradient of det X is det(X) X^{-T} (Jacobi's formula "
-        "d det X = det X tr(X^{-1} dX)).",
+        "For an invertible square $X$, the gradient of $\\det X$ is $\\det(X) X^{-\\top}$ (Jacobi's formula $d \\det X = \\det X \\operatorname{tr}(X^{-1} dX)$).",
         sp.Determinant(Xs), Xs, Hs, sp.Determinant(Xs) * Xs.I.T, name="\\det X",
         assumptions=(INVERTIBLE,), references=(COOKBOOK, MAGNUS))
 
@@ -245,8 +242,7 @@ def log_determinant_gradient() -> Derivation:
     """grad_X log det X = X^{-T}."""
     return _gradient_derivation(
         "log-determinant-gradient", "Gradient of the log-determinant",
-        "For an invertible square X with det X > 0, the gradient of log det X is X^{-T} "
-        "(for det X < 0 the same holds for log |det X|).",
+        'For an invertible square $X$ with $\\det X > 0$, the gradient of $\\log \\det X$ is $X^{-\\top}$ (for $\\det X < 0$ the same holds for $\\log |\\det X|$).',
         sp.log(sp.Determinant(Xs)), Xs, Hs, Xs.I.T, name="\\log\\det X",
         assumptions=(INVERTIBLE,), references=(COOKBOOK, MAGNUS))
 
@@ -273,8 +269,7 @@ def inverse_differential() -> Derivation:
     return Derivation(
         id="inverse-differential",
         title="Differential of the matrix inverse",
-        statement="For an invertible square X, (X + H)^{-1} = X^{-1} - X^{-1} H X^{-1} + O(||H||^2): "
-        "d(X^{-1}) = -X^{-1} dX X^{-1}.",
+        statement='For an invertible square $X$, $(X + H)^{-1} = X^{-1} - X^{-1} H X^{-1} + O(\\lVert H \\rVert^2)$: $d(X^{-1}) = -X^{-1} \\, dX \\, X^{-1}$.',
         topic="matrix_calculus",
         assumptions=(*SIZE_ASSUMPTIONS, INVERTIBLE),
         steps=steps,
@@ -290,8 +285,7 @@ def inverse_form_gradient() -> Derivation:
     """grad_X a^T X^{-1} b = -X^{-T} a b^T X^{-T}."""
     return _gradient_derivation(
         "inverse-form-gradient", r"Gradient of $a^\top X^{-1} b$",
-        "For an invertible square X and a, b in R^d, the gradient of a^T X^{-1} b in X is "
-        "-X^{-T} a b^T X^{-T}.",
+        'For an invertible square $X$ and $a, b \\in \\mathbb{R}^d$, the gradient of $a^\\top X^{-1} b$ in $X$ is $-X^{-\\top} a b^\\top X^{-\\top}$.',
         a_d.T * Xs.I * b_d, Xs, Hs, -Xs.I.T * a_d * b_d.T * Xs.I.T, name="a^\\top X^{-1} b",
         assumptions=(INVERTIBLE,), references=(COOKBOOK, MAGNUS))
 
@@ -371,9 +365,7 @@ def symmetric_log_determinant_gradient() -> Derivation:
     return Derivation(
         id="symmetric-log-determinant-gradient",
         title="Gradient of the log-determinant of a symmetric matrix",
-        statement="For a symmetric positive definite X, differentiating log det X in its distinct "
-        "entries x_ij (i <= j) gives 2 X^{-1} - X^{-1} o I (o the entrywise product: the diagonal "
-        "of X^{-1} counted once); over all d^2 entries taken as independent it is X^{-1}.",
+        statement='For a symmetric positive definite $X$, differentiating $\\log \\det X$ in its distinct entries $x_{ij}$ ($i \\leq j$) gives $2 X^{-1} - X^{-1} \\circ I$ ($\\circ$ the entrywise product: the diagonal of $X^{-1}$ counted once); over all $d^2$ entries taken as independent it is $X^{-1}$.',
         topic="matrix_calculus",
         assumptions=(
             *SIZE_ASSUMPTIONS,
@@ -408,8 +400,7 @@ def quadratic_affine_hessian() -> Derivation:
     return Derivation(
         id="quadratic-affine-hessian",
         title=r"Hessian of $x^\top A x + b^\top x$",
-        statement="For f(x) = x^T A x + b^T x with A in R^{d x d}, the gradient is (A + A^T) x + b "
-        "and the Hessian is A + A^T at every x (2A for symmetric A).",
+        statement='For $f(x) = x^\\top A x + b^\\top x$ with $A \\in \\mathbb{R}^{d \\times d}$, the gradient is $(A + A^\\top) x + b$ and the Hessian is $A + A^\\top$ at every $x$ ($2A$ for symmetric $A$).',
         topic="matrix_calculus",
         assumptions=SIZE_ASSUMPTIONS,
         steps=steps,

@@ -50,9 +50,7 @@ def pca_lagrange() -> Derivation:
     return Derivation(
         id="pca-lagrange",
         title="Principal directions are eigenvectors of the covariance",
-        statement="The stationary points of the projected variance w^T S w on the unit sphere "
-        "w^T w = 1 (S symmetric) are the eigenvectors of S: S w = lambda w, lambda the Lagrange "
-        "multiplier.",
+        statement='The stationary points of the projected variance $w^\\top S w$ on the unit sphere $w^\\top w = 1$ ($S$ symmetric) are the eigenvectors of $S$: $S w = \\lambda w$, $\\lambda$ the Lagrange multiplier.',
         topic="pca",
         assumptions=(*SIZES, SYMMETRIC),
         steps=steps,
@@ -79,8 +77,7 @@ def pca_variance() -> Derivation:
     return Derivation(
         id="pca-variance",
         title="The variance captured by a principal direction is its eigenvalue",
-        statement="If S w = lambda w with w != 0, then w^T S w / w^T w = lambda: on the unit sphere the "
-        "variance of the projection on an eigenvector is its eigenvalue.",
+        statement='If $S w = \\lambda w$ with $w \\neq 0$, then $w^\\top S w / w^\\top w = \\lambda$: on the unit sphere the variance of the projection on an eigenvector is its eigenvalue.',
         topic="pca",
         assumptions=(*SIZES, SYMMETRIC, Assumption.nonzero(w, "$w \\ne 0$")),
         steps=steps,
@@ -132,9 +129,9 @@ def rayleigh_bounds() -> Derivation:
     return Derivation(
         id="rayleigh-bounds",
         title="Rayleigh quotient bounds; the first principal direction",
-        statement="For symmetric S and w != 0, lambda_min <= w^T S w / w^T w <= lambda_max, with "
+        statement=r"For symmetric $S$ and $w \neq 0$, $\lambda_{\min} \leq w^\top S w / w^\top w \leq \lambda_{\max}$, with "
         "equality at the extreme eigenvectors: the variance on the unit sphere is maximised by the "
-        f"top eigenvector (derived at d = {EIGEN_SIZE} in the eigenbasis).",
+        f"top eigenvector (derived at $d = {EIGEN_SIZE}$ in the eigenbasis).",
         topic="pca",
         assumptions=(Assumption.positive(norm, "$c \\ne 0$, so $\\sum_i c_i^2 > 0$"),),
         steps=steps,

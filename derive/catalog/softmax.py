@@ -75,8 +75,9 @@ def softmax_jacobian() -> Derivation:
     return Derivation(
         id="softmax-jacobian",
         title="Jacobian of the softmax",
-        statement=f"For p = softmax(z), dp_j/dz_i = p_j (delta_ij - p_i): the Jacobian is "
-        f"diag(p) - p p^T (derived at K = {JACOBIAN_CLASSES} classes; the tests repeat it at K = 3, 4).",
+        statement=r"For $p = \operatorname{softmax}(z)$, $\partial p_j / \partial z_i = p_j (\delta_{ij} - p_i)$: "
+        r"the Jacobian is $\operatorname{diag}(p) - p p^\top$ "
+        f"(derived at $K = {JACOBIAN_CLASSES}$ classes; the tests repeat it at $K = 3, 4$).",
         topic="softmax",
         assumptions=(),
         steps=steps,
@@ -115,8 +116,9 @@ def softmax_cross_entropy_gradient() -> Derivation:
     return Derivation(
         id="softmax-cross-entropy-gradient",
         title="Gradient of the softmax cross-entropy",
-        statement=f"For p = softmax(z) and labels y with sum_k y_k = 1, the gradient of "
-        f"-sum_k y_k log p_k in z is p - y (derived at K = {CLASSES} classes).",
+        statement=r"For $p = \operatorname{softmax}(z)$ and labels $y$ with $\sum_k y_k = 1$, the gradient of "
+        r"$-\sum_k y_k \log p_k$ in $z$ is $p - y$ "
+        f"(derived at $K = {CLASSES}$ classes).",
         topic="softmax",
         assumptions=(),
         steps=steps,
@@ -142,7 +144,8 @@ def log_sum_exp_gradient() -> Derivation:
     return Derivation(
         id="log-sum-exp-gradient",
         title="Gradient of log-sum-exp",
-        statement=f"The gradient of log sum_k exp(z_k) is softmax(z) (derived at K = {CLASSES}).",
+        statement=r"The gradient of $\log \sum_k \exp(z_k)$ is $\operatorname{softmax}(z)$ "
+        f"(derived at $K = {CLASSES}$).",
         topic="softmax",
         assumptions=(),
         steps=steps,
@@ -236,8 +239,7 @@ def multinomial_logistic_gradient() -> Derivation:
     return Derivation(
         id="multinomial-logistic-gradient",
         title="Gradient of multinomial logistic regression",
-        statement="For P = softmax(X W) row by row and labels Y whose rows sum to 1, the gradient of "
-        "-sum_ik Y_ik log P_ik in W is X^T (P - Y) (checked at concrete n, d, K).",
+        statement='For $P = \\operatorname{softmax}(X W)$ row by row and labels $Y$ whose rows sum to 1, the gradient of $-\\sum_{ik} Y_{ik} \\log P_{ik}$ in $W$ is $X^\\top (P - Y)$ (checked at concrete $n$, $d$, $K$).',
         topic="softmax",
         assumptions=(),
         steps=steps,

@@ -60,9 +60,7 @@ def gls_normal_equations() -> Derivation:
     return Derivation(
         id="gls-normal-equations",
         title="Generalised (weighted) least squares",
-        statement="If y ~ N(X w, sigma^2 W^{-1}) with W symmetric positive definite, the "
-        "maximum-likelihood w minimises (y - X w)^T W (y - X w) and solves X^T W X w = X^T W y: "
-        "w = (X^T W X)^{-1} X^T W y when X has full column rank (weighted least squares: W diagonal).",
+        statement='If $y \\sim \\mathcal{N}(X w, \\sigma^2 W^{-1})$ with $W$ symmetric positive definite, the maximum-likelihood $w$ minimises $(y - X w)^\\top W (y - X w)$ and solves $X^\\top W X w = X^\\top W y$: $w = (X^\\top W X)^{-1} X^\\top W y$ when $X$ has full column rank (weighted least squares: $W$ diagonal).',
         topic="weighted_least_squares",
         assumptions=(
             Assumption.positive_integer(n, "$n$ is a positive integer (samples)"),
