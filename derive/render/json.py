@@ -374,6 +374,7 @@ def derivation_json(d, report=None) -> dict:
             "order": encode_value(step.order),
             "small": encode_value(step.small),
             "uses": list(step.uses),
+            "cites": list(step.cites),
         }
         if index in verdicts:
             entry["check"] = _verdict(verdicts[index])
@@ -400,6 +401,7 @@ def derivation_json(d, report=None) -> dict:
         "extras": {name: {"value": encode_value(v), "latex": _latex(v)} for name, v in d.extras.items()},
         "references": list(d.references),
         "sizes": encode_value(d.sizes),
+        "result_substitution": encode_value(dict(d.result_substitution)),
     }
     if report is not None:
         out["check"] = {"ok": report.ok, "decided": report.decided, "counts": dict(report.counts)}
@@ -434,6 +436,7 @@ def derivation_from_json(obj: dict) -> dict:
                 order=decode_value(s.get("order")),
                 small=decode_value(s.get("small")),
                 uses=tuple(s.get("uses", ())),
+                cites=tuple(int(k) for k in s.get("cites", ())),
             ))
         assumptions = tuple(
             Assumption(a["kind"], decode_value(a["subject"]), a["text"]) for a in obj["assumptions"]
@@ -451,6 +454,7 @@ def derivation_from_json(obj: dict) -> dict:
             "extras": {k: decode_value(v["value"]) for k, v in obj.get("extras", {}).items()},
             "references": tuple(obj.get("references", ())),
             "sizes": decode_value(obj.get("sizes", {"map": []})),
+            "result_substitution": decode_value(obj.get("result_substitution", {"map": []})),
         }
     except KeyError as exc:
         raise FormatError(f"derivation {obj.get('id')!r} lacks the field {exc.args[0]!r}") from exc
