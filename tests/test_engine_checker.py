@@ -187,3 +187,75 @@ def test_derivation_must_start_with_a_definition():
     d = derive.get("normal-equations")
     with pytest.raises(ValueError, match="must start from a definition"):
         dataclasses.replace(d, steps=d.steps[1:])
+
+
+# --- the step must follow from the one before --------------------------------------------------
+
+
+def test_a_true_inequality_about_something_else_fails():
+    """gaussian-mle-mean's concavity step replaced by -n/sigma < 0: true, but not about the
+    second derivative -n/sigma^2 before it."""
+    positive = [Assumption.positive(sigma), Assumption.positive_integer(n)]
+    before = -n / sigma**2
+    assert check_pair(before, sp.StrictLessThan(before, 0, evaluate=False), Relation.IMPLIES,
+                      assumptions=positive).status == PASSED
+    other = sp.StrictLessThan(-n / sigma, 0, evaluate=False)
+    assert check_pair(before, other, Relation.IMPLIES, assumptions=positive).status == FAILED
+    # with the positive multiple named as the witness it is about the step before again
+    assert check_pair(before, other, Relation.IMPLIES, factor=sigma,
+                      assumptions=positive).status == PASSED
+
+
+def test_a_solved_form_must_name_the_root_the_assumptions_select():
+    x = sp.Symbol("x", real=True)
+    square = sp.Eq(x**2 - 1, 0)
+    one = sp.Eq(x, 1)
+    assert check_pair(square, one, Relation.IMPLIES, wrt=(x,)).status == FAILED
+    xp = sp.Symbol("x", real=True)
+    positive = [Assumption.positive(xp, "x > 0")]
+    verdict = check_pair(sp.Eq(xp**2 - 1, 0), sp.Eq(xp, 1), Relation.IMPLIES, wrt=(xp,),
+                         assumptions=positive)
+    assert verdict.status == PASSED and "x > 0" in verdict.detail
+
+
+def test_a_second_derivative_set_to_zero_is_not_a_first_order_condition():
+    from derive.core.check import check_derivation
+    from derive.core.derivation import Derivation, definition, gradient, stationary
+
+    m = sp.Symbol("m", real=True)
+    objective = (m - 3) ** 2 + m**3
+    first, second = objective.diff(m), objective.diff(m, 2)
+    steps = [definition(objective, "an objective"), gradient(first, "differentiate", wrt=m),
+             gradient(second, "again", wrt=m)]
+
+    def last(condition):
+        d = Derivation("t", "t", "t.", "calculus", (), tuple(steps + [condition]), result=objective,
+                       claim=objective)
+        return check_derivation(d).steps[-1].verdict.status
+
+    assert last(stationary(sp.Eq(first, 0), "set the derivative to zero", wrt=m)) == PASSED
+    assert last(stationary(sp.Eq(second, 0), "mistyped", wrt=m)) == FAILED
+    assert last(stationary(sp.Eq(first + 1, 0), "mistyped", wrt=m)) == FAILED
+
+
+def test_a_step_wrong_only_at_a_tie_is_caught_by_the_boundary_worlds():
+    """sign(u) = H(u) - H(-u) holds for every value of H(0) used on both sides, but not with
+    H(0) = 1/2 on one side only: a difference at u = 0 alone, which random worlds never meet."""
+    x = sp.IndexedBase("x", real=True)
+    mu = sp.Symbol("mu", real=True)
+    total = sp.Sum(sp.sign(mu - x[i]), (i, 1, n))
+    right = sp.Sum(sp.Heaviside(mu - x[i], 0), (i, 1, n)) - sp.Sum(sp.Heaviside(x[i] - mu, 0), (i, 1, n))
+    wrong = sp.Sum(sp.Heaviside(mu - x[i], sp.Rational(1, 2)), (i, 1, n)) - sp.Sum(
+        sp.Heaviside(x[i] - mu, 0), (i, 1, n))
+    samples = [Assumption.positive_integer(n)]
+    assert check_pair(total, right, Relation.EQUAL, assumptions=samples).status == PASSED
+    verdict = check_pair(total, wrong, Relation.EQUAL, assumptions=samples)
+    assert verdict.status == FAILED
+
+
+def test_a_slow_step_is_undecided_with_a_time_limit():
+    d = derive.get("mvn-mle-covariance")
+    report = d.check(timeout=1e-4)
+    statuses = {s.verdict.status for s in report.steps if s.step.relation is not Relation.DEFINITION}
+    assert statuses == {UNDECIDED}
+    assert all(s.verdict.detail.startswith("time limit") for s in report.undecided)

@@ -117,6 +117,8 @@ def sides(expr):
 
 
 def readable(expr):
+    if isinstance(expr, sp.Basic) and expr.has(sp.Piecewise, sp.Max, sp.Min):
+        return False  # case distinctions and max/min (the lasso's soft threshold): not in the grammar
     return isinstance(expr, (sp.Expr, sp.MatrixExpr, sp.MatrixBase, sp.core.relational.Relational))
 
 

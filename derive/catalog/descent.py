@@ -32,7 +32,7 @@ g = sp.MatrixSymbol("g", d, 1)
 x_k = sp.MatrixSymbol("x", d, 1)
 #: a general smooth objective, written in coordinates for the Taylor step
 f = sp.Function("f", real=True)
-TAYLOR_DIM = 3
+TAYLOR_DIM = 2
 
 
 def instantiate(expr, sizes, values):

@@ -41,8 +41,9 @@ branch, so a step wrong on that pattern survives its world with probability at m
 delta * 10^-9 < 10^-6 for delta < 1000, and with probability 0 if it is wrong by a constant
 (delta = 0, a changed value at 0). The bound needs the arguments to be solvable for an atom
 (linear, as in mu - x_i or w_j) and covers the scalar values only: matrix entries, counts,
-integer exponents and the coefficients of the random polynomials standing for unknown functions
-are drawn from small sets (num in -9..9) to keep exact matrix arithmetic cheap, so for them the
+integer exponents, the coefficients of the random polynomials standing for unknown functions,
+and every value of a same-minimiser step given without witnesses (alpha, beta are then fitted
+with the decision variables symbolic) are drawn from small sets (num in -9..9) to keep exact matrix arithmetic cheap, so for them the
 per-world factor is delta / 19 instead. The same seed gives the same worlds and the same report.
 """
 
@@ -505,8 +506,11 @@ def _symbolic_unknowns(world: Instance, wrt, sizes) -> list:
 def _find_alpha_beta(before, after, wrt, ctx, seed, sign) -> Verdict:
     """Find alpha, beta with after = sign*alpha*before + beta in concrete worlds."""
     found = []
+    # small values: the fit keeps the decision variables symbolic, where big rationals make
+    # SymPy's arithmetic crawl; the per-world bound is then delta / 19 (module docstring)
+    worlds = [Instance(ctx, seed=seed, plan=p, wide=False) for p in range(WORLDS)]
     try:
-        for world in _worlds(ctx, seed):
+        for world in worlds:
             sizes = world.size_map(before, after)
             unknowns = _symbolic_unknowns(world, wrt, sizes)
             a_expr = sp.sympify(world.evaluate(before, sizes=sizes), strict=True)
@@ -516,7 +520,7 @@ def _find_alpha_beta(before, after, wrt, ctx, seed, sign) -> Verdict:
             variables = sorted(set(unknowns) | set(kept) | indexed, key=str)
             if not variables:
                 return Verdict(UNDECIDED, None, "neither side depends on the decision variables")
-            points = [{v: world._rational() for v in variables} for _ in range(3)]
+            points = [{v: world._rational(wide=False) for v in variables} for _ in range(3)]
             va = [a_expr.xreplace(p) for p in points]
             vb = [b_expr.xreplace(p) for p in points]
             if va[0] == va[1]:

@@ -117,8 +117,9 @@ class Instance:
     """One concrete world: sizes and values for every symbol it is asked about."""
 
     def __init__(self, ctx: Context, seed: int = 0, plan: int = 0, keep=(), *, forced=None,
-                 small_sizes: bool = False):
+                 small_sizes: bool = False, wide: bool = True):
         self.ctx = ctx
+        self.wide = wide  # False: every value from the small set (cheap symbolic fits)
         self.rng = random.Random(seed * 7919 + plan)
         self.plan = plan
         self.keep = set(keep)
@@ -134,6 +135,7 @@ class Instance:
         """A random rational: `wide`, num / 10^8 with |num| <= NUMERATOR_RANGE (values within
         +-10, no one value likelier than 1 / NUMERATOR_RANGE); otherwise num/den with |num| <= 9
         and 1 <= den <= 4 (cheap exact arithmetic)."""
+        wide = wide and self.wide
         while True:
             if wide:
                 num = self.rng.randint(1 if positive else -NUMERATOR_RANGE, NUMERATOR_RANGE)

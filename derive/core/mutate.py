@@ -194,6 +194,7 @@ def mutants(derivation: Derivation, *, seed: int = 0, per_kind: int = PER_KIND) 
                     unique.append((description, step))
             chosen = unique if len(unique) <= per_kind else rng.sample(unique, per_kind)
             for description, step in chosen:
+                description = " ".join(description.split())  # matrices print on several lines
                 out.append(Mutant(derivation.id, index, kind, description, step,
                                   _mutated_result(derivation, index, step)))
     return out
