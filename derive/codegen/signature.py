@@ -86,6 +86,9 @@ class Param:
     dims: tuple = ()
     consumed: bool = False
     symmetric: bool = False  # a square matrix the derivation assumes symmetric
+    #: False: NaN/inf are found through what the kernel computes from this argument (X^T y for
+    #: the targets of a Gram kernel), not by a scan of its own; data matrices always are
+    scan: bool = True
 
     @property
     def required(self) -> bool:
@@ -97,7 +100,7 @@ class Param:
             return None  # an optional argument left out (e.g. a known mean)
         if k in ARRAY_KINDS:
             a = v.array(value, self.name, func, k)
-            if k != "matrix":
+            if k != "matrix" and self.scan:
                 v.finite(a, self.name, func)
             if self.symmetric:
                 v.symmetric(a, self.name, func, self.source)
@@ -306,13 +309,14 @@ class Solver:
         try:
             # an overflow is an error (the value would be inf or a silent 0); NaN from inf - inf
             # and log(0) are caught by the result check below, which names the input
-            if intercept:
-                value = self._with_intercept(kernel_args)
-            elif self.trap_overflow:
-                with np.errstate(over="raise", invalid="ignore", divide="ignore"):
+            # NaN from inf - inf, 0 * inf and log(0) is caught by the checks of X^T X, X^T y or
+            # the result, which name the input: numpy's own warning would only repeat it
+            over = "raise" if self.trap_overflow else "ignore"
+            with np.errstate(over=over, invalid="ignore", divide="ignore"):
+                if intercept:
+                    value = self._with_intercept(kernel_args)
+                else:
                     value = self.kernel(**kernel_args)
-            else:
-                value = self.kernel(**kernel_args)
         except v.NonFiniteIntermediate as exc:
             raise self._diagnose(values, exc.what) from None
         except FloatingPointError:

@@ -172,6 +172,8 @@ def _closed_form(derivation, expr, part=None, **options):
     params = params_for(derivation, fn.expr, fn.inputs, overrides)
     intercept = part is None and derivation.id in CENTRED_INTERCEPT
     params += _extra_params(derivation, part, fn.source, intercept)
+    fused = "_k.gram_xy(X, y)" in fn.source  # X^T y is non-finite iff y (or X) has NaN/inf
+    params = [replace(p, scan=False) if fused and p.name == "y" else p for p in params]
     return _solver(derivation, part, fn.__name__, params, fn, source=fn.source, expr=fn.expr,
                    intercept="centre" if intercept else "",
                    trap_overflow="_k.solve_pd(" not in fn.source and "_k.gram" not in fn.source)
@@ -367,7 +369,7 @@ def _lasso(derivation, part=None, tol=1e-4, max_iter=1000, **options):
     n, d = sp.symbols("n d")
     params = [
         Param("X", "matrix", dims=(n, d), **overrides.get("X", {})),
-        Param("y", "vector", dims=(n,), **overrides.get("y", {})),
+        Param("y", "vector", dims=(n,), scan=False, **overrides.get("y", {})),  # via X^T y
         Param("lam", "scalar", **overrides.get("lam", {})),
         Param("tol", "scalar", default=float(tol), low=0.0, strict=True,
               doc=overrides.get("tol", {}).get("doc", "")),
@@ -446,7 +448,7 @@ def _lad(derivation, part="lad", **options):
     n, d = sp.symbols("n d")
     params = [
         Param("X", "matrix", dims=(n, d), **overrides.get("X", {})),
-        Param("y", "vector", dims=(n,), **overrides.get("y", {})),
+        Param("y", "vector", dims=(n,), scan=False, **overrides.get("y", {})),  # via X^T y
         Param("return_info", "flag", default=False, keyword=True,
               doc="Return LADInfo(coef, objective, n_iter, certified)."),
         Param("fit_intercept", "flag", default=False, keyword=True, consumed=True,
