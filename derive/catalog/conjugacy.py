@@ -151,7 +151,7 @@ def beta_posterior_mean() -> Derivation:
 def beta_posterior_mode() -> Derivation:
     """The mode of Beta(a_N, b_N) for a_N, b_N > 1 is (a_N - 1)/(a_N + b_N - 2): the MAP estimate of p."""
     log_density = beta_log_density(p, a_, b_)
-    slope = sp.factor(sp.diff(log_density, p))
+    slope = sp.diff(log_density, p)  # (a_N - 1)/p - (b_N - 1)/(1 - p), each term apart
     second = sp.expand(sp.diff(log_density, p, 2))
     # written -((a_N - 1)/p^2 + (b_N - 1)/(1 - p)^2): each term's sign visible
     c_left = sp.expand(-sp.cancel(second * p**2).subs(p, 0))
