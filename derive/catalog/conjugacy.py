@@ -175,8 +175,9 @@ def beta_posterior_mode() -> Derivation:
         steps=(
             definition(log_density, r"the log-density of $\operatorname{Beta}(a_N, b_N)$",
                        lhs=r"\log \operatorname{Beta}(p \mid a_N, b_N)"),
-            gradient(slope, r"differentiate in $p$", wrt=p),
-            gradient(curvature, r"differentiate again", wrt=p),
+            gradient(slope, r"differentiate in $p$", wrt=p, lhs=r"\frac{d}{dp} \log \operatorname{Beta}"),
+            gradient(curvature, r"differentiate again", wrt=p,
+                     lhs=r"\frac{d^2}{dp^2} \log \operatorname{Beta}"),
             implies(sp.StrictLessThan(curvature, 0, evaluate=False),
                     r"negative for $a_N, b_N > 1$: strictly concave, so the stationary point is the maximum"),
             stationary(sp.Eq(slope, 0), "the first-order condition", wrt=p),
