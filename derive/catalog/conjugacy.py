@@ -151,7 +151,7 @@ def beta_posterior_mean() -> Derivation:
 def beta_posterior_mode() -> Derivation:
     """The mode of Beta(a_N, b_N) for a_N, b_N > 1 is (a_N - 1)/(a_N + b_N - 2): the MAP estimate of p."""
     log_density = beta_log_density(p, a_, b_)
-    slope = sp.factor(sp.diff(log_density, p))
+    slope = sp.diff(log_density, p)  # (a_N - 1)/p - (b_N - 1)/(1 - p), each term apart
     second = sp.expand(sp.diff(log_density, p, 2))
     # written -((a_N - 1)/p^2 + (b_N - 1)/(1 - p)^2): each term's sign visible
     c_left = sp.expand(-sp.cancel(second * p**2).subs(p, 0))
@@ -175,8 +175,9 @@ def beta_posterior_mode() -> Derivation:
         steps=(
             definition(log_density, r"the log-density of $\operatorname{Beta}(a_N, b_N)$",
                        lhs=r"\log \operatorname{Beta}(p \mid a_N, b_N)"),
-            gradient(slope, r"differentiate in $p$", wrt=p),
-            gradient(curvature, r"differentiate again", wrt=p),
+            gradient(slope, r"differentiate in $p$", wrt=p, lhs=r"\frac{d}{dp} \log \operatorname{Beta}"),
+            gradient(curvature, r"differentiate again", wrt=p,
+                     lhs=r"\frac{d^2}{dp^2} \log \operatorname{Beta}"),
             implies(sp.StrictLessThan(curvature, 0, evaluate=False),
                     r"negative for $a_N, b_N > 1$: strictly concave, so the stationary point is the maximum"),
             stationary(sp.Eq(slope, 0), "the first-order condition", wrt=p),

@@ -30,7 +30,7 @@ from derive.core.derivation import (
 K = sp.Symbol("K", integer=True, positive=True)  # components
 k = sp.Symbol("k", integer=True, positive=True)
 j = sp.Symbol("j", integer=True, positive=True)
-pi_ = sp.IndexedBase("pi", positive=True)  # mixing weights
+pi_ = sp.IndexedBase("phi", positive=True)  # mixing weights (phi_k: \pi is the constant to a reader)
 dens = sp.IndexedBase("p", positive=True)  # p_k = N(x | mu_k, Sigma_k) at one sample x
 counts = sp.IndexedBase("N", positive=True)  # N_k = sum_n r_nk, the soft counts
 r_ = sp.IndexedBase("r", positive=True)  # responsibilities r_n of one component
@@ -50,20 +50,20 @@ def gmm_responsibilities() -> Derivation:
     solution = -c / M
     steps = (
         definition(product_rule, r"the product rule $p(z = k \mid x)\,p(x) = p(x \mid z = k)\,p(z = k)$ "
-                   r"with $p(z = k) = \pi_k$, $p(x \mid z = k) = p_k = \mathcal{N}(x \mid \mu_k, \Sigma_k)$ "
-                   r"and $p(x) = \sum_j \pi_j p_j$ by the sum rule",
+                   r"with $p(z = k) = \phi_k$, $p(x \mid z = k) = p_k = \mathcal{N}(x \mid \mu_k, \Sigma_k)$ "
+                   r"and $p(x) = \sum_j \phi_j p_j$ by the sum rule",
                    source="Kolmogorov's definition of conditional probability; the sum rule"),
-        iff(sp.Eq(r_post, solution), r"divide by $p(x) = \sum_j \pi_j p_j > 0$", wrt=(r_post,),
+        iff(sp.Eq(r_post, solution), r"divide by $p(x) = \sum_j \phi_j p_j > 0$", wrt=(r_post,),
             factor=evidence),
     )
     return Derivation(
         id="gmm-responsibilities",
         title="EM for a Gaussian mixture: the responsibilities (E-step)",
-        statement=r"In a mixture $\sum_k \pi_k \mathcal{N}(x \mid \mu_k, \Sigma_k)$ the posterior "
-        r"probability that $x$ came from component $k$ is $r_k = \pi_k p_k / \sum_j \pi_j p_j$.",
+        statement=r"In a mixture $\sum_k \phi_k \mathcal{N}(x \mid \mu_k, \Sigma_k)$ the posterior "
+        r"probability that $x$ came from component $k$ is $r_k = \phi_k p_k / \sum_j \phi_j p_j$.",
         topic="mixture",
         assumptions=(Assumption.positive_integer(K, "$K$ is a positive integer (components)"),
-                     Assumption.positive(evidence, r"$p(x) = \sum_j \pi_j p_j > 0$")),
+                     Assumption.positive(evidence, r"$p(x) = \sum_j \phi_j p_j > 0$")),
         steps=steps,
         result=solution,
         claim=pi_[k] * dens[k] / evidence,
@@ -72,7 +72,7 @@ def gmm_responsibilities() -> Derivation:
     )
 
 
-pi_1 = sp.Symbol("pi_1", positive=True)
+pi_1 = sp.Symbol("phi_1", positive=True)
 count_1 = sp.Symbol("N_1", positive=True)
 
 
@@ -83,7 +83,7 @@ def _split_first(expr_k, lo=2):
 
 
 def gmm_m_step_weights() -> Derivation:
-    """The M-step weights maximise sum_k N_k log pi_k subject to sum_k pi_k = 1: pi_k = N_k / sum_j N_j."""
+    """The M-step weights maximise sum_k N_k log phi_k subject to sum_k phi_k = 1: phi_k = N_k / sum_j N_j."""
     lagrangian = _split_first(counts[k] * sp.log(pi_[k])) + lam * (1 - _split_first(pi_[k]))
     G = sp.diff(lagrangian, pi_1)
     at_lambda = sp.solve(G, pi_1)[0]
@@ -98,31 +98,33 @@ def gmm_m_step_weights() -> Derivation:
     weight = sp.solve(G2, pi_1)[0]
     steps = (
         definition(lagrangian, r"the part of the expected complete-data log-likelihood that holds "
-                   r"the weights, $\sum_k N_k \log \pi_k$ with $N_k = \sum_n r_{nk}$, plus a multiplier "
-                   r"$\lambda$ for the constraint $\sum_k \pi_k = 1$; component 1 written apart",
-                   lhs=r"\mathcal{L}(\pi, \lambda)",
+                   r"the weights, $\sum_k N_k \log \phi_k$ with $N_k = \sum_n r_{nk}$, plus a multiplier "
+                   r"$\lambda$ for the constraint $\sum_k \phi_k = 1$; component 1 written apart",
+                   lhs=r"\mathcal{L}(\phi, \lambda)",
                    source=f"{BISHOP}, eq. 9.20 (Lagrange multipliers, appendix E)"),
-        stationary(sp.Eq(G, 0), r"stationary in $\pi_1$ (every component alike, by symmetry)", wrt=pi_1),
-        implies(sp.Eq(pi_1, at_lambda), r"solve for $\pi_1$: $\pi_k = N_k / \lambda$", wrt=(pi_1,)),
-        definition(dual, r"the dual function: the Lagrangian at $\pi_k = N_k/\lambda$ for every $k$",
+        stationary(sp.Eq(G, 0), r"stationary in $\phi_1$ (every component alike, by symmetry)", wrt=pi_1),
+        implies(sp.Eq(pi_1, at_lambda), r"solve for $\phi_1$: $\phi_k = N_k / \lambda$", wrt=(pi_1,)),
+        definition(dual, r"the dual function: the Lagrangian at $\phi_k = N_k/\lambda$ for every $k$",
                    lhs=r"g(\lambda)"),
         stationary(sp.Eq(dual_slope, 0), r"stationary in $\lambda$: the constraint holds", wrt=lam),
         implies(sp.Eq(lam, multiplier), r"solve for $\lambda$: $\lambda = \sum_k N_k$", wrt=(lam,)),
         definition(at_multiplier, r"the Lagrangian at that multiplier",
-                   lhs=r"\mathcal{L}(\pi, \textstyle\sum_k N_k)"),
-        gradient(G2, r"differentiate in $\pi_1$", wrt=pi_1),
-        gradient(curvature, r"differentiate again", wrt=pi_1),
+                   lhs=r"\mathcal{L}(\phi, \textstyle\sum_k N_k)"),
+        gradient(G2, r"differentiate in $\phi_1$", wrt=pi_1,
+                 lhs=r"\frac{\partial \mathcal{L}}{\partial \phi_1}"),
+        gradient(curvature, r"differentiate again", wrt=pi_1,
+                 lhs=r"\frac{\partial^2 \mathcal{L}}{\partial \phi_1^2}"),
         implies(sp.StrictLessThan(curvature, 0, evaluate=False),
                 r"negative: strictly concave in each weight, so the stationary point is the maximum"),
-        stationary(sp.Eq(G2, 0), r"the first-order condition in $\pi_1$", wrt=pi_1),
-        implies(sp.Eq(pi_1, weight), r"solve: $\pi_k = N_k / \sum_j N_j$ (and "
+        stationary(sp.Eq(G2, 0), r"the first-order condition in $\phi_1$", wrt=pi_1),
+        implies(sp.Eq(pi_1, weight), r"solve: $\phi_k = N_k / \sum_j N_j$ (and "
                 r"$\sum_j N_j = N$, the responsibilities of each sample summing to 1)", wrt=(pi_1,)),
     )
     return Derivation(
         id="gmm-m-step-weights",
         title="EM for a Gaussian mixture: the weights (M-step)",
-        statement=r"Maximising $\sum_k N_k \log \pi_k$ subject to $\sum_k \pi_k = 1$ gives "
-        r"$\pi_k = N_k / \sum_j N_j = N_k / N$, where $N_k = \sum_n r_{nk}$.",
+        statement=r"Maximising $\sum_k N_k \log \phi_k$ subject to $\sum_k \phi_k = 1$ gives "
+        r"$\phi_k = N_k / \sum_j N_j = N_k / N$, where $N_k = \sum_n r_{nk}$.",
         topic="mixture",
         assumptions=(Assumption.positive_integer(K, "$K$ is a positive integer (components)"),),
         steps=steps,
@@ -163,8 +165,10 @@ def _weighted_chain(param, concave, extra_assumptions=()):
                    r"the responsibility $r_n = r_{nk}$", lhs=rf"Q_k({name})",
                    source=f"{BISHOP}, eq. 9.40; {DEMPSTER}"),
         equal(written, r"the log of the density; Sum linearity"),
-        gradient(score, rf"differentiate in ${name}$", wrt=param),
-        gradient(curvature, rf"differentiate again", wrt=param),
+        gradient(score, rf"differentiate in ${name}$", wrt=param,
+                 lhs=rf"\frac{{\partial Q_k}}{{\partial {name}}}"),
+        gradient(curvature, rf"differentiate again", wrt=param,
+                 lhs=rf"\frac{{\partial^2 Q_k}}{{\partial {name}^2}}"),
     ]
     if concave:
         steps.append(implies(sp.StrictLessThan(curvature, 0, evaluate=False),
