@@ -148,5 +148,7 @@ def test_pca_eigen_equation_with_a_wrong_factor_is_rejected():
 def test_rayleigh_bound_the_wrong_way_round_is_rejected():
     D = built("rayleigh-bounds")
     index = first(D, Relation.IMPLIES)
-    gap = D.steps[index].expr.lhs
-    assert planted(D, index, sp.StrictLessThan(gap, 0, evaluate=False)).status == FAILED
+    bound = D.steps[index].expr
+    assert planted(D, index, bound).status == PASSED
+    wrong_way = sp.StrictGreaterThan(bound.lhs, bound.rhs, evaluate=False)  # R > lambda_max
+    assert planted(D, index, wrong_way).status == FAILED

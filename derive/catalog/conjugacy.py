@@ -15,7 +15,13 @@ import sympy as sp
 from derive.catalog.expectations import chain
 from derive.catalog.priors import isotropic_gaussian_log_density
 from derive.catalog.symbols import X, d, i, mu, n, sigma, tau, v, w, y
-from derive.core.algebra import linear_coefficients, log_rules, solve_stationary, sum_linearity
+from derive.core.algebra import (
+    expand_matrix,
+    linear_coefficients,
+    log_rules,
+    solve_stationary,
+    sum_linearity,
+)
 from derive.core.derivation import (
     Assumption,
     Derivation,
@@ -315,11 +321,12 @@ def bayesian_linear_regression() -> Derivation:
         gradient(hessian, r"the Hessian: constant, so the log-posterior is a quadratic in $w$ and "
                  r"the posterior is Gaussian with precision $\Sigma_N^{-1} = -\nabla^2_w \log p$",
                  wrt=w, lhs=r"\nabla^2_w \log p"),
-        implies(sp.StrictGreaterThan(v.T * precision * v, 0, evaluate=False),
-                r"$-v^\top \nabla^2 v > 0$ for $v \ne 0$: $X^\top X/\sigma^2$ is positive semidefinite "
-                r"and $I/\tau^2$ positive definite; the mean of the Gaussian is its mode, the "
-                r"stationary point"),
-        stationary(sp.Eq(grad, sp.ZeroMatrix(d, 1)), "the mode: the gradient vanishes", wrt=w),
+        implies(sp.StrictLessThan(expand_matrix(v.T * hessian * v), 0, evaluate=False),
+                r"$v^\top \nabla^2 v < 0$ for $v \ne 0$: $X^\top X/\sigma^2$ is positive semidefinite "
+                r"and $I/\tau^2$ positive definite, so the log-posterior is strictly concave and the "
+                r"mean of the Gaussian is its mode, the stationary point"),
+        stationary(sp.Eq(grad, sp.ZeroMatrix(d, 1)), "the mode: the gradient vanishes, which for the "
+                   "strictly concave log-posterior (the step before) is the maximum", wrt=w, cites=(-1,)),
         iff(normal, r"move the data term to the right: $\Sigma_N^{-1} w = X^\top y / \sigma^2$",
             wrt=(w,), factor=-1),
         iff(sp.Eq(w, mean), r"$\Sigma_N^{-1}$ is positive definite, hence invertible", wrt=(w,),

@@ -113,18 +113,26 @@ def rayleigh_bounds() -> Derivation:
     # lambda_1 - R and R - lambda_d over the common denominator, numerators expanded
     gap_top = sp.expand(top * norm - numerator) / norm
     gap_bottom = sp.expand(numerator - values[-1] * norm) / norm
+    upper = top - gap_top  # R over the common denominator, as lambda_1 minus a nonnegative ratio
+    lower = values[-1] + gap_bottom  # and as lambda_d plus one
+    restated = f"the Rayleigh quotient $w^\\top S w / w^\\top w$ in the eigenbasis of " \
+        "$S = Q \\Lambda Q^\\top$ (the spectral theorem, $Q$ orthogonal): with " \
+        "$c = Q^\\top w \\ne 0$ it is $\\sum_i \\lambda_i c_i^2 / \\sum_i c_i^2$; at " \
+        f"$d = {EIGEN_SIZE}$, the eigenvalues in decreasing order written " \
+        "$\\lambda_{i+1} = \\lambda_i - g_{i+1}$ with gaps $g \\ge 0$"
     steps = (
-        definition(quotient, f"the Rayleigh quotient $w^\\top S w / w^\\top w$ in the eigenbasis of "
-                   "$S = Q \\Lambda Q^\\top$ (the spectral theorem, $Q$ orthogonal): with "
-                   "$c = Q^\\top w \\ne 0$ it is $\\sum_i \\lambda_i c_i^2 / \\sum_i c_i^2$; at "
-                   f"$d = {EIGEN_SIZE}$, the eigenvalues in decreasing order written "
-                   "$\\lambda_{i+1} = \\lambda_i - g_{i+1}$ with gaps $g \\ge 0$", lhs="R(w)",
-                   source=HORN),
-        implies(sp.GreaterThan(gap_top, 0, evaluate=False), "$\\lambda_1 - R = \\sum_i (\\lambda_1 - "
-                "\\lambda_i) c_i^2 / \\sum_i c_i^2$, a ratio of sums of nonnegative terms: "
-                "$R \\le \\lambda_{\\max}$, with equality at the top eigenvector ($c = e_1$)"),
-        implies(sp.GreaterThan(gap_bottom, 0, evaluate=False), "likewise $R - \\lambda_d \\ge 0$: "
-                "$R \\ge \\lambda_{\\min}$, with equality at the bottom eigenvector"),
+        definition(quotient, restated, lhs="R(w)", source=HORN),
+        equal(upper, "over the common denominator: $R = \\lambda_1 - \\sum_i (\\lambda_1 - "
+              "\\lambda_i) c_i^2 / \\sum_i c_i^2$"),
+        implies(sp.LessThan(upper, top, evaluate=False), "a ratio of sums of nonnegative terms is "
+                "subtracted from $\\lambda_1$: $R \\le \\lambda_{\\max}$, with equality at the top "
+                "eigenvector ($c = e_1$)"),
+        definition(quotient, "the same quotient, for the lower bound", lhs="R(w)"),
+        equal(lower, "likewise $R = \\lambda_d + \\sum_i (\\lambda_i - \\lambda_d) c_i^2 / "
+              "\\sum_i c_i^2$"),
+        implies(sp.GreaterThan(lower, values[-1], evaluate=False), "a ratio of sums of nonnegative "
+                "terms is added to $\\lambda_d$: $R \\ge \\lambda_{\\min}$, with equality at the bottom "
+                "eigenvector"),
     )
     return Derivation(
         id="rayleigh-bounds",
@@ -135,9 +143,9 @@ def rayleigh_bounds() -> Derivation:
         topic="pca",
         assumptions=(Assumption.positive(norm, "$c \\ne 0$, so $\\sum_i c_i^2 > 0$"),),
         steps=steps,
-        result=gap_top,
-        claim=sp.Add(*[(top - v) * ci**2 for v, ci in zip(values, c)]) / norm,
+        result=upper,
+        claim=top - sp.Add(*[(top - v) * ci**2 for v, ci in zip(values, c)]) / norm,
         variables=c,
-        extras={"lower_gap": gap_bottom},
+        extras={"upper_gap": gap_top, "lower_gap": gap_bottom},
         references=(HORN, BISHOP),
     )
