@@ -76,3 +76,16 @@ def test_posterior_mean_and_mode_with_the_data():
     assert sp.simplify(mean.extras["posterior_mean"] - (a + S_count) / (a + b + n)) == 0
     mode = derive.get("beta-posterior-mode")
     assert sp.simplify(mode.result - mode.claim) == 0
+
+
+@pytest.mark.parametrize("name", ["beta-bernoulli-posterior", "gamma-poisson-posterior",
+                                  "normal-normal-posterior"])
+def test_posterior_parameters_are_read_off_the_checked_kernel(name):
+    """The parameters are the checked kernel's coefficients put through the law's
+    parametrisation: a parameter typed in wrong fails the derivation."""
+    import dataclasses
+
+    d_ = derive.get(name)
+    assert d_.check().result.status == "passed"
+    wrong = dataclasses.replace(d_, result=d_.result + sp.ImmutableMatrix([0, 1]))
+    assert wrong.check().result.status == "failed"

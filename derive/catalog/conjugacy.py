@@ -85,6 +85,24 @@ def _kernel_coefficients(expr, log_terms):
     return [e.coeff(t) for t in log_terms]
 
 
+def _beta_read_off():
+    """log Beta(p | a, b) = (a - 1) log p + (b - 1) log(1 - p) + const: a, b from the coefficients."""
+    c1, c2 = sp.symbols("c_1 c_2")
+    return ((sp.log(p), sp.log(1 - p)), sp.Lambda((c1, c2), sp.Tuple(c1 + 1, c2 + 1)))
+
+
+def _gamma_read_off():
+    """log Gamma(lam | alpha, beta) = (alpha - 1) log lam - beta lam + const."""
+    c1, c2 = sp.symbols("c_1 c_2")
+    return ((sp.log(lam), lam), sp.Lambda((c1, c2), sp.Tuple(c1 + 1, -c2)))
+
+
+def _normal_read_off(mu):
+    """log N(mu | m, s^2) = -mu^2 / (2 s^2) + mu m / s^2 + const: the precision and the mean."""
+    c1, c2 = sp.symbols("c_1 c_2")
+    return ((mu**2, mu), sp.Lambda((c1, c2), sp.Tuple(c2 / (-2 * c1), -2 * c1)))
+
+
 def beta_bernoulli_posterior() -> Derivation:
     """A Beta(a, b) prior and n Bernoulli(p) outcomes give the posterior Beta(a + sum x_i, b + n - sum x_i)."""
     prior = p ** (a - 1) * (1 - p) ** (b - 1) * sp.gamma(a + b) / (sp.gamma(a) * sp.gamma(b))
@@ -119,7 +137,8 @@ def beta_bernoulli_posterior() -> Derivation:
         result=sp.ImmutableMatrix([a_post, b_post]),
         claim=sp.ImmutableMatrix([a + S_count, b + n - S_count]),
         variables=(p,),
-        extras={"posterior_a": a_post, "posterior_b": b_post, "log_constant": constant},
+        extras={"posterior_a": a_post, "posterior_b": b_post, "log_constant": constant,
+                "read_off": _beta_read_off()},
         references=(f"{BISHOP}, eq. 2.18", f"{MURPHY}, sec. 3.3"),
     )
 
@@ -232,7 +251,7 @@ def gamma_poisson_posterior() -> Derivation:
         result=sp.ImmutableMatrix([shape, rate]),
         claim=sp.ImmutableMatrix([alpha + S_count, beta + n]),
         variables=(lam,),
-        extras={"posterior_shape": shape, "posterior_rate": rate,
+        extras={"read_off": _gamma_read_off(), "posterior_shape": shape, "posterior_rate": rate,
                 "posterior_mean": sp.factor(shape / rate), "log_constant": constant},
         references=(f"{MURPHY}, sec. 3.4 (Gamma-Poisson)", f"{BISHOP}, exercise 2.41"),
     )
@@ -289,7 +308,7 @@ def normal_normal_posterior() -> Derivation:
         claim=sp.ImmutableMatrix([(mu0 / tau0**2 + sp.Sum(xr[i], (i, 1, n)) / sigma**2) / (1 / tau0**2 + n / sigma**2),
                                   1 / tau0**2 + n / sigma**2]),
         variables=(mu,),
-        extras={"posterior_mean": mean, "posterior_precision": precision,
+        extras={"read_off": _normal_read_off(mu), "posterior_mean": mean, "posterior_precision": precision,
                 "posterior_variance": sp.factor(1 / precision)},
         references=(f"{BISHOP}, eqs. 2.141-2.142", f"{MURPHY}, sec. 4.6.1"),
     )

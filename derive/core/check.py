@@ -1181,6 +1181,9 @@ def check_result(derivation: Derivation, reports) -> Verdict:
                 found.append(f"the right side of the equation of step {rep.index}")
             elif _same(expr.lhs, result):
                 found.append(f"the left side of the equation of step {rep.index}")
+    read_off = derivation.extras.get("read_off")
+    if not found and read_off is not None:
+        found += _read_off(read_off, result, reports)
     if found:
         where = ", ".join(f"{k} = {v}" for k, v in mapping.items())
         return Verdict(PASSED, SYMBOLIC, f"the result is {found[-1]}" + (f", at {where}" if where else ""))
@@ -1191,6 +1194,30 @@ def check_result(derivation: Derivation, reports) -> Verdict:
         f"the result is not the expression of any checked step, nor a side of a checked "
         f"equation{hint}: a result must be computed by the steps, not typed in",
     )
+
+
+def _read_off(read_off, result, reports) -> list[str]:
+    """A result read off a matched kernel: `read_off` = (terms, Lambda(coefficients, result)).
+
+    The coefficients of the terms (e.g. log p and log(1 - p) for a Beta kernel) are taken from
+    the last checked step and put through the kernel's parametrisation; the result must equal
+    that. A result typed in with a wrong parameter fails.
+    """
+    terms, parametrisation = read_off
+    for rep in reversed(reports):
+        if rep.verdict.status != PASSED or isinstance(rep.step.expr, sp.Basic) and rep.step.expr.is_Relational:
+            continue
+        expanded = sp.expand(rep.step.expr)
+        coefficients = [expanded.coeff(t) for t in terms]
+        value = parametrisation(*coefficients)
+        try:
+            same = sp.simplify(sp.Matrix(value) - sp.Matrix(result)) == sp.zeros(*sp.Matrix(result).shape)
+        except Exception:  # noqa: BLE001
+            same = False
+        if same:
+            return [f"read off the coefficients of {', '.join(map(str, terms))} in step {rep.index}"]
+        return []
+    return []
 
 
 def _same(a, b) -> bool:
