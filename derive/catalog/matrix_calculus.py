@@ -342,13 +342,12 @@ def symmetric_log_determinant_gradient() -> Derivation:
     closed = half_vector(sp.ImmutableMatrix(symmetric.xreplace({d: SYM_SIZE}).xreplace(
         {sp.MatrixSymbol("X", SYM_SIZE, SYM_SIZE): Xu}).doit())).applyfunc(sp.factor)
     steps = (
-        definition(general, "the gradient of $\\log\\det X$ over all $d^2$ entries taken as "
-                   "independent (log-determinant-gradient)", lhs="G = \\nabla_X \\log\\det X"),
         definition(in_X, "for a symmetric $X$ the distinct entries are $x_{ij}$, $i \\le j$: an "
                    "off-diagonal $x_{ij}$ stands at $(i, j)$ and $(j, i)$, so $\\partial f / "
                    "\\partial x_{ij} = G_{ij} + G_{ji}$, a diagonal one once, $\\partial f / "
                    "\\partial x_{ii} = G_{ii}$: the chain rule gives $G + G^\\top - G \\circ I$, "
-                   "here with $G = X^{-\\top}$ (checked at a concrete size below)",
+                   "here with $G = \\nabla_X \\log\\det X = X^{-\\top}$, the gradient over all $d^2$ entries "
+                   "taken as independent (log-determinant-gradient; checked at a concrete size below)",
                    lhs="\\nabla^{\\mathrm{sym}}_X \\log\\det X", source=COOKBOOK + ", structured matrices"),
         equal(symmetric, "$X$ is symmetric, so $X^{-\\top} = X^{-1}$",
               uses=("$X$ is symmetric positive definite",)),

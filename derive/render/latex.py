@@ -330,8 +330,7 @@ class ProofPrinter(LatexPrinter):
         return r"\mathbf{1} \mathbf{1}^{\top}"
 
     def _print_Determinant(self, expr):
-        if isinstance(expr.arg, sp.MatrixSymbol):
-            return r"\det %s" % self._print(expr.arg)
+        # always delimited: "\det X X^{-1}" would read as det(X X^{-1})
         return r"\det" + self.delimit(self._print(expr.arg))
 
     def _print_Trace(self, expr):
