@@ -136,7 +136,6 @@ def readable(expr):
 # Catalogue III (A) results whose LaTeX derive verify's grammar does not read back yet: reported
 # as expected failures with the reason, so that a grammar that learns them shows up (XPASS).
 GRAMMAR_GAPS = {
-    "determinant-gradient": "the renderer prints det(X) M as '\\det X M', which reads as det(X M)",
     "symmetric-log-determinant-gradient": "the grammar reads A \\circ B as function composition; "
     "explicit matrices of entries u_{i,0} are not read",
     "logistic-nll": "entries of a product, (X w)_{i,0}, are not read",
