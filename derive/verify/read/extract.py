@@ -533,21 +533,8 @@ def _group_end(text: str, i: int) -> int:
     """Index just past the brace group starting at text[i] == '{' (or i if none)."""
     if i >= len(text) or text[i] != "{":
         return i
-    depth = 0
-    j = i
-    while j < len(text):
-        ch = text[j]
-        if ch == "\\":
-            j += 2
-            continue
-        if ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-            if depth == 0:
-                return j + 1
-        j += 1
-    return len(text)
+    got = M._group(text, i)
+    return got[1] if got else len(text)
 
 
 def _clean(text: str) -> tuple[str, bool]:

@@ -63,46 +63,36 @@ def _skip_space(text: str, i: int) -> int:
     return i
 
 
-def _group(text: str, i: int) -> tuple[str, int] | None:
-    """The brace group at text[i] ('{...}'): its inside and the index after it."""
-    if i >= len(text) or text[i] != "{":
+def _scan(text: str, i: int, opener: str, closer: str) -> tuple[str, int] | None:
+    """The group opened at text[i] (``{...}``, or ``[...]`` closed outside any braces): its inside
+    and the index after it; None when text[i] does not open one or it never closes."""
+    if i >= len(text) or text[i] != opener:
         return None
-    depth = 0
-    j = i
+    depth = 0  # of braces inside the group
+    j = i + 1
     while j < len(text):
         ch = text[j]
         if ch == "\\":
             j += 2
             continue
+        if ch == closer and depth == 0:
+            return text[i + 1 : j], j + 1
         if ch == "{":
             depth += 1
         elif ch == "}":
             depth -= 1
-            if depth == 0:
-                return text[i + 1 : j], j + 1
         j += 1
     return None
+
+
+def _group(text: str, i: int) -> tuple[str, int] | None:
+    """The brace group at text[i] ('{...}'): its inside and the index after it."""
+    return _scan(text, i, "{", "}")
 
 
 def _bracket(text: str, i: int) -> tuple[str, int] | None:
     """An optional argument [...] at text[i] (no nesting of brackets)."""
-    if i >= len(text) or text[i] != "[":
-        return None
-    depth = 0
-    j = i
-    while j < len(text):
-        ch = text[j]
-        if ch == "\\":
-            j += 2
-            continue
-        if ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-        elif ch == "]" and depth == 0:
-            return text[i + 1 : j], j + 1
-        j += 1
-    return None
+    return _scan(text, i, "[", "]")
 
 
 def _command_name(text: str, i: int) -> tuple[str, int] | None:
