@@ -173,15 +173,7 @@ def _slip_reading(step, before, after, scope, wrt_nodes, facts, outcome):
             return N.Sym(node.base)
         if not isinstance(node, N.Node):
             return node
-        values = {}
-        for k, v in node.__dict__.items():
-            if isinstance(v, N.Node):
-                values[k] = merge(v)
-            elif isinstance(v, tuple):
-                values[k] = tuple(merge(x) if isinstance(x, N.Node) else x for x in v)
-            else:
-                values[k] = v
-        return type(node)(**values)
+        return node.map_children(merge)
 
     try:
         again = _judge_expanded(step, merge(before), merge(after), tuple(merge(n) for n in scope), wrt_nodes, facts)
@@ -210,15 +202,7 @@ def _as_products(node, variables, defs):
             return N.Mul((N.Sym(n.fn), visit(n.args[0])))
         if not isinstance(n, N.Node):
             return n
-        values = {}
-        for k, v in n.__dict__.items():
-            if isinstance(v, N.Node):
-                values[k] = visit(v)
-            elif isinstance(v, tuple):
-                values[k] = tuple(visit(x) if isinstance(x, N.Node) else x for x in v)
-            else:
-                values[k] = v
-        return type(n)(**values)
+        return n.map_children(visit)
 
     return visit(node)
 
@@ -280,15 +264,7 @@ def _named_bodies(node, symbols):
             return N.Deriv(body, n.wrt, n.order) if isinstance(n, N.Deriv) else N.Grad(body, n.wrt, n.order)
         if not isinstance(n, N.Node):
             return n
-        values = {}
-        for k, v in n.__dict__.items():
-            if isinstance(v, N.Node):
-                values[k] = visit(v)
-            elif isinstance(v, tuple):
-                values[k] = tuple(visit(x) if isinstance(x, N.Node) else x for x in v)
-            else:
-                values[k] = v
-        return type(n)(**values)
+        return n.map_children(visit)
 
     return visit(node)
 

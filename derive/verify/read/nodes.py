@@ -25,6 +25,18 @@ class Node:
                         out.extend(x for x in v if isinstance(x, Node))
         return tuple(out)
 
+    def map_children(self, f):
+        """The same node with `f` applied to each child node and to each node in a tuple field."""
+        values = {}
+        for k, v in self.__dict__.items():
+            if isinstance(v, Node):
+                values[k] = f(v)
+            elif isinstance(v, tuple):
+                values[k] = tuple(f(x) if isinstance(x, Node) else x for x in v)
+            else:
+                values[k] = v
+        return type(self)(**values)
+
     def walk(self):
         stack = [self]
         while stack:
